@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// The `stackwarden` command. Stackwarden runs its TypeScript sources directly on
+// Node.js 24, which the project pins through the `node` package in
+// devDependencies. This launcher is plain JavaScript so that it also starts
+// under an older system Node: there it hands over to the pinned Node 24.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const entry = join(root, "src", "cli", "main.ts");
+const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
+
+if (major > 22 || (major === 22 && minor >= 19)) {
+  await import(pathToFileURL(entry).href);
+} else {
+  const pinned = join(root, "node_modules", "node", "bin", "node");
+  if (!existsSync(pinned)) {
+    process.stderr.write(
+      `stackwarden needs Node.js >= 22.19 (this is ${process.version}). Run \`npm install\` in ${root} ` +
+        "to get the pinned Node.js 24, or install Node.js 24 LTS.\n",
+    );
+    process.exit(1);
+  }
+  const result = spawnSync(pinned, [entry, ...process.argv.slice(2)], { stdio: "inherit" });
+  process.exit(result.status ?? 1);
+}
