@@ -8,10 +8,15 @@ import { isProcessAlive } from "./process.ts";
  *
  * The lock is a directory (mkdir is atomic) holding the owner's pid. A lock
  * whose owner is no longer alive is stale: it is removed and taken over, so a
- * killed `sandbox up` never blocks the next one. Waiters poll every `pollMs`.
+ * killed `sandbox up` never blocks the next one. Waiters poll every `pollMs`
+ * and give up, rejecting, when `signal` aborts.
  */
-export async function withLock<T>(path: string, fn: () => Promise<T>, pollMs = 200): Promise<T> {
-  await acquire(path, pollMs);
+export async function withLock<T>(
+  path: string,
+  fn: () => Promise<T>,
+  { pollMs = 200, signal }: { pollMs?: number; signal?: AbortSignal } = {},
+): Promise<T> {
+  await acquire(path, pollMs, signal);
   try {
     return await fn();
   } finally {
@@ -19,8 +24,9 @@ export async function withLock<T>(path: string, fn: () => Promise<T>, pollMs = 2
   }
 }
 
-async function acquire(path: string, pollMs: number): Promise<void> {
+async function acquire(path: string, pollMs: number, signal: AbortSignal | undefined): Promise<void> {
   for (;;) {
+    signal?.throwIfAborted();
     try {
       await mkdir(path);
       await writeFile(join(path, "pid"), String(process.pid));
@@ -33,7 +39,7 @@ async function acquire(path: string, pollMs: number): Promise<void> {
       await rm(path, { recursive: true, force: true });
       continue;
     }
-    await sleep(pollMs);
+    await sleep(pollMs, undefined, { signal });
   }
 }
 

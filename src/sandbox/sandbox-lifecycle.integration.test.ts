@@ -1,0 +1,105 @@
+/**
+ * The `sandbox` command's contract, on real processes: idempotent and
+ * concurrent `up`, side-by-side sandboxes, recovery from a killed sandbox and
+ * a stale lock, and `down` that stops everything (or says nothing ran).
+ */
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, mkdir, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sandboxDown, sandboxStatus, sandboxUp, type SandboxOptions } from "./sandbox.ts";
+import { sandboxPaths } from "./paths.ts";
+import { isProcessAlive } from "./process.ts";
+import { componentNames } from "./components.ts";
+import { testKubeconfig } from "../testing/cluster.ts";
+
+const stateDir = await mkdtemp(join(tmpdir(), "stackwarden-lifecycle-"));
+const lines: string[] = [];
+const options = (name: string): SandboxOptions => ({
+  name,
+  env: { ...process.env, STACKWARDEN_STATE_DIR: stateDir },
+  log: (line) => void lines.push(line),
+});
+
+after(async () => {
+  for (const name of ["life-a", "life-b"]) await sandboxDown(options(name)).catch(() => undefined);
+  await rm(stateDir, { recursive: true, force: true });
+});
+
+describe("sandbox lifecycle", () => {
+  it("says there is nothing to stop when no sandbox runs", async () => {
+    assert.equal(await sandboxDown(options("life-a")), false);
+    const status = await sandboxStatus(options("life-a"));
+    assert.equal(status.running, false);
+  });
+
+  it("starts once when two callers ask at the same time, and both get the same sandbox", async () => {
+    const [first, second] = await Promise.all([sandboxUp(options("life-a")), sandboxUp(options("life-a"))]);
+    assert.equal(first.server, second.server);
+    assert.deepEqual([first.reused, second.reused].sort(), [false, true]);
+    assert.deepEqual(first.state.pids, second.state.pids);
+    const status = await sandboxStatus(options("life-a"));
+    assert.equal(status.running, true);
+    assert.ok((await stat(first.kubeconfig)).mode & 0o600);
+  });
+
+  it("is idempotent: up on a running sandbox returns it unchanged", async () => {
+    const before = await sandboxStatus(options("life-a"));
+    const again = await sandboxUp(options("life-a"));
+    assert.equal(again.reused, true);
+    assert.deepEqual(again.state.pids, before.state?.pids);
+  });
+
+  it("runs side by side with another sandbox on other ports", async () => {
+    const b = await sandboxUp(options("life-b"));
+    const a = await sandboxUp(options("life-a"));
+    assert.notEqual(a.server, b.server);
+    const shared = await testKubeconfig();
+    assert.notEqual(shared, a.kubeconfig);
+    assert.equal(await sandboxDown(options("life-b")), true);
+    assert.equal((await sandboxStatus(options("life-a"))).running, true, "stopping b left a alone");
+  });
+
+  it("notices a killed sandbox and starts a clean one", async () => {
+    const before = await sandboxUp(options("life-a"));
+    const apiserver = before.state.pids["kube-apiserver"]!;
+    process.kill(apiserver, "SIGKILL");
+    await waitGone(apiserver);
+    const broken = await sandboxStatus(options("life-a"));
+    assert.equal(broken.running, false);
+    assert.match(broken.problem ?? "", /kube-apiserver/);
+
+    const after = await sandboxUp(options("life-a"));
+    assert.equal(after.reused, false);
+    assert.notEqual(after.state.pids["kube-apiserver"], apiserver);
+    for (const name of componentNames) {
+      const old = before.state.pids[name]!;
+      assert.equal(isProcessAlive(old), false, `the old ${name} (pid ${old}) was stopped`);
+    }
+    assert.ok(lines.some((l) => /cleaning up a sandbox that is not healthy/.test(l)));
+  });
+
+  it("takes over a lock left by a process that no longer exists", async () => {
+    const paths = sandboxPaths("life-a", options("life-a").env);
+    await mkdir(paths.lock);
+    await writeFile(join(paths.lock, "pid"), "999999999");
+    const sandbox = await sandboxUp(options("life-a"));
+    assert.equal(sandbox.reused, true);
+  });
+
+  it("stops every process on down and removes its folder", async () => {
+    const status = await sandboxStatus(options("life-a"));
+    assert.ok(status.state);
+    assert.equal(await sandboxDown(options("life-a")), true);
+    for (const name of componentNames) {
+      assert.equal(isProcessAlive(status.state.pids[name]!), false, `${name} stopped`);
+    }
+    await assert.rejects(stat(sandboxPaths("life-a", options("life-a").env).dir), { code: "ENOENT" });
+    assert.equal(await sandboxDown(options("life-a")), false);
+  });
+});
+
+async function waitGone(pid: number): Promise<void> {
+  while (isProcessAlive(pid)) await new Promise((r) => setTimeout(r, 50));
+}
