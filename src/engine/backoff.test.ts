@@ -34,19 +34,35 @@ describe("Backoff", () => {
   ];
   for (const [name, random, expected] of jitterCases) {
     it(`keeps jitter within ±20% (${name})`, () => {
-      const backoff = new Backoff({ initialMs: 100, maxMs: 10_000, clock: new ManualClock(), random: () => random });
+      const backoff = new Backoff({
+        initialMs: 100,
+        maxMs: 10_000,
+        clock: new ManualClock(),
+        random: () => random,
+      });
       assert.equal(backoff.next(), expected);
     });
   }
 
   it("never exceeds the cap, jitter included", () => {
-    const backoff = new Backoff({ initialMs: 100, maxMs: 300, clock: new ManualClock(), random: () => 0.999 });
+    const backoff = new Backoff({
+      initialMs: 100,
+      maxMs: 300,
+      clock: new ManualClock(),
+      random: () => 0.999,
+    });
     assert.ok(delays(backoff, 10).every((d) => d <= 300));
   });
 
   it("starts over after a quiet period measured from the end of the last delay", async () => {
     const clock = new ManualClock();
-    const backoff = new Backoff({ initialMs: 100, maxMs: 10_000, resetAfterMs: 1000, clock, random: noJitter });
+    const backoff = new Backoff({
+      initialMs: 100,
+      maxMs: 10_000,
+      resetAfterMs: 1000,
+      clock,
+      random: noJitter,
+    });
     assert.deepEqual(delays(backoff, 3), [100, 200, 400]); // the last one ends at t=400
     await clock.advance(1399);
     assert.equal(backoff.next(), 800, "not yet quiet for long enough");
@@ -55,7 +71,12 @@ describe("Backoff", () => {
   });
 
   it("starts over on reset()", () => {
-    const backoff = new Backoff({ initialMs: 100, maxMs: 10_000, clock: new ManualClock(), random: noJitter });
+    const backoff = new Backoff({
+      initialMs: 100,
+      maxMs: 10_000,
+      clock: new ManualClock(),
+      random: noJitter,
+    });
     delays(backoff, 4);
     backoff.reset();
     assert.equal(backoff.next(), 100);

@@ -124,6 +124,12 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
-function abortReason(signal: AbortSignal | undefined): unknown {
-  return signal?.reason ?? new DOMException("This operation was aborted", "AbortError");
+/**
+ * What `signal.abort(reason)` was given, as fetch and node:timers reject with it. Typed as Error
+ * because `abort()` without a reason gives a DOMException and callers pass Errors.
+ */
+function abortReason(signal: AbortSignal | undefined): Error {
+  return (
+    (signal?.reason as Error | undefined) ?? new DOMException("This operation was aborted", "AbortError")
+  );
 }

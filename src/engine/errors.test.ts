@@ -16,8 +16,16 @@ describe("errorClassOf", () => {
   const cases: Array<[string, unknown, string]> = [
     ["an error declaring transient", new KubeLikeError("transient"), "transient"],
     ["an error declaring permanent", new KubeLikeError("permanent"), "permanent"],
-    ["a wrapper around a classified cause", new Error("apply failed", { cause: new KubeLikeError("transient") }), "transient"],
-    ["an invalid class, falling through to the cause", new KubeLikeError("soon", { cause: new KubeLikeError("permanent") }), "permanent"],
+    [
+      "a wrapper around a classified cause",
+      new Error("apply failed", { cause: new KubeLikeError("transient") }),
+      "transient",
+    ],
+    [
+      "an invalid class, falling through to the cause",
+      new KubeLikeError("soon", { cause: new KubeLikeError("permanent") }),
+      "permanent",
+    ],
     ["a plain error, whatever its message says", new Error("ECONNRESET timeout 503 retry"), "unknown"],
     ["a terminal error", new TerminalError("InvalidSpec", "bad"), "permanent"],
     ["a thrown string", "transient", "unknown"],
