@@ -1,0 +1,46 @@
+/** A Kubernetes status condition, as `metav1.Condition` has it. */
+export interface Condition {
+  /** PascalCase, e.g. `Ready`, `Progressing`, `Degraded`, `Available`, `Paused`. */
+  type: string;
+  status: "True" | "False" | "Unknown";
+  /** One PascalCase word from a closed set, for machines. */
+  reason: string;
+  /** For humans. */
+  message: string;
+  /** RFC 3339; when `status` last changed. */
+  lastTransitionTime: string;
+  /** The `.metadata.generation` the condition was computed from. */
+  observedGeneration?: number;
+}
+
+/**
+ * `conditions` with `next` set, as a new array (the input is not changed). An existing condition of
+ * the same type keeps its position; its `lastTransitionTime` moves to `now` only when its status
+ * changes, while reason, message and observedGeneration always take the new values. A new type is
+ * appended with `lastTransitionTime: now`. An `observedGeneration` absent from `next` is removed.
+ */
+export function setCondition(
+  conditions: readonly Condition[],
+  next: Omit<Condition, "lastTransitionTime">,
+  now: string,
+): Condition[] {
+  const i = conditions.findIndex((c) => c.type === next.type);
+  const current = conditions[i];
+  if (current === undefined) return [...conditions, { ...next, lastTransitionTime: now }];
+  const lastTransitionTime = current.status === next.status ? current.lastTransitionTime : now;
+  const updated = { ...next, lastTransitionTime };
+  return conditions.map((c, j) => (j === i ? updated : c));
+}
+
+/** The condition of type `type`, if there is one. */
+export function findCondition(
+  conditions: readonly Condition[] | undefined,
+  type: string,
+): Condition | undefined {
+  return conditions?.find((c) => c.type === type);
+}
+
+/** Whether the condition of type `type` is there with status `True`. */
+export function isTrue(conditions: readonly Condition[] | undefined, type: string): boolean {
+  return findCondition(conditions, type)?.status === "True";
+}
