@@ -68,6 +68,21 @@ describe("realClock", () => {
     await assert.rejects(slept, (e) => e === reason);
   });
 
+  it("takes delays longer than setTimeout's limit without firing at once", async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.name);
+    process.on("warning", onWarning);
+    const controller = new AbortController();
+    let settled = false;
+    const slept = realClock.sleep(2 ** 33, controller.signal).finally(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.equal(settled, false);
+    controller.abort(new Error("stop"));
+    await assert.rejects(slept, /stop/);
+    process.off("warning", onWarning);
+    assert.deepEqual(warnings, []);
+  });
+
   it("resolves a zero sleep", async () => {
     await realClock.sleep(0);
   });

@@ -12,7 +12,10 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-/** The wall clock: `Date.now()` and `setTimeout`. */
+/** The longest delay `setTimeout` takes; longer ones fire at once with a warning, so they are chained. */
+const maxTimeoutMs = 2 ** 31 - 1;
+
+/** The wall clock: `Date.now()` and `setTimeout` (delays of any length). */
 export const realClock: Clock = {
   now: () => Date.now(),
   sleep: (ms, signal) =>
@@ -21,17 +24,24 @@ export const realClock: Clock = {
         reject(abortReason(signal));
         return;
       }
+      const wakeAt = Date.now() + Math.max(0, ms);
+      let timer: ReturnType<typeof setTimeout>;
       const onAbort = (): void => {
         clearTimeout(timer);
         reject(abortReason(signal));
       };
-      const timer = setTimeout(
-        () => {
-          signal?.removeEventListener("abort", onAbort);
-          resolve();
-        },
-        Math.max(0, ms),
-      );
+      const arm = (): void => {
+        const left = wakeAt - Date.now();
+        timer = setTimeout(
+          () => {
+            if (left > maxTimeoutMs) return arm();
+            signal?.removeEventListener("abort", onAbort);
+            resolve();
+          },
+          Math.min(Math.max(0, left), maxTimeoutMs),
+        );
+      };
+      arm();
       signal?.addEventListener("abort", onAbort, { once: true });
     }),
 };
