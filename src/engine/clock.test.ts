@@ -51,6 +51,12 @@ describe("ManualClock", () => {
     assert.equal(clock.pendingSleepers(), 0);
   });
 
+  it("resolves a zero sleep without an advance", async () => {
+    const clock = new ManualClock();
+    await clock.sleep(0);
+    assert.equal(clock.pendingSleepers(), 0);
+  });
+
   it("rejects at once when the signal is already aborted", async () => {
     const clock = new ManualClock();
     const reason = new Error("already");

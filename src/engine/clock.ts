@@ -56,7 +56,7 @@ interface Sleeper {
  * A clock that moves only when told to. `advance` fires due sleepers one at a time in time order
  * (ties in the order they started sleeping), sets `now()` to each one's wake-up time, and lets the
  * woken code run before firing the next, so a sleeper started by a woken task is fired in the same
- * `advance` when it falls due within it.
+ * `advance` when it falls due within it. A sleep of zero or less resolves without waiting for `advance`.
  */
 export class ManualClock implements Clock {
   #now: number;
@@ -77,12 +77,16 @@ export class ManualClock implements Clock {
         reject(abortReason(signal));
         return;
       }
+      if (ms <= 0) {
+        resolve();
+        return;
+      }
       const onAbort = (): void => {
         this.#sleepers.delete(sleeper);
         reject(abortReason(signal));
       };
       const sleeper: Sleeper = {
-        at: this.#now + Math.max(0, ms),
+        at: this.#now + ms,
         seq: this.#seq++,
         resolve: () => {
           signal?.removeEventListener("abort", onAbort);
