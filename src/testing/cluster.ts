@@ -78,3 +78,25 @@ export async function testKubectl(
   const result = spawnSync(binary, ["kubectl", `--kubeconfig=${kubeconfig}`, ...args], { encoding: "utf8" });
   return { status: result.status ?? 1, stdout: result.stdout, stderr: result.stderr };
 }
+
+/**
+ * A copy of `kc` whose API server address points at `127.0.0.1:port`, e.g. a
+ * `TcpProxy` in front of the real one. TLS still verifies: the serving
+ * certificate is for 127.0.0.1 whatever the port.
+ */
+export function kubeConfigVia(kc: KubeConfig, port: number): KubeConfig {
+  const cluster = kc.getCurrentCluster();
+  const user = kc.getCurrentUser();
+  const context = kc.getContextObject(kc.getCurrentContext());
+  if (!cluster || !user || !context) throw new Error("the test kubeconfig has no current context");
+  const url = new URL(cluster.server);
+  url.port = String(port);
+  const copy = new KubeConfig();
+  copy.loadFromOptions({
+    clusters: [{ ...cluster, server: url.origin }],
+    users: [user],
+    contexts: [context],
+    currentContext: context.name,
+  });
+  return copy;
+}

@@ -1,0 +1,181 @@
+import { matchesLabels, parseLabelSelector } from "./label-selector.ts";
+
+/** The metadata every Kubernetes object has that the runtime relies on. */
+export interface ObjectMeta {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly uid?: string;
+  readonly resourceVersion?: string;
+  readonly generation?: number;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+  readonly ownerReferences?: ReadonlyArray<{
+    readonly apiVersion: string;
+    readonly kind: string;
+    readonly name: string;
+    readonly uid: string;
+    readonly controller?: boolean;
+    readonly blockOwnerDeletion?: boolean;
+  }>;
+  readonly finalizers?: readonly string[];
+  readonly deletionTimestamp?: string;
+  readonly creationTimestamp?: string;
+  readonly managedFields?: ReadonlyArray<ManagedFieldsEntry>;
+}
+
+/** One entry of `metadata.managedFields`. */
+export interface ManagedFieldsEntry {
+  readonly manager?: string;
+  readonly operation?: "Apply" | "Update";
+  readonly apiVersion?: string;
+  readonly time?: string;
+  readonly fieldsType?: string;
+  readonly fieldsV1?: unknown;
+  readonly subresource?: string;
+}
+
+/** A Kubernetes object as it comes off the wire. */
+export interface KubeObject {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly metadata: ObjectMeta;
+}
+
+/** `namespace/name`, or `name` for cluster-scoped objects: the key the work queue uses. */
+export const objectKey = (o: { metadata: { name: string; namespace?: string } }): string =>
+  o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name;
+
+/** Compares two resource versions; undefined when they cannot be ordered (not decimal). */
+export function compareResourceVersions(a: string, b: string): number | undefined {
+  if (!/^\d+$/.test(a) || !/^\d+$/.test(b)) return a === b ? 0 : undefined;
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/**
+ * The cache a reflector fills: objects keyed by UID, with lookup by
+ * namespace/name and by label selector.
+ *
+ * It also lets the runtime **read its own writes**: {@link recordWrite} and
+ * {@link recordDelete} lay the result of a write over the cached copy until
+ * the watch delivers that write (or anything later), so the next reconcile
+ * never acts on a copy older than what it just wrote.
+ */
+export class Store<T extends KubeObject = KubeObject> {
+  readonly #byUid = new Map<string, T>();
+  readonly #uidByKey = new Map<string, string>();
+  readonly #written = new Map<string, T>();
+  readonly #deleted = new Map<string, string>();
+
+  /** Number of cached objects. */
+  get size(): number {
+    return this.#byUid.size;
+  }
+
+  /** The freshest copy known of `namespace/name` (or `name`), or undefined. */
+  get(key: string): T | undefined {
+    const uid = this.#uidByKey.get(key);
+    const written = [...this.#written.values()].find((o) => objectKey(o) === key);
+    if (written) return written;
+    if (uid === undefined || this.#deleted.has(uid)) return undefined;
+    return this.#byUid.get(uid);
+  }
+
+  getByUid(uid: string): T | undefined {
+    if (this.#deleted.has(uid)) return undefined;
+    return this.#written.get(uid) ?? this.#byUid.get(uid);
+  }
+
+  /** Objects in `namespace` (all when omitted) matching `labelSelector`. */
+  list({ namespace, labelSelector }: { namespace?: string; labelSelector?: string } = {}): T[] {
+    const requirements = labelSelector ? parseLabelSelector(labelSelector) : [];
+    const out: T[] = [];
+    for (const uid of this.#byUid.keys()) {
+      const o = this.getByUid(uid);
+      if (!o) continue;
+      if (namespace !== undefined && o.metadata.namespace !== namespace) continue;
+      if (!matchesLabels(requirements, o.metadata.labels)) continue;
+      out.push(o);
+    }
+    return out;
+  }
+
+  /** Adds or replaces an object from the watch; returns the copy it replaced. */
+  upsert(o: T): T | undefined {
+    const uid = o.metadata.uid ?? objectKey(o);
+    const previous = this.#byUid.get(uid);
+    this.#byUid.set(uid, o);
+    this.#uidByKey.set(objectKey(o), uid);
+    this.#settle(uid, o.metadata.resourceVersion);
+    return previous;
+  }
+
+  /** Removes an object the watch reported deleted; returns the cached copy. */
+  remove(o: T): T | undefined {
+    const uid = o.metadata.uid ?? objectKey(o);
+    const previous = this.#byUid.get(uid);
+    this.#byUid.delete(uid);
+    if (this.#uidByKey.get(objectKey(o)) === uid) this.#uidByKey.delete(objectKey(o));
+    this.#written.delete(uid);
+    this.#deleted.delete(uid);
+    return previous;
+  }
+
+  /**
+   * Replaces the whole content with a fresh list. Returns what changed, so
+   * the reflector can report it. Overlays are dropped: a list read after a
+   * write already contains it.
+   */
+  replace(objects: readonly T[]): { added: T[]; modified: Array<[T, T]>; deleted: T[] } {
+    const added: T[] = [];
+    const modified: Array<[T, T]> = [];
+    const seen = new Set<string>();
+    for (const o of objects) {
+      const uid = o.metadata.uid ?? objectKey(o);
+      seen.add(uid);
+      const previous = this.#byUid.get(uid);
+      if (!previous) added.push(o);
+      else if (previous.metadata.resourceVersion !== o.metadata.resourceVersion) modified.push([previous, o]);
+    }
+    const deleted = [...this.#byUid.entries()].filter(([uid]) => !seen.has(uid)).map(([, o]) => o);
+    this.#byUid.clear();
+    this.#uidByKey.clear();
+    this.#written.clear();
+    this.#deleted.clear();
+    for (const o of objects) {
+      const uid = o.metadata.uid ?? objectKey(o);
+      this.#byUid.set(uid, o);
+      this.#uidByKey.set(objectKey(o), uid);
+    }
+    return { added, modified, deleted };
+  }
+
+  /** Lays an object the runtime just wrote over the cache until the watch catches up with it. */
+  recordWrite(o: T): void {
+    const uid = o.metadata.uid;
+    if (uid === undefined) return;
+    this.#deleted.delete(uid);
+    const cached = this.#byUid.get(uid);
+    const rv = o.metadata.resourceVersion;
+    if (cached && rv !== undefined && cached.metadata.resourceVersion === rv) return;
+    this.#written.set(uid, o);
+    this.#uidByKey.set(objectKey(o), uid);
+  }
+
+  /** Hides an object the runtime just deleted until the watch reports the deletion. */
+  recordDelete(o: T): void {
+    const uid = o.metadata.uid;
+    if (uid === undefined) return;
+    this.#written.delete(uid);
+    this.#deleted.set(uid, o.metadata.resourceVersion ?? "");
+  }
+
+  /** Drops an overlay once the watch has delivered the written version or a later one. */
+  #settle(uid: string, rv: string | undefined): void {
+    const written = this.#written.get(uid);
+    if (!written || rv === undefined) return;
+    const order = compareResourceVersions(rv, written.metadata.resourceVersion ?? "");
+    if (order !== undefined && order >= 0) this.#written.delete(uid);
+  }
+}
