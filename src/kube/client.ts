@@ -71,11 +71,17 @@ export class KubeClient {
 
   /** Sends one request and returns the parsed JSON body; throws a classified error on failure. */
   async request<T>(verb: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const text = await this.requestText(verb, path, options);
+    return (text === "" ? undefined : JSON.parse(text)) as T;
+  }
+
+  /** Like {@link request}, for endpoints that answer in text (`/metrics`, `/readyz`). */
+  async requestText(verb: string, path: string, options: RequestOptions = {}): Promise<string> {
     const res = await this.#send(verb, path, options, options.timeoutMs ?? 30_000);
     const text = await readBody(res, options.signal);
     if ((res.statusCode ?? 0) >= 400)
       throw new KubeApiError(verb, path, res.statusCode ?? 0, parseStatus(text));
-    return (text === "" ? undefined : JSON.parse(text)) as T;
+    return text;
   }
 
   /**
@@ -155,7 +161,7 @@ export class KubeClient {
           : JSON.stringify(options.body);
     const headers: OutgoingHttpHeaders = {
       ...creds.headers,
-      accept: "application/json",
+      accept: "application/json, */*",
       "user-agent": this.#userAgent,
       ...(body !== undefined
         ? {

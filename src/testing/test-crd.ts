@@ -1,0 +1,63 @@
+import { after } from "node:test";
+import type { KubeClient } from "../kube/client.ts";
+import type { ResourceType } from "../kube/resource-type.ts";
+import { eventually } from "./eventually.ts";
+
+/**
+ * Installs a namespaced CRD `<plural>.<group>` (version v1, status
+ * subresource, a free-form spec and status) for a test file, waits until it
+ * is served, and deletes it when the file's tests end. Call it at the top
+ * level of the test file. Use a group no other test file uses.
+ */
+export async function installTestCrd(
+  client: KubeClient,
+  { group, kind, plural }: { group: string; kind: string; plural: string },
+): Promise<ResourceType> {
+  const name = `${plural}.${group}`;
+  const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions`;
+  const schema = { type: "object", "x-kubernetes-preserve-unknown-fields": true };
+  await client.request("DELETE", `${path}/${name}`).catch(() => undefined);
+  await eventually(`the old ${name} to be gone`, () =>
+    client.request("GET", `${path}/${name}`).then(
+      () => undefined,
+      () => true,
+    ),
+  );
+  await client.request("POST", path, {
+    body: {
+      metadata: { name },
+      spec: {
+        group,
+        scope: "Namespaced",
+        names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
+        versions: [
+          {
+            name: "v1",
+            served: true,
+            storage: true,
+            subresources: { status: {} },
+            schema: {
+              openAPIV3Schema: {
+                type: "object",
+                properties: { spec: schema, status: schema },
+              },
+            },
+          },
+        ],
+      },
+    },
+  });
+  await eventually(`${name} to be established`, async () => {
+    const crd = await client.request<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(
+      "GET",
+      `${path}/${name}`,
+    );
+    return crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")
+      ? true
+      : undefined;
+  });
+  after(async () => {
+    await client.request("DELETE", `${path}/${name}`).catch(() => undefined);
+  });
+  return { group, version: "v1", kind, plural, namespaced: true };
+}
