@@ -7,6 +7,7 @@ import {
 } from "node:http";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { KubeApiError, KubeNetworkError, type StatusBody } from "./errors.ts";
+import { withSpan } from "../observability/tracing.ts";
 
 /** Query parameters; undefined values are left out. */
 export type Query = Readonly<Record<string, string | number | boolean | undefined>>;
@@ -40,8 +41,8 @@ interface Credentials {
  * authentication and TLS from a `@kubernetes/client-node` KubeConfig (tokens,
  * client certificates, exec plugins), keeps connections alive, turns every
  * failure into a classified {@link KubeApiError} or {@link KubeNetworkError},
- * and counts requests by verb so tests and benchmarks can see what a
- * reconcile cost.
+ * counts requests by verb so tests and benchmarks can see what a reconcile
+ * cost, and traces every request as a span (a child of the reconcile's span).
  */
 export class KubeClient {
   readonly #kc: KubeConfig;
@@ -77,11 +78,14 @@ export class KubeClient {
 
   /** Like {@link request}, for endpoints that answer in text (`/metrics`, `/readyz`). */
   async requestText(verb: string, path: string, options: RequestOptions = {}): Promise<string> {
-    const res = await this.#send(verb, path, options, options.timeoutMs ?? 30_000);
-    const text = await readBody(res, options.signal);
-    if ((res.statusCode ?? 0) >= 400)
-      throw new KubeApiError(verb, path, res.statusCode ?? 0, parseStatus(text));
-    return text;
+    return withSpan(`kube ${verb}`, { "stackwarden.kube.verb": verb, "url.path": path }, async (span) => {
+      const res = await this.#send(verb, path, options, options.timeoutMs ?? 30_000);
+      span.setAttribute("http.response.status_code", res.statusCode ?? 0);
+      const text = await readBody(res, options.signal);
+      if ((res.statusCode ?? 0) >= 400)
+        throw new KubeApiError(verb, path, res.statusCode ?? 0, parseStatus(text));
+      return text;
+    });
   }
 
   /**
