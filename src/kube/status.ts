@@ -10,7 +10,7 @@ export type WithStatus<S> = KubeObject & { readonly status?: S };
 export interface PatchStatusOptions<S> {
   readonly client: KubeClient;
   readonly type: ResourceType;
-  readonly namespace?: string;
+  readonly namespace?: string | undefined;
   readonly name: string;
   /** Small changes applied in order to a copy of the current status. */
   readonly transactions: ReadonlyArray<StatusTransaction<S>>;

@@ -1,0 +1,107 @@
+/**
+ * The manager on a real API server: a controller reconciles a custom
+ * resource under leader election, periodic resyncs arrive, /readyz and
+ * /metrics answer with controller-runtime's names, and shutdown drains and
+ * releases the Lease.
+ */
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { done } from "../engine/result.ts";
+import { KubeClient } from "../kube/client.ts";
+import { resourcePath } from "../kube/resource-type.ts";
+import { patchStatus } from "../kube/status.ts";
+import type { KubeObject } from "../kube/store.ts";
+import { eventually } from "../testing/eventually.ts";
+import { useTestNamespace } from "../testing/cluster.ts";
+import { installTestCrd } from "../testing/test-crd.ts";
+import { Manager } from "./manager.ts";
+import { createLogger } from "../observability/logger.ts";
+
+const ns = await useTestNamespace("manager");
+const client = new KubeClient(ns.kc);
+const echoes = await installTestCrd(client, {
+  group: "manager.test.stackwarden.dev",
+  kind: "Echo",
+  plural: "echoes",
+});
+after(() => client.close());
+
+type Echo = KubeObject & { spec: { message: string }; status?: { echo?: string } };
+
+describe("Manager", () => {
+  it("runs a controller while leading, resyncs, serves health and metrics, and releases its Lease", async () => {
+    const manager = new Manager({
+      kubeconfig: ns.kc,
+      leaseNamespace: ns.namespace,
+      leaseName: "echo-operator",
+      healthPort: 0,
+      resyncPeriodMs: 1500,
+      logger: createLogger({ level: "warn" }),
+    });
+    manager.types.register(echoes);
+    const cache = manager.reflector<Echo>(echoes, { namespace: ns.namespace });
+    let reconciles = 0;
+    manager.addController(cache, {
+      name: "echo",
+      reconciler: {
+        reconcile: async (key) => {
+          reconciles++;
+          const echo = cache.store.get(key);
+          if (!echo) return done;
+          await patchStatus<{ echo?: string }>({
+            client: manager.client,
+            type: echoes,
+            namespace: echo.metadata.namespace,
+            name: echo.metadata.name,
+            current: echo,
+            transactions: [(s) => void (s.echo = echo.spec.message)],
+            written: (o) => cache.store.recordWrite(o as Echo),
+          });
+          return done;
+        },
+      },
+    });
+    const stop = new AbortController();
+    const running = manager.run(stop.signal);
+
+    await client.request("POST", resourcePath(echoes, ns.namespace), {
+      body: {
+        apiVersion: "manager.test.stackwarden.dev/v1",
+        kind: "Echo",
+        metadata: { name: "hello" },
+        spec: { message: "hi" },
+      },
+    });
+    await eventually("the echo in status", async () => {
+      const echo = await client.request<Echo>("GET", resourcePath(echoes, ns.namespace, "hello"));
+      return echo.status?.echo === "hi" ? echo : undefined;
+    });
+    assert.equal(manager.isLeader, true);
+
+    const seen = reconciles;
+    await eventually("a periodic resync", () => (reconciles > seen ? true : undefined), {
+      timeoutMs: 10_000,
+    });
+
+    const base = `http://127.0.0.1:${manager.healthPort}`;
+    assert.equal((await fetch(`${base}/readyz`)).status, 200);
+    assert.equal((await fetch(`${base}/ready`)).status, 200);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    assert.match(metrics, /controller_runtime_reconcile_total\{controller="echo",result="success"\} [1-9]/);
+    assert.match(metrics, /workqueue_adds_total\{name="echo"\} [1-9]/);
+    assert.match(
+      metrics,
+      /stackwarden_reflector_objects\{resource="echoes.manager.test.stackwarden.dev"\} 1/,
+    );
+    assert.match(metrics, /stackwarden_reflector_last_event_age_seconds/);
+
+    stop.abort();
+    await running;
+    const lease = await client.request<{ spec: { holderIdentity?: string } }>(
+      "GET",
+      `/apis/coordination.k8s.io/v1/namespaces/${ns.namespace}/leases/echo-operator`,
+    );
+    assert.ok(!lease.spec.holderIdentity, `the Lease was released (holder ${lease.spec.holderIdentity})`);
+    await assert.rejects(fetch(`${base}/healthz`), "the health server is closed");
+  });
+});

@@ -1,0 +1,223 @@
+import { hostname } from "node:os";
+import { randomBytes } from "node:crypto";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { Registry, collectDefaultMetrics } from "prom-client";
+import { Controller, type ControllerOptions } from "../engine/controller.ts";
+import { realClock, type Clock } from "../engine/clock.ts";
+import { toError } from "../engine/errors.ts";
+import { KubeClient } from "../kube/client.ts";
+import { EventRecorder } from "../kube/event-recorder.ts";
+import { LeaderElector } from "../kube/leader-election.ts";
+import { Redactor } from "../kube/redactor.ts";
+import { Reflector } from "../kube/reflector.ts";
+import { reflectorMetrics } from "../kube/reflector-metrics.ts";
+import { ResourceTypes, type ResourceType } from "../kube/resource-type.ts";
+import type { KubeObject } from "../kube/store.ts";
+import { startHealthServer } from "../http/health-server.ts";
+import { createLogger, type Logger } from "../observability/logger.ts";
+
+export interface ManagerOptions {
+  readonly kubeconfig: KubeConfig;
+  /** Where the leader-election Lease lives. */
+  readonly leaseNamespace: string;
+  readonly leaseName?: string;
+  /** Off for tests and single-replica runs; on by default. */
+  readonly leaderElection?: boolean;
+  readonly identity?: string;
+  /** Port of /healthz, /readyz, /metrics; 0 picks one; undefined serves none. */
+  readonly healthPort?: number;
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+  /** How often every primary object is reconciled again even when nothing changed. Default 10 min. */
+  readonly resyncPeriodMs?: number;
+}
+
+interface Registered {
+  readonly controller: Controller;
+  readonly primary: Reflector;
+}
+
+/**
+ * What controller-runtime calls a manager: one process's shared pieces and
+ * their lifecycle. It owns the API client, the caches (one reflector per
+ * resource type and selector, shared by every controller), the metrics
+ * registry, the event recorder, leader election and the health server.
+ *
+ * Caches start at once, so a standby replica is warm when it takes over;
+ * controllers run only while this replica leads. On shutdown it stops taking
+ * work, drains in-flight reconciles, releases the Lease and closes the
+ * server. Readiness means: every cache has synced.
+ */
+export class Manager {
+  readonly client: KubeClient;
+  readonly types = new ResourceTypes();
+  readonly registry = new Registry();
+  readonly redactor = new Redactor();
+  readonly events: EventRecorder;
+  readonly log: Logger;
+  readonly identity: string;
+  readonly #o: ManagerOptions;
+  readonly #clock: Clock;
+  readonly #reflectors = new Map<string, Reflector>();
+  readonly #controllers: Registered[] = [];
+  readonly #caches = new AbortController();
+  #leading = false;
+  #healthPort: number | undefined;
+
+  constructor(options: ManagerOptions) {
+    this.#o = options;
+    this.#clock = options.clock ?? realClock;
+    this.client = new KubeClient(options.kubeconfig);
+    this.identity = options.identity ?? `${hostname()}_${randomBytes(4).toString("hex")}`;
+    this.log =
+      options.logger ?? createLogger({ name: "stackwarden", redact: (t) => this.redactor.redact(t) });
+    this.events = new EventRecorder({
+      client: this.client,
+      reportingInstance: this.identity,
+      redactor: this.redactor,
+    });
+    collectDefaultMetrics({ register: this.registry });
+    reflectorMetrics(this.registry, () =>
+      [...this.#reflectors.values()].map((r): [string, number] => [r.resource, r.lastEventAgeMs]),
+    );
+  }
+
+  /** The port the health server listens on, once running. */
+  get healthPort(): number | undefined {
+    return this.#healthPort;
+  }
+
+  /** True while this replica holds the Lease (always, without leader election). */
+  get isLeader(): boolean {
+    return this.#leading;
+  }
+
+  /**
+   * The shared cache of `type` (in `namespace`, matching `labelSelector`);
+   * created on first request and started by {@link run}.
+   */
+  reflector<T extends KubeObject = KubeObject>(
+    type: ResourceType,
+    { namespace, labelSelector }: { namespace?: string; labelSelector?: string } = {},
+  ): Reflector<T> {
+    const key = `${type.group}/${type.plural}|${namespace ?? ""}|${labelSelector ?? ""}`;
+    let reflector = this.#reflectors.get(key);
+    if (!reflector) {
+      reflector = new Reflector({
+        client: this.client,
+        type,
+        ...(namespace ? { namespace } : {}),
+        ...(labelSelector ? { labelSelector } : {}),
+        clock: this.#clock,
+        metrics: reflectorMetrics(this.registry),
+        log: (level, message, fields) => this.log[level](fields ?? {}, message),
+      });
+      this.#reflectors.set(key, reflector);
+    }
+    return reflector as unknown as Reflector<T>;
+  }
+
+  /**
+   * Adds a controller. `primary` is the reflector of the kind it reconciles:
+   * every change to a primary object enqueues its key, and every primary key
+   * is enqueued again as a resync each `resyncPeriodMs`.
+   */
+  addController<T extends KubeObject>(
+    primary: Reflector<T>,
+    options: Omit<ControllerOptions<string>, "registry" | "clock"> & { readonly clock?: Clock },
+  ): Controller {
+    const controller = new Controller<string>({
+      ...options,
+      registry: this.registry,
+      clock: options.clock ?? this.#clock,
+    });
+    primary.on((event) => {
+      const m = event.object.metadata;
+      controller.queue.add(m.namespace ? `${m.namespace}/${m.name}` : m.name);
+    });
+    this.#controllers.push({ controller, primary: primary as unknown as Reflector });
+    return controller;
+  }
+
+  /** True when every cache has synced: the process is ready to serve. */
+  get ready(): boolean {
+    return [...this.#reflectors.values()].every((r) => r.hasSynced);
+  }
+
+  /** Runs until `signal` aborts, then shuts down in order. */
+  async run(signal: AbortSignal): Promise<void> {
+    for (const r of this.#reflectors.values()) {
+      void r.run(this.#caches.signal).catch((e: unknown) => {
+        this.log.error({ resource: r.resource, error: toError(e).message }, "reflector stopped");
+      });
+    }
+    const server =
+      this.#o.healthPort === undefined
+        ? undefined
+        : await startHealthServer({
+            port: this.#o.healthPort,
+            registry: this.registry,
+            checks: { live: () => true, ready: () => this.ready },
+          });
+    this.#healthPort = server?.port;
+    const resync = this.#resyncLoop(signal);
+    try {
+      if (this.#o.leaderElection === false) {
+        await this.#lead(signal);
+      } else {
+        const elector = new LeaderElector({
+          client: this.client,
+          namespace: this.#o.leaseNamespace,
+          name: this.#o.leaseName ?? "stackwarden-operator",
+          identity: this.identity,
+          clock: this.#clock,
+          onStartedLeading: (leading) => this.#lead(leading),
+          onNewLeader: (leader) => this.log.info({ leader }, "leader elected"),
+        });
+        await elector.run(signal);
+      }
+    } finally {
+      this.#caches.abort();
+      await resync;
+      await this.events.flush();
+      await server?.close();
+      this.client.close();
+    }
+  }
+
+  /** Runs the controllers until `signal` aborts (leadership lost or shutdown), then drains them. */
+  async #lead(signal: AbortSignal): Promise<void> {
+    this.#leading = true;
+    this.log.info(
+      { identity: this.identity, controllers: this.#controllers.length },
+      "leading: starting controllers",
+    );
+    for (const r of this.#reflectors.values()) await r.waitForSync();
+    for (const { controller } of this.#controllers) controller.start();
+    await new Promise<void>((resolve) => {
+      if (signal.aborted) resolve();
+      else signal.addEventListener("abort", () => resolve(), { once: true });
+    });
+    await Promise.all(this.#controllers.map(({ controller }) => controller.stop()));
+    this.#leading = false;
+    this.log.info({ identity: this.identity }, "stopped leading: controllers drained");
+  }
+
+  async #resyncLoop(signal: AbortSignal): Promise<void> {
+    const period = this.#o.resyncPeriodMs ?? 10 * 60_000;
+    try {
+      for (;;) {
+        await this.#clock.sleep(period, signal);
+        if (!this.#leading) continue;
+        for (const { controller, primary } of this.#controllers) {
+          for (const o of primary.store.list()) {
+            const m = o.metadata;
+            controller.queue.add(m.namespace ? `${m.namespace}/${m.name}` : m.name, { priority: "resync" });
+          }
+        }
+      }
+    } catch {
+      // Aborted: shutting down.
+    }
+  }
+}
