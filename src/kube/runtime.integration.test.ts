@@ -245,6 +245,11 @@ describe("finalizers", () => {
     );
     await run();
     assert.equal(cleaned, 1, "absent and deleting: nothing to do");
+    // Play the other controller: let its finalizer go too, so the object and the CRD can be deleted.
+    await client.request("PATCH", resourcePath(probes, ns.namespace, "fin-1"), {
+      body: [{ op: "remove", path: "/metadata/finalizers/0" }],
+      contentType: "application/json-patch+json",
+    });
   });
 
   it("creates the finalizer list when there is none", async () => {

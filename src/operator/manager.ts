@@ -75,12 +75,20 @@ export class Manager {
       client: this.client,
       reportingInstance: this.identity,
       redactor: this.redactor,
+      log: this.#logTo,
     });
     collectDefaultMetrics({ register: this.registry });
     reflectorMetrics(this.registry, () =>
       [...this.#reflectors.values()].map((r): [string, number] => [r.resource, r.lastEventAgeMs]),
     );
   }
+
+  /** Adapts the runtime's `(level, message, fields)` log calls to the structured logger. */
+  readonly #logTo = (
+    level: "debug" | "info" | "warn" | "error",
+    message: string,
+    fields?: Record<string, unknown>,
+  ): void => this.log[level](fields ?? {}, message);
 
   /** The port the health server listens on, once running. */
   get healthPort(): number | undefined {
@@ -110,7 +118,7 @@ export class Manager {
         ...(labelSelector ? { labelSelector } : {}),
         clock: this.#clock,
         metrics: reflectorMetrics(this.registry),
-        log: (level, message, fields) => this.log[level](fields ?? {}, message),
+        log: this.#logTo,
       });
       this.#reflectors.set(key, reflector);
     }
@@ -173,6 +181,7 @@ export class Manager {
           clock: this.#clock,
           onStartedLeading: (leading) => this.#lead(leading),
           onNewLeader: (leader) => this.log.info({ leader }, "leader elected"),
+          log: this.#logTo,
         });
         await elector.run(signal);
       }

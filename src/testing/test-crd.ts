@@ -7,7 +7,8 @@ import { eventually } from "./eventually.ts";
  * Installs a namespaced CRD `<plural>.<group>` (version v1, status
  * subresource, a free-form spec and status) for a test file, waits until it
  * is served, and deletes it when the file's tests end. Call it at the top
- * level of the test file. Use a group no other test file uses.
+ * level of the test file. Use a group no other test file uses; a leftover
+ * from an earlier run that is still being deleted is waited for.
  */
 export async function installTestCrd(
   client: KubeClient,
