@@ -1,0 +1,101 @@
+import type { TSchema } from "@sinclair/typebox";
+import type { FieldProblem } from "../api/validate.ts";
+import type { KubeObject } from "../kube/store.ts";
+
+export type { FieldProblem } from "../api/validate.ts";
+
+/**
+ * A template turns parameters into Kubernetes objects. It is data plus pure
+ * functions: the same stack and parameters always render the same objects —
+ * no clock, no I/O, no randomness. Values that must be random (passwords) are
+ * declared as {@link GeneratedSecret}s: the operator creates them once and
+ * builders only reference them.
+ */
+export interface Template<P = Record<string, unknown>> {
+  /** Lowercase name, e.g. `minecraft-java`. */
+  readonly name: string;
+  /** Semver of the template itself (not of the software it installs). */
+  readonly version: string;
+  readonly description: string;
+  /**
+   * The parameter schema (a TypeBox schema, i.e. JSON Schema): types, defaults,
+   * ranges, enums, patterns, required fields, unknown fields rejected. The
+   * single source of the TypeScript type `P` (`Static<typeof schema>`), the
+   * validation (`validateParams` in `templates/validate-params.ts`) and the form
+   * the UI shows.
+   */
+  readonly params: TSchema;
+  readonly guardrails: Guardrails;
+  /** The component graph: components whose dependencies are ready reconcile in parallel. */
+  readonly components: ReadonlyArray<Component<P>>;
+  readonly upgrade: UpgradeRules<P>;
+  /** Fields the operator never fights over (e.g. replicas under an HPA). */
+  readonly ignore: readonly IgnoreRule[];
+  /** Secrets the operator generates once per stack and never prints. */
+  readonly generatedSecrets: readonly GeneratedSecret[];
+  /** Objects that must exist before installing (e.g. a Secret the owner references). */
+  readonly prerequisites: (params: P) => readonly Prerequisite[];
+  /** Which volumes hold the owner's data; kept on deletion unless the owner asked otherwise. */
+  readonly data: DataPolicy;
+  /** Cross-field rules beyond the schema; returns problems with the field path they concern. */
+  readonly validate?: (params: P) => readonly FieldProblem[];
+}
+
+export interface Guardrails {
+  /** Parameters that may not change after creation (JSON pointers into params). */
+  readonly immutable: readonly string[];
+  /** Parameters the control plane may adopt from an out-of-band change (issue 6). */
+  readonly adoptable: readonly string[];
+}
+
+/** One component: a named group of objects with its dependencies. */
+export interface Component<P> {
+  readonly name: string;
+  readonly dependsOn: readonly string[];
+  /** How long a component may take to become healthy during an upgrade before it is rolled back. */
+  readonly healthDeadlineSeconds: number;
+  /** Pure builder: returns the component's objects (without our labels and owner reference; render adds them). */
+  readonly build: (ctx: RenderContext<P>) => readonly KubeObject[];
+}
+
+/** What a builder knows about the stack it renders for. */
+export interface RenderContext<P> {
+  readonly stack: { readonly name: string; readonly namespace: string; readonly uid: string };
+  readonly params: P;
+  /** Name of the Secret holding a generated secret, by its `name`. */
+  readonly secretName: (generated: string) => string;
+}
+
+export interface UpgradeRules<P> {
+  /** Parameters (JSON pointers) whose change is an upgrade: snapshot, roll, roll back on failure. */
+  readonly fields: readonly string[];
+  /** Returns why an upgrade from `from` to `to` is not allowed, or undefined when it is. */
+  readonly allowed?: (from: P, to: P) => string | undefined;
+}
+
+/** A field left alone: in objects of `kind` (and `name`, when given), the value at `jsonPointer`. */
+export interface IgnoreRule {
+  readonly kind: string;
+  readonly name?: string;
+  readonly jsonPointer: string;
+}
+
+export interface GeneratedSecret {
+  /** Logical name; the Secret is `<stack>-<name>`. */
+  readonly name: string;
+  /** Keys to fill with random URL-safe strings of `length` characters. */
+  readonly keys: readonly string[];
+  readonly length: number;
+}
+
+export interface Prerequisite {
+  readonly kind: "Secret" | "ConfigMap";
+  readonly name: string;
+  /** The parameter that named it, as a JSON pointer, for the condition message. */
+  readonly field: string;
+}
+
+export interface DataPolicy {
+  /** Components whose PersistentVolumeClaims hold data. */
+  readonly components: readonly string[];
+}
