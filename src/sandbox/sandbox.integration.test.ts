@@ -17,7 +17,7 @@ import {
   type V1Pod,
 } from "@kubernetes/client-node";
 import { eventually } from "../testing/eventually.ts";
-import { testKubectl, useTestNamespace } from "../testing/cluster.ts";
+import { describeNamespace, testKubectl, useTestNamespace } from "../testing/cluster.ts";
 
 const ns = await useTestNamespace("sandbox-proof");
 const core = ns.kc.makeApiClient(CoreV1Api);
@@ -83,12 +83,16 @@ describe("the sandbox runs workloads", () => {
         },
       },
     });
-    await eventually("statefulset db to have 2 ready replicas", async () => {
-      const s = await apps.readNamespacedStatefulSet({ name: "db", namespace: ns.namespace });
-      return s.status?.readyReplicas === 2 && s.status.currentRevision === s.status.updateRevision
-        ? s
-        : undefined;
-    });
+    await eventually(
+      "statefulset db to have 2 ready replicas",
+      async () => {
+        const s = await apps.readNamespacedStatefulSet({ name: "db", namespace: ns.namespace });
+        return s.status?.readyReplicas === 2 && s.status.currentRevision === s.status.updateRevision
+          ? s
+          : undefined;
+      },
+      { explain: () => describeNamespace(ns.kc, ns.namespace) },
+    );
     const claims = await core.listNamespacedPersistentVolumeClaim({ namespace: ns.namespace });
     assert.deepEqual(claims.items.map((c) => c.metadata?.name).sort(), ["data-db-0", "data-db-1"]);
     for (const claim of claims.items) {

@@ -100,3 +100,30 @@ export function kubeConfigVia(kc: KubeConfig, port: number): KubeConfig {
   });
   return copy;
 }
+
+/**
+ * A short account of a namespace for a failed wait: pods with phase, node
+ * and readiness, claims with phase, and the latest events.
+ */
+export async function describeNamespace(kc: KubeConfig, namespace: string): Promise<string> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const [pods, claims, events] = await Promise.all([
+    core.listNamespacedPod({ namespace }),
+    core.listNamespacedPersistentVolumeClaim({ namespace }),
+    core.listNamespacedEvent({ namespace }),
+  ]);
+  const lines = [
+    ...pods.items.map((p) => {
+      const ready = p.status?.conditions?.find((c) => c.type === "Ready")?.status ?? "?";
+      const scheduled = p.status?.conditions?.find((c) => c.type === "PodScheduled");
+      return `pod ${p.metadata?.name}: ${p.status?.phase} node=${p.spec?.nodeName ?? "-"} ready=${ready} scheduled=${scheduled?.status ?? "?"} ${scheduled?.message ?? ""}`;
+    }),
+    ...claims.items.map(
+      (c) => `pvc ${c.metadata?.name}: ${c.status?.phase} volume=${c.spec?.volumeName ?? "-"}`,
+    ),
+    ...events.items
+      .slice(-15)
+      .map((e) => `event ${e.involvedObject.kind}/${e.involvedObject.name}: ${e.reason} ${e.message ?? ""}`),
+  ];
+  return lines.join("\n");
+}
