@@ -1,6 +1,7 @@
-import { Type, type Static, type TLiteral, type TUnion } from "@sinclair/typebox";
+import { Type, type Static } from "@sinclair/typebox";
 import type { ResourceType } from "../kube/resource-type.ts";
 import type { KubeObject } from "../kube/store.ts";
+import { stringEnum } from "./string-enum.ts";
 
 /** The API group of Stackwarden's own kinds. */
 export const stackGroup = "stackwarden.dev";
@@ -19,14 +20,6 @@ export const stackResourceType: ResourceType = {
 };
 
 const closed = { additionalProperties: false } as const;
-const enumOf = <const T extends readonly string[]>(
-  values: T,
-  options: { default?: T[number] } = {},
-): TUnion<Array<TLiteral<T[number]>>> =>
-  Type.Union(
-    values.map((v) => Type.Literal(v)),
-    options,
-  );
 
 /** A JSON pointer such as `/spec/replicas`. */
 const JsonPointer = Type.String({
@@ -45,7 +38,7 @@ export const DriftIgnoreRuleSchema = Type.Object(
 );
 
 /** The drift policies a stack may choose: restore what others change, or leave it. */
-export const DriftPolicySchema = enumOf(["enforce", "ignore"] as const, { default: "enforce" });
+export const DriftPolicySchema = stringEnum(["enforce", "ignore"], { default: "enforce" });
 /** `enforce` (restore and record) or `ignore`. */
 export type DriftPolicy = Static<typeof DriftPolicySchema>;
 
@@ -69,7 +62,7 @@ export const StackSpecSchema = Type.Object(
       { ...closed, default: {} },
     ),
     deletionPolicy: Type.Object(
-      { volumes: enumOf(["Retain", "Delete"] as const, { default: "Retain" }) },
+      { volumes: stringEnum(["Retain", "Delete"], { default: "Retain" }) },
       { ...closed, default: {} },
     ),
   },
@@ -93,7 +86,7 @@ export type StackPhase = (typeof stackPhases)[number];
 export const ConditionSchema = Type.Object(
   {
     type: Type.String({ minLength: 1 }),
-    status: enumOf(["True", "False", "Unknown"] as const),
+    status: stringEnum(["True", "False", "Unknown"]),
     reason: Type.String(),
     message: Type.String(),
     lastTransitionTime: Type.String(),
@@ -117,7 +110,7 @@ export const ComponentStatusSchema = Type.Object(
 /** Schema of the operation under way (install, upgrade, rollback, delete). */
 export const OperationSchema = Type.Object(
   {
-    type: enumOf(["Install", "Upgrade", "Rollback", "Delete"] as const),
+    type: stringEnum(["Install", "Upgrade", "Rollback", "Delete"]),
     startedAt: Type.String(),
     component: Type.Optional(Type.String()),
     progress: Type.String({ description: 'Components done out of all, e.g. "3/5"' }),
@@ -187,7 +180,7 @@ export const DriftStatusSchema = Type.Object(
 /** Schema of `Stack.status`; every field is optional because the operator fills it step by step. */
 export const StackStatusSchema = Type.Object(
   {
-    phase: Type.Optional(enumOf(stackPhases)),
+    phase: Type.Optional(stringEnum(stackPhases)),
     observedGeneration: Type.Optional(Type.Integer({ minimum: 0 })),
     conditions: Type.Optional(
       Type.Array(ConditionSchema, {

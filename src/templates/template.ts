@@ -21,8 +21,8 @@ export interface Template<P = Record<string, unknown>> {
    * The parameter schema (a TypeBox schema, i.e. JSON Schema): types, defaults,
    * ranges, enums, patterns, required fields, unknown fields rejected. The
    * single source of the TypeScript type `P` (`Static<typeof schema>`), the
-   * validation (`validateParams` in `templates/validate-params.ts`) and the form
-   * the UI shows.
+   * validation (`validate` in `api/validate.ts`, then {@link Template.validate})
+   * and the form the UI shows.
    */
   readonly params: TSchema;
   readonly guardrails: Guardrails;

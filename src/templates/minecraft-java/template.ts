@@ -1,0 +1,222 @@
+import { createHash } from "node:crypto";
+import { selectorLabels } from "../../resources/labels.ts";
+import type { Manifest } from "../../resources/manifest.ts";
+import {
+  restrictedContainerSecurityContext,
+  restrictedSecurityContext,
+} from "../../resources/pod-defaults.ts";
+import { canonicalCpu, formatMebibytes, parseMebibytes } from "../../resources/quantity.ts";
+import type { RenderContext, Template } from "../template.ts";
+import {
+  MinecraftJavaParamsSchema,
+  minecraftJavaImage,
+  validateMinecraftJava,
+  type MinecraftJavaParams,
+} from "./params.ts";
+
+type Ctx = RenderContext<MinecraftJavaParams>;
+
+/** The game port (TCP) and the RCON port (TCP, inside the cluster's pod network only). */
+export const minecraftPort = 25565;
+export const rconPort = 25575;
+/** Annotation on the pod template holding the hash of the server's environment, so a change rolls the pod. */
+export const configHashAnnotation = "stackwarden.dev/config-hash";
+
+const rconKey = "rcon-password";
+
+/** Container memory for a heap: the heap plus a quarter for the JVM's own use, at least 512Mi, in MiB. */
+export function containerMebibytes(heap: string): number {
+  const mebibytes = parseMebibytes(heap) ?? 2048;
+  return mebibytes + Math.max(512, Math.ceil(mebibytes / 4));
+}
+
+/** The itzg/minecraft-server settings that are not secret, as its environment variables. Key order is fixed. */
+export function serverEnvironment(params: MinecraftJavaParams): Record<string, string> {
+  const env: Record<string, string> = {
+    EULA: "TRUE",
+    TYPE: params.type,
+    VERSION: params.version,
+    MEMORY: params.memory,
+    DIFFICULTY: params.difficulty,
+    MAX_PLAYERS: String(params.maxPlayers),
+    ONLINE_MODE: String(params.onlineMode),
+    ENABLE_RCON: "true",
+    RCON_PORT: String(rconPort),
+  };
+  if (params.motd !== undefined && params.motd !== "") env["MOTD"] = params.motd;
+  if (params.ops.length > 0) env["OPS"] = params.ops.join(",");
+  if (params.whitelist.length > 0) env["WHITELIST"] = params.whitelist.join(",");
+  return env;
+}
+
+const configMapName = (ctx: Ctx): string => `${ctx.stack.name}-config`;
+/** The RCON Secret: the owner's when named, otherwise the generated one. */
+const rconSecretName = (ctx: Ctx): string => ctx.params.existingRconSecret ?? ctx.secretName("rcon");
+
+function buildConfigMap(ctx: Ctx): Manifest[] {
+  return [
+    {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: configMapName(ctx) },
+      data: serverEnvironment(ctx.params),
+    },
+  ];
+}
+
+function resources(params: MinecraftJavaParams): Record<string, Record<string, string>> {
+  const memory = formatMebibytes(containerMebibytes(params.memory));
+  const cpuRequest = canonicalCpu(params.resources?.requests?.cpu ?? "250m");
+  const cpuLimit = params.resources?.limits?.cpu;
+  return {
+    requests: { cpu: cpuRequest, memory },
+    limits: cpuLimit === undefined ? { memory } : { cpu: canonicalCpu(cpuLimit), memory },
+  };
+}
+
+const mcHealth = { exec: { command: ["mc-health"] } };
+
+function buildStatefulSet(ctx: Ctx): Manifest[] {
+  const { params, stack } = ctx;
+  const envHash = createHash("sha256")
+    .update(JSON.stringify(serverEnvironment(params)))
+    .digest("hex")
+    .slice(0, 16);
+  return [
+    {
+      apiVersion: "apps/v1",
+      kind: "StatefulSet",
+      metadata: { name: stack.name },
+      spec: {
+        replicas: 1,
+        serviceName: stack.name,
+        selector: { matchLabels: selectorLabels({ stack: stack.name, component: "server" }) },
+        template: {
+          metadata: {
+            labels: selectorLabels({ stack: stack.name, component: "server" }),
+            annotations: { [configHashAnnotation]: envHash },
+          },
+          spec: {
+            securityContext: restrictedSecurityContext({ runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 }),
+            terminationGracePeriodSeconds: 60,
+            enableServiceLinks: false,
+            containers: [
+              {
+                name: "server",
+                image: params.image ?? minecraftJavaImage,
+                imagePullPolicy: "IfNotPresent",
+                envFrom: [{ configMapRef: { name: configMapName(ctx) } }],
+                env: [
+                  {
+                    name: "RCON_PASSWORD",
+                    valueFrom: { secretKeyRef: { name: rconSecretName(ctx), key: rconKey } },
+                  },
+                ],
+                ports: [
+                  { name: "minecraft", containerPort: minecraftPort, protocol: "TCP" },
+                  { name: "rcon", containerPort: rconPort, protocol: "TCP" },
+                ],
+                resources: resources(params),
+                // First start downloads the server and generates the world: up to 10 minutes.
+                startupProbe: {
+                  ...mcHealth,
+                  initialDelaySeconds: 30,
+                  periodSeconds: 10,
+                  timeoutSeconds: 5,
+                  failureThreshold: 57,
+                },
+                readinessProbe: { ...mcHealth, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+                livenessProbe: { ...mcHealth, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 4 },
+                securityContext: restrictedContainerSecurityContext(),
+                volumeMounts: [{ name: "data", mountPath: "/data" }],
+              },
+            ],
+          },
+        },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: "data" },
+            spec: {
+              accessModes: ["ReadWriteOnce"],
+              resources: { requests: { storage: formatMebibytes(parseMebibytes(params.storage) ?? 10240) } },
+            },
+          },
+        ],
+      },
+    },
+  ];
+}
+
+function buildService(ctx: Ctx): Manifest[] {
+  return [
+    {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: ctx.stack.name },
+      spec: {
+        type: ctx.params.serviceType,
+        selector: selectorLabels({ stack: ctx.stack.name, component: "server" }),
+        // RCON stays off the Service: it is reachable only from inside the pod network.
+        ports: [{ name: "minecraft", port: minecraftPort, targetPort: "minecraft", protocol: "TCP" }],
+      },
+    },
+  ];
+}
+
+/**
+ * `minecraft-java`: a Minecraft Java Edition server on itzg/minecraft-server.
+ *
+ * Components: `config` (ConfigMap of the server's environment) → `server`
+ * (StatefulSet of one replica, world on a volume at /data, RCON password from
+ * a Secret by reference) → `service` (the game port only). Changing
+ * `version`, `type` or `image` is an upgrade. `storage` is fixed at creation:
+ * a StatefulSet's volume claim templates are immutable and growing the
+ * claim in place is not supported yet, so it is in `guardrails.immutable`.
+ * `upgrade.allowed` refuses a release version going down (Minecraft cannot
+ * load a world saved by a newer version); LATEST and SNAPSHOT always pass.
+ */
+export const minecraftJava: Template<MinecraftJavaParams> = {
+  name: "minecraft-java",
+  version: "1.0.0",
+  description: "Minecraft Java Edition server (itzg/minecraft-server) with RCON and a persistent world.",
+  params: MinecraftJavaParamsSchema,
+  guardrails: {
+    immutable: ["/storage"],
+    adoptable: ["/motd", "/difficulty", "/maxPlayers", "/ops", "/whitelist"],
+  },
+  components: [
+    { name: "config", dependsOn: [], healthDeadlineSeconds: 60, build: buildConfigMap },
+    { name: "server", dependsOn: ["config"], healthDeadlineSeconds: 600, build: buildStatefulSet },
+    { name: "service", dependsOn: ["server"], healthDeadlineSeconds: 60, build: buildService },
+  ],
+  upgrade: {
+    fields: ["/version", "/type", "/image"],
+    allowed: (from, to) =>
+      isDowngrade(from.version, to.version)
+        ? `version cannot go down from ${from.version} to ${to.version}: Minecraft cannot load a world saved by a newer version`
+        : undefined,
+  },
+  ignore: [],
+  generatedSecrets: [{ name: "rcon", keys: [rconKey], length: 24 }],
+  prerequisites: (params) =>
+    params.existingRconSecret === undefined
+      ? []
+      : [{ kind: "Secret", name: params.existingRconSecret, field: "/existingRconSecret" }],
+  data: { components: ["server"] },
+  validate: validateMinecraftJava,
+};
+
+/** True when both versions are releases (`1.21.4`) and `to` is older than `from`. */
+export function isDowngrade(from: string, to: string): boolean {
+  const parse = (v: string): number[] | undefined =>
+    /^\d+(\.\d+)*$/.test(v) ? v.split(".").map(Number) : undefined;
+  const a = parse(from);
+  const b = parse(to);
+  if (!a || !b) return false;
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const x = a[i] ?? 0;
+    const y = b[i] ?? 0;
+    if (x !== y) return y < x;
+  }
+  return false;
+}
