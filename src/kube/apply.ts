@@ -19,6 +19,12 @@ export interface ApplyContext {
   readonly types: ResourceTypes;
   readonly live?: LiveObjects;
   readonly signal?: AbortSignal;
+  /**
+   * True (the default): a field someone else changed is put back. False: only
+   * a change of our own desired configuration is applied (drift policy
+   * `ignore`).
+   */
+  readonly enforce?: boolean;
 }
 
 /** What one apply did. */
@@ -38,7 +44,7 @@ export async function applyObject(ctx: ApplyContext, desired: KubeObject): Promi
   const stamped = withAppliedHash(desired);
   const { namespace, name } = desired.metadata;
   const live = ctx.live?.get ? ctx.live.get(type, namespace, name) : await read(ctx, type, namespace, name);
-  if (live && !needsApply(stamped, live)) return { object: live, changed: false };
+  if (live && !needsApply(stamped, live, ctx.enforce ?? true)) return { object: live, changed: false };
   const object = await ctx.client.request<KubeObject>("PATCH", resourcePath(type, namespace, name), {
     query: { fieldManager, force: true },
     body: stamped,

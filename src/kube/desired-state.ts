@@ -101,12 +101,13 @@ function isEmpty(v: unknown): boolean {
  * Whether applying `desired` (already carrying its applied-hash annotation)
  * would change anything: the object is missing, our last applied
  * configuration differs (a field we stopped setting must be released), or
- * someone changed a field we set. This is the compare in compare-before-write.
+ * someone changed a field we set (unless `enforce` is false). This is the
+ * compare in compare-before-write.
  */
-export function needsApply(desired: KubeObject, live: KubeObject | undefined): boolean {
+export function needsApply(desired: KubeObject, live: KubeObject | undefined, enforce = true): boolean {
   if (!live) return true;
   if (live.metadata.deletionTimestamp) return false;
   const wanted = desired.metadata.annotations?.[appliedHashAnnotation];
   if (wanted !== undefined && live.metadata.annotations?.[appliedHashAnnotation] !== wanted) return true;
-  return !contains(live, desired);
+  return enforce && !contains(live, desired);
 }

@@ -1,0 +1,75 @@
+import type { ReconcileResult } from "../../engine/result.ts";
+import { requeueAfter, done } from "../../engine/result.ts";
+import type { ApplyContext } from "../../kube/apply.ts";
+import { isNotFound } from "../../kube/errors.ts";
+import { resourcePath } from "../../kube/resource-type.ts";
+import type { KubeObject } from "../../kube/store.ts";
+import { componentLabel, stackLabel } from "../../resources/labels.ts";
+
+/**
+ * Deletes a stack's children in reverse dependency order: the objects of the
+ * last level first, waiting until they are gone before the level before it.
+ * Objects that belong to no component (generated Secrets) go last. Volume
+ * claims made from StatefulSet templates are not owned by the stack and are
+ * kept, unless `deleteVolumes` asks for them to go too. Returns `done` when
+ * nothing is left, otherwise a short requeue.
+ */
+export async function teardown(options: {
+  readonly ctx: ApplyContext;
+  readonly stack: KubeObject;
+  /** Component names by dependency level, as rendered. */
+  readonly levels: readonly (readonly string[])[];
+  /** The stack's children still known (ours: labelled and owned by the stack). */
+  readonly children: readonly KubeObject[];
+  readonly deleteVolumes: boolean;
+  readonly deleted: (object: KubeObject) => void;
+}): Promise<ReconcileResult> {
+  const { ctx, stack } = options;
+  const order = [...options.levels].reverse().map((names) => new Set(names));
+  const componentOf = (o: KubeObject): string => o.metadata.labels?.[componentLabel] ?? "";
+  const remaining = options.children;
+  const known = new Set(options.levels.flat());
+  const batches = [
+    ...order.map((names) => remaining.filter((o) => names.has(componentOf(o)))),
+    remaining.filter((o) => !known.has(componentOf(o))),
+  ];
+  const batch = batches.find((b) => b.length > 0);
+  if (batch) {
+    await Promise.all(
+      batch.filter((o) => !o.metadata.deletionTimestamp).map((o) => remove(ctx, o, options.deleted)),
+    );
+    return requeueAfter(1000);
+  }
+  if (options.deleteVolumes) {
+    const namespace = stack.metadata.namespace ?? "default";
+    const claims = await ctx.client.request<{ items: KubeObject[] }>(
+      "LIST",
+      `/api/v1/namespaces/${namespace}/persistentvolumeclaims`,
+      { query: { labelSelector: `${stackLabel}=${stack.metadata.name}` } },
+    );
+    const left = claims.items.map((c) => ({ ...c, apiVersion: "v1", kind: "PersistentVolumeClaim" }));
+    if (left.length > 0) {
+      await Promise.all(
+        left.filter((c) => !c.metadata.deletionTimestamp).map((c) => remove(ctx, c, options.deleted)),
+      );
+      return requeueAfter(1000);
+    }
+  }
+  return done;
+}
+
+async function remove(
+  ctx: ApplyContext,
+  o: KubeObject,
+  deleted: (object: KubeObject) => void,
+): Promise<void> {
+  const type = await ctx.types.resolve(ctx.client, o.apiVersion ?? "", o.kind ?? "");
+  deleted(o);
+  try {
+    await ctx.client.request("DELETE", resourcePath(type, o.metadata.namespace, o.metadata.name), {
+      body: { propagationPolicy: "Background", preconditions: { uid: o.metadata.uid } },
+    });
+  } catch (e: unknown) {
+    if (!isNotFound(e)) throw e;
+  }
+}
