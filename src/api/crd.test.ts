@@ -116,7 +116,8 @@ describe("stackCrd", () => {
 
   it("requires spec and spec.template, and the condition type the list-map is keyed by", () => {
     assert.deepEqual(root["required"], ["spec"]);
-    assert.ok((nodeAt(root, ".spec")?.["required"] as string[]).includes("template"));
+    assert.deepEqual(nodeAt(root, ".spec")?.["required"], ["template"]);
+    assert.equal(nodeAt(root, ".spec.drift")?.["required"], undefined);
     const condition = (nodeAt(root, ".status.conditions")?.["items"] ?? {}) as CrdSchema;
     assert.ok((condition["required"] as string[]).includes("type"));
   });
@@ -144,6 +145,15 @@ describe("toCrdSchema", () => {
         { additionalProperties: false },
       ),
       crd: { type: "object", properties: { a: { type: "string" }, b: { type: "integer" } }, required: ["a"] },
+    },
+    {
+      name: "a field with a default is not required",
+      schema: Type.Object({ a: Type.String({ default: "x" }), b: Type.String() }),
+      crd: {
+        type: "object",
+        properties: { a: { type: "string", default: "x" }, b: { type: "string" } },
+        required: ["b"],
+      },
     },
     {
       name: "union of literals becomes an enum with its default",

@@ -34,7 +34,8 @@ const kept = new Set([
  * Guarantees: the result is plain JSON (no `$id`, no symbols, no TypeBox-only
  * keywords such as `errorMessage`); every object, array and scalar node keeps
  * its `type`; unions of literals become `enum`, `const` becomes a one-value
- * `enum`; `additionalProperties: false` is dropped (a structural schema prunes
+ * `enum`; fields with a default are not listed as required (the API server
+ * fills them in before it validates); `additionalProperties: false` is dropped (a structural schema prunes
  * or rejects unknown fields by itself, and the API server refuses it beside
  * `properties`), while `additionalProperties: <schema>` (a map) is kept;
  * `x-kubernetes-*` extensions pass through. Throws on a shape a CRD cannot
@@ -58,8 +59,11 @@ export function toCrdSchema(schema: TSchema | CrdSchema): CrdSchema {
       Object.entries(properties).map(([name, p]) => [name, toCrdSchema(p)]),
     );
   }
-  const required = s["required"];
-  if (Array.isArray(required) && required.length > 0) out["required"] = [...(required as string[])];
+  // A field with a default is filled in before validation; listing it as required only misleads `kubectl explain`.
+  const required = ((s["required"] ?? []) as string[]).filter(
+    (name) => !("default" in (properties?.[name] ?? {})),
+  );
+  if (required.length > 0) out["required"] = required;
   const additional = s["additionalProperties"];
   if (typeof additional === "object" && additional !== null) {
     out["additionalProperties"] = toCrdSchema(additional as CrdSchema);
