@@ -16,8 +16,9 @@ import {
 
 type Ctx = RenderContext<MinecraftJavaParams>;
 
-/** The game port (TCP) and the RCON port (TCP, inside the cluster's pod network only). */
+/** The game port (TCP), exposed on the Service. */
 export const minecraftPort = 25565;
+/** The RCON port (TCP): open on the pod only, never on the Service. */
 export const rconPort = 25575;
 /** Annotation on the pod template holding the hash of the server's environment, so a change rolls the pod. */
 export const configHashAnnotation = "stackwarden.dev/config-hash";
