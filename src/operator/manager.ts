@@ -24,8 +24,13 @@ export interface ManagerOptions {
   /** Off for tests and single-replica runs; on by default. */
   readonly leaderElection?: boolean;
   readonly identity?: string;
-  /** Port of /healthz, /readyz, /metrics; 0 picks one; undefined serves none. */
+  /** Port of /healthz, /readyz (and /metrics); 0 picks one; undefined serves none. */
   readonly healthPort?: number;
+  /** Address to bind the health server to; 127.0.0.1 by default. */
+  readonly healthHost?: string;
+  /** A second server for /metrics (controller-runtime keeps the two apart); undefined serves none. */
+  readonly metricsPort?: number;
+  readonly metricsHost?: string;
   readonly logger?: Logger;
   readonly clock?: Clock;
   /** How often every primary object is reconciled again even when nothing changed. Default 10 min. */
@@ -63,6 +68,7 @@ export class Manager {
   readonly #caches = new AbortController();
   #leading = false;
   #healthPort: number | undefined;
+  #metricsPort: number | undefined;
 
   constructor(options: ManagerOptions) {
     this.#o = options;
@@ -93,6 +99,11 @@ export class Manager {
   /** The port the health server listens on, once running. */
   get healthPort(): number | undefined {
     return this.#healthPort;
+  }
+
+  /** The port the metrics server listens on, once running. */
+  get metricsPort(): number | undefined {
+    return this.#metricsPort;
   }
 
   /** True while this replica holds the Lease (always, without leader election). */
@@ -159,15 +170,20 @@ export class Manager {
         this.log.error({ resource: r.resource, error: toError(e).message }, "reflector stopped");
       });
     }
-    const server =
-      this.#o.healthPort === undefined
+    const checks = { live: () => true, ready: () => this.ready };
+    const serve = (
+      port: number | undefined,
+      host: string | undefined,
+    ): ReturnType<typeof startHealthServer> | undefined =>
+      port === undefined
         ? undefined
-        : await startHealthServer({
-            port: this.#o.healthPort,
-            registry: this.registry,
-            checks: { live: () => true, ready: () => this.ready },
-          });
+        : startHealthServer({ port, ...(host ? { host } : {}), registry: this.registry, checks });
+    const [server, metricsServer] = await Promise.all([
+      serve(this.#o.healthPort, this.#o.healthHost),
+      serve(this.#o.metricsPort, this.#o.metricsHost),
+    ]);
     this.#healthPort = server?.port;
+    this.#metricsPort = metricsServer?.port;
     const resync = this.#resyncLoop(signal);
     try {
       if (this.#o.leaderElection === false) {
@@ -190,6 +206,7 @@ export class Manager {
       await resync;
       await this.events.flush();
       await server?.close();
+      await metricsServer?.close();
       this.client.close();
     }
   }

@@ -25,6 +25,7 @@ import {
   operationStatus,
 } from "./stack-status.ts";
 import { teardown } from "./teardown.ts";
+import { replaceStuckPods } from "./stuck-pods.ts";
 import { isUpgrade, validateStack, type ValidStack } from "./validate-stack.ts";
 import type { DriftTracker } from "./drift-tracker.ts";
 import { withoutIgnored, type IgnoreRule } from "./ignore-rules.ts";
@@ -162,6 +163,21 @@ export class StackReconciler implements Reconciler<string> {
       }
     }
 
+    if (rollingBack || (runningGood && !result.complete)) {
+      const replaced = await replaceStuckPods(
+        this.#d.apply.client,
+        result.applied.map((a) => a.object),
+      );
+      if (replaced.length > 0) {
+        this.#event(
+          stack,
+          "Normal",
+          "RollingBack",
+          "Rollback",
+          `replaced pods stuck on the failed revision: ${replaced.join(", ")}`,
+        );
+      }
+    }
     await prune(
       this.#d.apply,
       [
@@ -173,6 +189,16 @@ export class StackReconciler implements Reconciler<string> {
     );
 
     const fights = this.#d.drift.fights(key);
+    if (process.env.SW_DEBUG)
+      console.error("DEBUG", key, {
+        generation,
+        good: good?.generation,
+        goodVersion: (good?.params as Record<string, unknown> | undefined)?.version,
+        version: params.version,
+        upgrading,
+        runningGood,
+        rolledBackGeneration,
+      });
     const decision = decide({
       ...base,
       installedBefore: good !== undefined,

@@ -23,6 +23,13 @@ export function validateStack(
   stack: Stack,
 ): { ok: true; value: ValidStack } | { ok: false; problems: string[] } {
   const { spec } = stack;
+  if (stack.metadata.name.length > 52) {
+    // StatefulSet pods add "-N" and a controller-revision hash to the name; labels stop at 63 characters.
+    return {
+      ok: false,
+      problems: [`/metadata/name: must be at most 52 characters (it has ${stack.metadata.name.length})`],
+    };
+  }
   const template = findTemplate(spec.template, spec.templateVersion) as Template<Params> | undefined;
   if (!template) {
     const known = [...templates.keys()].join(", ");

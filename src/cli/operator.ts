@@ -1,0 +1,101 @@
+import { parseArgs } from "node:util";
+import { KubeConfig } from "@kubernetes/client-node";
+import { Manager } from "../operator/manager.ts";
+import { installCrds } from "../operator/install-crds.ts";
+import { registerStackController } from "../operator/stack/stack-controller.ts";
+import { startTracing } from "../observability/tracing.ts";
+import { createLogger } from "../observability/logger.ts";
+
+/** How the operator runs; the flags of `stackwarden operator`. */
+export interface OperatorOptions {
+  readonly kubeconfig: KubeConfig;
+  readonly namespaces: readonly string[];
+  readonly installCrds: boolean;
+  readonly leaderElect: boolean;
+  readonly leaseNamespace: string;
+  /** `host:port` for /metrics (and health); `0` turns it off. */
+  readonly metricsBindAddress: string;
+  /** `host:port` for /healthz and /readyz; `0` turns it off. */
+  readonly healthProbeBindAddress: string;
+  readonly logLevel: string;
+  readonly otlpEndpoint?: string | undefined;
+}
+
+/** Parses `:8080`, `0.0.0.0:8080`, `127.0.0.1:0`; `0` means off. */
+export function parseBindAddress(address: string): { host: string; port: number } | undefined {
+  if (address === "0" || address === "") return undefined;
+  const i = address.lastIndexOf(":");
+  const host = i <= 0 ? "0.0.0.0" : address.slice(0, i);
+  const port = Number(address.slice(i + 1));
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`invalid bind address ${JSON.stringify(address)}`);
+  return { host, port };
+}
+
+/**
+ * Starts the operator: tracing, CRDs (when asked), the manager with the Stack
+ * controller, health and metrics servers. Returns the manager and a promise
+ * that settles when `signal` has stopped it.
+ */
+export async function startOperator(
+  options: OperatorOptions,
+  signal: AbortSignal,
+): Promise<{ manager: Manager; done: Promise<void> }> {
+  const tracing = await startTracing({
+    serviceName: "stackwarden-operator",
+    otlpEndpoint: options.otlpEndpoint,
+  });
+  const metrics = parseBindAddress(options.metricsBindAddress);
+  const probes = parseBindAddress(options.healthProbeBindAddress);
+  const manager = new Manager({
+    kubeconfig: options.kubeconfig,
+    leaseNamespace: options.leaseNamespace,
+    leaderElection: options.leaderElect,
+    ...(probes ? { healthPort: probes.port, healthHost: probes.host } : {}),
+    ...(metrics ? { metricsPort: metrics.port, metricsHost: metrics.host } : {}),
+    logger: createLogger({ level: options.logLevel, name: "operator" }),
+  });
+  if (options.installCrds) await installCrds(manager.client, manager.types);
+  registerStackController(manager, { namespaces: options.namespaces });
+  const done = manager.run(signal).finally(() => tracing.shutdown());
+  return { manager, done };
+}
+
+/** `stackwarden operator [flags]`: runs until SIGINT or SIGTERM. */
+export async function runOperator(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      kubeconfig: { type: "string" },
+      namespaces: { type: "string", default: "" },
+      "install-crds": { type: "boolean", default: false },
+      "leader-elect": { type: "boolean", default: false },
+      "leader-election-namespace": { type: "string" },
+      "metrics-bind-address": { type: "string", default: ":8080" },
+      "health-probe-bind-address": { type: "string", default: ":8081" },
+      "log-level": { type: "string", default: "info" },
+    },
+  });
+  const kubeconfig = new KubeConfig();
+  if (values.kubeconfig) kubeconfig.loadFromFile(values.kubeconfig);
+  else kubeconfig.loadFromDefault();
+  const stop = new AbortController();
+  process.once("SIGINT", () => stop.abort());
+  process.once("SIGTERM", () => stop.abort());
+  const { done } = await startOperator(
+    {
+      kubeconfig,
+      namespaces: values.namespaces.split(",").filter((n) => n !== ""),
+      installCrds: values["install-crds"],
+      leaderElect: values["leader-elect"],
+      leaseNamespace: values["leader-election-namespace"] ?? process.env.POD_NAMESPACE ?? "default",
+      metricsBindAddress: values["metrics-bind-address"],
+      healthProbeBindAddress: values["health-probe-bind-address"],
+      logLevel: values["log-level"],
+      otlpEndpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT,
+    },
+    stop.signal,
+  );
+  await done;
+  return 0;
+}

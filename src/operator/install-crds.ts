@@ -1,0 +1,36 @@
+import { stackCrd } from "../api/crd.ts";
+import { applyObject } from "../kube/apply.ts";
+import type { KubeClient } from "../kube/client.ts";
+import type { ResourceTypes } from "../kube/resource-type.ts";
+import type { KubeObject } from "../kube/store.ts";
+
+/** The CustomResourceDefinitions the operator serves. */
+export function operatorCrds(): KubeObject[] {
+  return [stackCrd()];
+}
+
+/**
+ * Installs or upgrades the operator's CRDs with server-side apply (a CRD
+ * already at this version costs one GET and no write) and waits until the API
+ * server serves them.
+ */
+export async function installCrds(
+  client: KubeClient,
+  types: ResourceTypes,
+  timeoutMs = 60_000,
+): Promise<void> {
+  for (const crd of operatorCrds()) {
+    await applyObject({ client, types }, crd);
+    const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const live = await client.request<{
+        status?: { conditions?: Array<{ type: string; status: string }> };
+      }>("GET", path);
+      if (live.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")) break;
+      if (Date.now() > deadline)
+        throw new Error(`CRD ${crd.metadata.name} was not established within ${timeoutMs / 1000} s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
