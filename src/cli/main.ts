@@ -8,6 +8,7 @@
 import { runSandboxCommand } from "./sandbox-command.ts";
 import { runUp } from "./up.ts";
 import { runOperator } from "./operator.ts";
+import { manifestsYaml } from "../operator/manifests.ts";
 import { runKubectl } from "../sandbox/sandbox.ts";
 
 const usage = `Usage: stackwarden <command>
@@ -16,6 +17,7 @@ Commands:
   up                         start Stackwarden on this machine: the local sandbox cluster (Ctrl-C stops what it started)
   operator [flags]           run the operator: --kubeconfig, --namespaces a,b, --install-crds, --leader-elect,
                              --metrics-bind-address (:8080), --health-probe-bind-address (:8081), --log-level
+  manifests                  print the operator's deployment manifests (CRDs, RBAC, Deployment)
   sandbox up [--name N]      start a local Kubernetes sandbox; returns once it is usable (idempotent)
   sandbox down [--name N]    stop every sandbox process and remove its state
   sandbox status [--name N]  show the sandbox's processes and health (exit 3 when it is not running)
@@ -32,6 +34,9 @@ async function main(argv: string[]): Promise<number> {
       return runSandboxCommand(rest);
     case "operator":
       return runOperator(rest);
+    case "manifests":
+      process.stdout.write(manifestsYaml());
+      return 0;
     case "kubectl":
       return runKubectl({ name: process.env.STACKWARDEN_SANDBOX ?? "default", env: process.env }, rest);
     case undefined:

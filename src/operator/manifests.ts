@@ -1,0 +1,151 @@
+import type { KubeObject } from "../kube/store.ts";
+import { operatorCrds } from "./install-crds.ts";
+import { ownedKinds } from "./stack/stack-controller.ts";
+
+/** Where and how the operator is deployed. */
+export interface DeploymentOptions {
+  readonly namespace: string;
+  readonly image: string;
+  readonly replicas: number;
+}
+
+export const defaultDeployment: DeploymentOptions = {
+  namespace: "stackwarden-system",
+  image: "stackwarden/stackwarden:0.1.0",
+  replicas: 2,
+};
+
+const labels = { "app.kubernetes.io/name": "stackwarden", "app.kubernetes.io/component": "operator" };
+
+/** The API groups and plural names of the kinds a stack may own. */
+function ownedRules(): Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> {
+  const byGroup = new Map<string, string[]>();
+  const plural = (kind: string): string =>
+    kind === "Ingress"
+      ? "ingresses"
+      : kind === "NetworkPolicy"
+        ? "networkpolicies"
+        : `${kind.toLowerCase()}s`;
+  for (const [apiVersion, kind] of ownedKinds) {
+    const group = apiVersion.includes("/") ? apiVersion.split("/")[0]! : "";
+    byGroup.set(group, [...(byGroup.get(group) ?? []), plural(kind)]);
+  }
+  return [...byGroup.entries()].map(([group, resources]) => ({
+    apiGroups: [group],
+    resources: resources.sort(),
+    verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
+  }));
+}
+
+/**
+ * Everything needed to run the operator in a cluster, least privilege:
+ * the CRDs; a ClusterRole that may read and write Stacks (with their status
+ * and finalizers), the kinds a stack owns, Events, and may list and delete
+ * Pods (for forced rollbacks) — nothing else; a Role for its leader-election
+ * Lease in its own namespace; and a Deployment running as non-root with a
+ * read-only root filesystem, probes on :8081 and metrics on :8080. The CRDs
+ * are shipped here, so the operator itself needs no CRD permissions.
+ */
+export function operatorManifests(options: DeploymentOptions = defaultDeployment): KubeObject[] {
+  const { namespace } = options;
+  const meta = (name: string, namespaced = true): KubeObject["metadata"] => ({
+    name,
+    ...(namespaced ? { namespace } : {}),
+    labels,
+  });
+  return [
+    { apiVersion: "v1", kind: "Namespace", metadata: meta(namespace, false) },
+    ...operatorCrds(),
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: meta("stackwarden-operator") },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRole",
+      metadata: meta("stackwarden-operator", false),
+      rules: [
+        {
+          apiGroups: ["stackwarden.dev"],
+          resources: ["stacks"],
+          verbs: ["get", "list", "watch", "update", "patch"],
+        },
+        { apiGroups: ["stackwarden.dev"], resources: ["stacks/status"], verbs: ["get", "update", "patch"] },
+        { apiGroups: ["stackwarden.dev"], resources: ["stacks/finalizers"], verbs: ["update"] },
+        ...ownedRules(),
+        { apiGroups: ["apps"], resources: ["statefulsets/scale", "deployments/scale"], verbs: ["get"] },
+        { apiGroups: [""], resources: ["pods"], verbs: ["list", "delete"] },
+        { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
+      ],
+    } as KubeObject,
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: meta("stackwarden-operator", false),
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "stackwarden-operator" },
+      subjects: [{ kind: "ServiceAccount", name: "stackwarden-operator", namespace }],
+    } as KubeObject,
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: meta("stackwarden-leader-election"),
+      rules: [
+        { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] },
+      ],
+    } as KubeObject,
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: meta("stackwarden-leader-election"),
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "stackwarden-leader-election" },
+      subjects: [{ kind: "ServiceAccount", name: "stackwarden-operator", namespace }],
+    } as KubeObject,
+    {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: meta("stackwarden-operator"),
+      spec: {
+        replicas: options.replicas,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: "stackwarden-operator",
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: 65532,
+              runAsGroup: 65532,
+              seccompProfile: { type: "RuntimeDefault" },
+            },
+            containers: [
+              {
+                name: "operator",
+                image: options.image,
+                args: ["operator", "--leader-elect", `--leader-election-namespace=${namespace}`],
+                env: [
+                  { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+                ],
+                ports: [
+                  { name: "metrics", containerPort: 8080, protocol: "TCP" },
+                  { name: "probes", containerPort: 8081, protocol: "TCP" },
+                ],
+                livenessProbe: { httpGet: { path: "/healthz", port: "probes" }, periodSeconds: 10 },
+                readinessProbe: { httpGet: { path: "/readyz", port: "probes" }, periodSeconds: 5 },
+                resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "512Mi" } },
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  capabilities: { drop: ["ALL"] },
+                },
+              },
+            ],
+          },
+        },
+      },
+    } as KubeObject,
+  ];
+}
+
+/** The manifests as one multi-document YAML stream (JSON documents, which are YAML). */
+export function manifestsYaml(objects: readonly KubeObject[] = operatorManifests()): string {
+  return `# Generated by \`npx stackwarden manifests\`; do not edit by hand.\n${objects
+    .map((o) => `---\n${JSON.stringify(o, null, 2)}\n`)
+    .join("")}`;
+}
