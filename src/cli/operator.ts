@@ -19,6 +19,8 @@ export interface OperatorOptions {
   readonly healthProbeBindAddress: string;
   readonly logLevel: string;
   readonly otlpEndpoint?: string | undefined;
+  /** How often converged stacks are reconciled again; 10 min by default. */
+  readonly resyncPeriodMs?: number;
 }
 
 /** Parses `:8080`, `0.0.0.0:8080`, `127.0.0.1:0`; `0` means off. */
@@ -54,6 +56,7 @@ export async function startOperator(
     ...(probes ? { healthPort: probes.port, healthHost: probes.host } : {}),
     ...(metrics ? { metricsPort: metrics.port, metricsHost: metrics.host } : {}),
     logger: createLogger({ level: options.logLevel, name: "operator" }),
+    ...(options.resyncPeriodMs ? { resyncPeriodMs: options.resyncPeriodMs } : {}),
   });
   if (options.installCrds) await installCrds(manager.client, manager.types);
   registerStackController(manager, { namespaces: options.namespaces });
