@@ -30,6 +30,25 @@ import { isUpgrade, validateStack, type ValidStack } from "./validate-stack.ts";
 import type { DriftTracker } from "./drift-tracker.ts";
 import { withoutIgnored, type IgnoreRule } from "./ignore-rules.ts";
 
+/** What is known of a stack before its phase handlers run: its last recorded components, no problems. */
+export function baseObservation(stack: Stack, failedAfter: number): Observation {
+  return {
+    deleting: false,
+    paused: false,
+    invalid: [],
+    missing: [],
+    installedBefore: stack.status?.lastKnownGood !== undefined,
+    upgrading: false,
+    components: (stack.status?.components ?? []).map((c) => ({
+      name: c.name,
+      healthy: c.ready,
+      message: c.message,
+    })),
+    failures: 0,
+    failedAfter,
+  };
+}
+
 /** The finalizer Stackwarden puts on every stack it manages. */
 export const stackFinalizer = "stackwarden.dev/finalizer";
 /** Annotation overriding every component's health deadline during upgrades, in seconds. */
@@ -350,21 +369,7 @@ export class StackReconciler implements Reconciler<string> {
   }
 
   #observation(stack: Stack): Observation {
-    return {
-      deleting: false,
-      paused: false,
-      invalid: [],
-      missing: [],
-      installedBefore: stack.status?.lastKnownGood !== undefined,
-      upgrading: false,
-      components: (stack.status?.components ?? []).map((c) => ({
-        name: c.name,
-        healthy: c.ready,
-        message: c.message,
-      })),
-      failures: 0,
-      failedAfter: this.#d.failedAfter,
-    };
+    return baseObservation(stack, this.#d.failedAfter);
   }
 
   #rolledBackGeneration(stack: Stack): number | undefined {

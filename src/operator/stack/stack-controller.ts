@@ -14,7 +14,7 @@ import { DriftTracker } from "./drift-tracker.ts";
 import { isIgnoredField } from "./ignore-rules.ts";
 import { decide } from "./lifecycle.ts";
 import { decisionStatus, failureStatus } from "./stack-status.ts";
-import { StackReconciler } from "./reconcile-stack.ts";
+import { StackReconciler, baseObservation } from "./reconcile-stack.ts";
 import { findTemplate } from "../../templates/registry.ts";
 import type { StackStatus } from "../../api/stack.ts";
 
@@ -173,15 +173,9 @@ export function registerStackController(manager: Manager, options: StackControll
       ];
       if (failed) {
         const decision = decide({
-          deleting: false,
-          paused: false,
-          invalid: [],
-          missing: [],
-          installedBefore: stack.status?.lastKnownGood !== undefined,
-          upgrading: false,
+          ...baseObservation(stack, 5),
           components: [],
           failures,
-          failedAfter: 5,
           lastError: message,
         });
         transactions.push(
