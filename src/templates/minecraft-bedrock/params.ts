@@ -1,17 +1,23 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { stringEnum } from "../../api/string-enum.ts";
 import type { FieldProblem } from "../../api/validate.ts";
-import { cpuPattern, parseMebibytes } from "../../resources/quantity.ts";
+import {
+  CpuResourcesParam,
+  DifficultyParam,
+  EulaParam,
+  ServiceTypeParam,
+  imageParam,
+  maxPlayersParam,
+  memoryParam,
+  memoryProblems,
+  storageParam,
+} from "../game-server-params.ts";
+
+/** Re-exported from the shared game-server parameters, which both Minecraft templates use. */
+export { eulaMessage, memoryRange } from "../game-server-params.ts";
 
 /** The image the template runs unless an admin overrides `image`: pinned, never `latest`. */
 export const minecraftBedrockImage = "itzg/minecraft-bedrock-server:2026.9.2";
-
-/** The message an owner sees without `eula: true`. */
-export const eulaMessage =
-  "you must accept the Minecraft EULA (https://aka.ms/MinecraftEULA) by setting eula: true";
-
-/** The container memory the `memory` guardrail allows, in MiB: 512M to 16G. */
-export const memoryRange = { min: 512, max: 16 * 1024 } as const;
 
 /** An Xbox gamertag, optionally with its XUID (`name:2535...`), as ALLOW_LIST_USERS takes it. */
 const Player = Type.String({ pattern: "^[A-Za-z0-9][A-Za-z0-9 _]{0,15}(:\\d{1,20})?$" });
@@ -23,10 +29,7 @@ const Player = Type.String({ pattern: "^[A-Za-z0-9][A-Za-z0-9 _]{0,15}(:\\d{1,20
  */
 export const MinecraftBedrockParamsSchema = Type.Object(
   {
-    eula: Type.Literal(true, {
-      description: "Accept the Minecraft EULA (https://aka.ms/MinecraftEULA).",
-      errorMessage: eulaMessage,
-    }),
+    eula: EulaParam,
     version: Type.String({
       default: "LATEST",
       pattern: "^(LATEST|PREVIEW|\\d+\\.\\d+(\\.\\d+){0,2})$",
@@ -36,57 +39,25 @@ export const MinecraftBedrockParamsSchema = Type.Object(
       default: "survival",
       description: "Game mode.",
     }),
-    difficulty: stringEnum(["peaceful", "easy", "normal", "hard"], {
-      default: "easy",
-      description: "Game difficulty.",
-    }),
+    difficulty: DifficultyParam,
     serverName: Type.String({
       default: "Dedicated Server",
       minLength: 1,
       maxLength: 59,
       description: "Name in the server list.",
     }),
-    memory: Type.String({
-      default: "1G",
-      pattern: "^\\d+[MG]$",
-      description: "Container memory, e.g. 1G or 1536M (512M to 16G).",
-    }),
-    maxPlayers: Type.Integer({ minimum: 1, maximum: 500, default: 10, description: "Most players at once." }),
+    memory: memoryParam("1G", "Container memory, e.g. 1G or 1536M (512M to 16G)."),
+    maxPlayers: maxPlayersParam(10),
     onlineMode: Type.Boolean({ default: true, description: "Require Xbox Live authentication." }),
     allowList: Type.Array(Player, {
       default: [],
       maxItems: 1000,
       description: "Players allowed to join (gamertag or gamertag:xuid); when not empty, nobody else may.",
     }),
-    serviceType: stringEnum(["ClusterIP", "NodePort", "LoadBalancer"], {
-      default: "ClusterIP",
-      description: "How the server is exposed.",
-    }),
-    storage: Type.String({
-      default: "5Gi",
-      pattern: "^\\d+(Mi|Gi|Ti)$",
-      description: "Size of the world volume; fixed at creation.",
-    }),
-    image: Type.Optional(
-      Type.String({
-        minLength: 1,
-        pattern: "^[^\\s]+$",
-        description: `Admins only: replaces ${minecraftBedrockImage}.`,
-      }),
-    ),
-    resources: Type.Optional(
-      Type.Object(
-        {
-          requests: Type.Optional(
-            Type.Object({ cpu: Type.String({ pattern: cpuPattern }) }, { additionalProperties: false }),
-          ),
-          limits: Type.Optional(
-            Type.Object({ cpu: Type.String({ pattern: cpuPattern }) }, { additionalProperties: false }),
-          ),
-        },
-        { additionalProperties: false, description: "CPU request and limit; memory follows from `memory`." },
-      ),
-    ),
+    serviceType: ServiceTypeParam,
+    storage: storageParam("5Gi"),
+    image: imageParam(minecraftBedrockImage),
+    resources: CpuResourcesParam,
   },
   { additionalProperties: false },
 );
@@ -96,9 +67,5 @@ export type MinecraftBedrockParams = Static<typeof MinecraftBedrockParamsSchema>
 
 /** Rules beyond the schema: the memory must be within {@link memoryRange}. */
 export function validateMinecraftBedrock(params: MinecraftBedrockParams): FieldProblem[] {
-  const memory = parseMebibytes(params.memory);
-  if (memory !== undefined && (memory < memoryRange.min || memory > memoryRange.max)) {
-    return [{ path: "/memory", message: `must be between 512M and 16G (got ${params.memory})` }];
-  }
-  return [];
+  return memoryProblems(params.memory);
 }

@@ -1,11 +1,11 @@
-import { createHash } from "node:crypto";
-import { selectorLabels } from "../../resources/labels.ts";
 import type { Manifest } from "../../resources/manifest.ts";
+import { parseMebibytes } from "../../resources/quantity.ts";
 import {
-  restrictedContainerSecurityContext,
-  restrictedSecurityContext,
-} from "../../resources/pod-defaults.ts";
-import { canonicalCpu, formatMebibytes, parseMebibytes } from "../../resources/quantity.ts";
+  buildGameServerConfigMap,
+  buildGameServerService,
+  buildGameServerStatefulSet,
+  type GameServer,
+} from "../game-server.ts";
 import type { RenderContext, Template } from "../template.ts";
 import {
   MinecraftBedrockParamsSchema,
@@ -14,12 +14,13 @@ import {
   type MinecraftBedrockParams,
 } from "./params.ts";
 
+/** Re-exported from the shared game-server builders, where the pod template gets it. */
+export { configHashAnnotation } from "../game-server.ts";
+
 type Ctx = RenderContext<MinecraftBedrockParams>;
 
 /** The game port (UDP). */
 export const bedrockPort = 19132;
-/** Annotation on the pod template holding the hash of the server's environment, so a change rolls the pod. */
-export const configHashAnnotation = "stackwarden.dev/config-hash";
 
 /** The itzg/minecraft-bedrock-server settings as its environment variables. Key order is fixed. */
 export function bedrockEnvironment(params: MinecraftBedrockParams): Record<string, string> {
@@ -37,109 +38,32 @@ export function bedrockEnvironment(params: MinecraftBedrockParams): Record<strin
   return env;
 }
 
-const configMapName = (ctx: Ctx): string => `${ctx.stack.name}-config`;
-
-function buildConfigMap(ctx: Ctx): Manifest[] {
-  return [
-    {
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: { name: configMapName(ctx) },
-      data: bedrockEnvironment(ctx.params),
-    },
-  ];
-}
-
-function resources(params: MinecraftBedrockParams): Record<string, Record<string, string>> {
-  const memory = formatMebibytes(parseMebibytes(params.memory) ?? 1024);
-  const cpuRequest = canonicalCpu(params.resources?.requests?.cpu ?? "250m");
-  const cpuLimit = params.resources?.limits?.cpu;
+/** The server as a {@link GameServer}: one UDP port, on the pod and the Service. */
+function gameServer(ctx: Ctx): GameServer {
+  const { params, stack } = ctx;
   return {
-    requests: { cpu: cpuRequest, memory },
-    limits: cpuLimit === undefined ? { memory } : { cpu: canonicalCpu(cpuLimit), memory },
+    name: stack.name,
+    image: params.image ?? minecraftBedrockImage,
+    configMap: `${stack.name}-config`,
+    environment: bedrockEnvironment(params),
+    ports: [{ name: "bedrock", port: bedrockPort, protocol: "UDP", onService: true }],
+    memoryMebibytes: parseMebibytes(params.memory) ?? 1024,
+    cpu: params.resources,
+    probe: {
+      exec: {
+        command: ["mc-monitor", "status-bedrock", "--host", "127.0.0.1", "--port", String(bedrockPort)],
+      },
+    },
+    // First start downloads the server: allow up to 5 minutes.
+    startup: { initialDelaySeconds: 15, failureThreshold: 29 },
+    storageMebibytes: parseMebibytes(params.storage) ?? 5120,
+    serviceType: params.serviceType,
   };
 }
 
-const ping = {
-  exec: { command: ["mc-monitor", "status-bedrock", "--host", "127.0.0.1", "--port", String(bedrockPort)] },
-};
-
-function buildStatefulSet(ctx: Ctx): Manifest[] {
-  const { params, stack } = ctx;
-  const envHash = createHash("sha256")
-    .update(JSON.stringify(bedrockEnvironment(params)))
-    .digest("hex")
-    .slice(0, 16);
-  return [
-    {
-      apiVersion: "apps/v1",
-      kind: "StatefulSet",
-      metadata: { name: stack.name },
-      spec: {
-        replicas: 1,
-        serviceName: stack.name,
-        selector: { matchLabels: selectorLabels({ stack: stack.name, component: "server" }) },
-        template: {
-          metadata: {
-            labels: selectorLabels({ stack: stack.name, component: "server" }),
-            annotations: { [configHashAnnotation]: envHash },
-          },
-          spec: {
-            securityContext: restrictedSecurityContext({ runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 }),
-            terminationGracePeriodSeconds: 60,
-            enableServiceLinks: false,
-            containers: [
-              {
-                name: "server",
-                image: params.image ?? minecraftBedrockImage,
-                imagePullPolicy: "IfNotPresent",
-                envFrom: [{ configMapRef: { name: configMapName(ctx) } }],
-                ports: [{ name: "bedrock", containerPort: bedrockPort, protocol: "UDP" }],
-                resources: resources(params),
-                // First start downloads the server: allow up to 5 minutes.
-                startupProbe: {
-                  ...ping,
-                  initialDelaySeconds: 15,
-                  periodSeconds: 10,
-                  timeoutSeconds: 5,
-                  failureThreshold: 29,
-                },
-                readinessProbe: { ...ping, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
-                livenessProbe: { ...ping, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 4 },
-                securityContext: restrictedContainerSecurityContext(),
-                volumeMounts: [{ name: "data", mountPath: "/data" }],
-              },
-            ],
-          },
-        },
-        volumeClaimTemplates: [
-          {
-            metadata: { name: "data" },
-            spec: {
-              accessModes: ["ReadWriteOnce"],
-              resources: { requests: { storage: formatMebibytes(parseMebibytes(params.storage) ?? 5120) } },
-            },
-          },
-        ],
-      },
-    },
-  ];
-}
-
-function buildService(ctx: Ctx): Manifest[] {
-  return [
-    {
-      apiVersion: "v1",
-      kind: "Service",
-      metadata: { name: ctx.stack.name },
-      spec: {
-        type: ctx.params.serviceType,
-        selector: selectorLabels({ stack: ctx.stack.name, component: "server" }),
-        ports: [{ name: "bedrock", port: bedrockPort, targetPort: "bedrock", protocol: "UDP" }],
-      },
-    },
-  ];
-}
+const buildConfigMap = (ctx: Ctx): Manifest[] => [buildGameServerConfigMap(gameServer(ctx))];
+const buildStatefulSet = (ctx: Ctx): Manifest[] => [buildGameServerStatefulSet(gameServer(ctx))];
+const buildService = (ctx: Ctx): Manifest[] => [buildGameServerService(gameServer(ctx))];
 
 /**
  * `minecraft-bedrock`: a Minecraft Bedrock Edition server on

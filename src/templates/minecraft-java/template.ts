@@ -1,11 +1,11 @@
-import { createHash } from "node:crypto";
-import { selectorLabels } from "../../resources/labels.ts";
 import type { Manifest } from "../../resources/manifest.ts";
+import { parseMebibytes } from "../../resources/quantity.ts";
 import {
-  restrictedContainerSecurityContext,
-  restrictedSecurityContext,
-} from "../../resources/pod-defaults.ts";
-import { canonicalCpu, formatMebibytes, parseMebibytes } from "../../resources/quantity.ts";
+  buildGameServerConfigMap,
+  buildGameServerService,
+  buildGameServerStatefulSet,
+  type GameServer,
+} from "../game-server.ts";
 import type { RenderContext, Template } from "../template.ts";
 import {
   MinecraftJavaParamsSchema,
@@ -14,14 +14,15 @@ import {
   type MinecraftJavaParams,
 } from "./params.ts";
 
+/** Re-exported from the shared game-server builders, where the pod template gets it. */
+export { configHashAnnotation } from "../game-server.ts";
+
 type Ctx = RenderContext<MinecraftJavaParams>;
 
 /** The game port (TCP), exposed on the Service. */
 export const minecraftPort = 25565;
 /** The RCON port (TCP): open on the pod only, never on the Service. */
 export const rconPort = 25575;
-/** Annotation on the pod template holding the hash of the server's environment, so a change rolls the pod. */
-export const configHashAnnotation = "stackwarden.dev/config-hash";
 
 const rconKey = "rcon-password";
 
@@ -50,119 +51,41 @@ export function serverEnvironment(params: MinecraftJavaParams): Record<string, s
   return env;
 }
 
-const configMapName = (ctx: Ctx): string => `${ctx.stack.name}-config`;
 /** The RCON Secret: the owner's when named, otherwise the generated one. */
 const rconSecretName = (ctx: Ctx): string => ctx.params.existingRconSecret ?? ctx.secretName("rcon");
 
-function buildConfigMap(ctx: Ctx): Manifest[] {
-  return [
-    {
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: { name: configMapName(ctx) },
-      data: serverEnvironment(ctx.params),
-    },
-  ];
-}
-
-function resources(params: MinecraftJavaParams): Record<string, Record<string, string>> {
-  const memory = formatMebibytes(containerMebibytes(params.memory));
-  const cpuRequest = canonicalCpu(params.resources?.requests?.cpu ?? "250m");
-  const cpuLimit = params.resources?.limits?.cpu;
+/** The server as a {@link GameServer}: RCON on the pod, its password from a Secret by reference. */
+function gameServer(ctx: Ctx): GameServer {
+  const { params, stack } = ctx;
   return {
-    requests: { cpu: cpuRequest, memory },
-    limits: cpuLimit === undefined ? { memory } : { cpu: canonicalCpu(cpuLimit), memory },
+    name: stack.name,
+    image: params.image ?? minecraftJavaImage,
+    configMap: `${stack.name}-config`,
+    environment: serverEnvironment(params),
+    env: [
+      {
+        name: "RCON_PASSWORD",
+        valueFrom: { secretKeyRef: { name: rconSecretName(ctx), key: rconKey } },
+      },
+    ],
+    // RCON stays off the Service: it is reachable only from inside the pod network.
+    ports: [
+      { name: "minecraft", port: minecraftPort, protocol: "TCP", onService: true },
+      { name: "rcon", port: rconPort, protocol: "TCP", onService: false },
+    ],
+    memoryMebibytes: containerMebibytes(params.memory),
+    cpu: params.resources,
+    probe: { exec: { command: ["mc-health"] } },
+    // First start downloads the server and generates the world: up to 10 minutes.
+    startup: { initialDelaySeconds: 30, failureThreshold: 57 },
+    storageMebibytes: parseMebibytes(params.storage) ?? 10240,
+    serviceType: params.serviceType,
   };
 }
 
-const mcHealth = { exec: { command: ["mc-health"] } };
-
-function buildStatefulSet(ctx: Ctx): Manifest[] {
-  const { params, stack } = ctx;
-  const envHash = createHash("sha256")
-    .update(JSON.stringify(serverEnvironment(params)))
-    .digest("hex")
-    .slice(0, 16);
-  return [
-    {
-      apiVersion: "apps/v1",
-      kind: "StatefulSet",
-      metadata: { name: stack.name },
-      spec: {
-        replicas: 1,
-        serviceName: stack.name,
-        selector: { matchLabels: selectorLabels({ stack: stack.name, component: "server" }) },
-        template: {
-          metadata: {
-            labels: selectorLabels({ stack: stack.name, component: "server" }),
-            annotations: { [configHashAnnotation]: envHash },
-          },
-          spec: {
-            securityContext: restrictedSecurityContext({ runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 }),
-            terminationGracePeriodSeconds: 60,
-            enableServiceLinks: false,
-            containers: [
-              {
-                name: "server",
-                image: params.image ?? minecraftJavaImage,
-                imagePullPolicy: "IfNotPresent",
-                envFrom: [{ configMapRef: { name: configMapName(ctx) } }],
-                env: [
-                  {
-                    name: "RCON_PASSWORD",
-                    valueFrom: { secretKeyRef: { name: rconSecretName(ctx), key: rconKey } },
-                  },
-                ],
-                ports: [
-                  { name: "minecraft", containerPort: minecraftPort, protocol: "TCP" },
-                  { name: "rcon", containerPort: rconPort, protocol: "TCP" },
-                ],
-                resources: resources(params),
-                // First start downloads the server and generates the world: up to 10 minutes.
-                startupProbe: {
-                  ...mcHealth,
-                  initialDelaySeconds: 30,
-                  periodSeconds: 10,
-                  timeoutSeconds: 5,
-                  failureThreshold: 57,
-                },
-                readinessProbe: { ...mcHealth, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
-                livenessProbe: { ...mcHealth, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 4 },
-                securityContext: restrictedContainerSecurityContext(),
-                volumeMounts: [{ name: "data", mountPath: "/data" }],
-              },
-            ],
-          },
-        },
-        volumeClaimTemplates: [
-          {
-            metadata: { name: "data" },
-            spec: {
-              accessModes: ["ReadWriteOnce"],
-              resources: { requests: { storage: formatMebibytes(parseMebibytes(params.storage) ?? 10240) } },
-            },
-          },
-        ],
-      },
-    },
-  ];
-}
-
-function buildService(ctx: Ctx): Manifest[] {
-  return [
-    {
-      apiVersion: "v1",
-      kind: "Service",
-      metadata: { name: ctx.stack.name },
-      spec: {
-        type: ctx.params.serviceType,
-        selector: selectorLabels({ stack: ctx.stack.name, component: "server" }),
-        // RCON stays off the Service: it is reachable only from inside the pod network.
-        ports: [{ name: "minecraft", port: minecraftPort, targetPort: "minecraft", protocol: "TCP" }],
-      },
-    },
-  ];
-}
+const buildConfigMap = (ctx: Ctx): Manifest[] => [buildGameServerConfigMap(gameServer(ctx))];
+const buildStatefulSet = (ctx: Ctx): Manifest[] => [buildGameServerStatefulSet(gameServer(ctx))];
+const buildService = (ctx: Ctx): Manifest[] => [buildGameServerService(gameServer(ctx))];
 
 /**
  * `minecraft-java`: a Minecraft Java Edition server on itzg/minecraft-server.
