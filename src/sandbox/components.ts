@@ -84,6 +84,9 @@ export function componentArgs(name: ComponentName, paths: SandboxPaths, ports: S
         `--service-cluster-ip-range=${serviceCIDR}`,
         // PVCs of the default StorageClass get a hostPath PV (see docs/sandbox.md).
         "--enable-hostpath-provisioner=true",
+        // KWOK renews node leases from one process; on a loaded two-core machine a renewal can come
+        // late, and the default 50 s grace would mark every pod on the node NotReady for good.
+        "--node-monitor-grace-period=5m",
         "--profiling=false",
         "--v=1",
       ];
