@@ -2,7 +2,8 @@ import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
 import { Manager } from "../operator/manager.ts";
 import { installCrds } from "../operator/install-crds.ts";
-import { registerStackController } from "../operator/stack/stack-controller.ts";
+import { registerStackControllers } from "../operator/stack/stack-controller.ts";
+import { boundKinds } from "../operator/kinds.ts";
 import { startTracing } from "../observability/tracing.ts";
 import { createLogger } from "../observability/logger.ts";
 
@@ -59,7 +60,7 @@ export async function startOperator(
     ...(options.resyncPeriodMs ? { resyncPeriodMs: options.resyncPeriodMs } : {}),
   });
   if (options.installCrds) await installCrds(manager.client, manager.types);
-  registerStackController(manager, { namespaces: options.namespaces });
+  registerStackControllers(manager, boundKinds, { namespaces: options.namespaces });
   const done = manager.run(signal).finally(() => tracing.shutdown());
   return { manager, done };
 }

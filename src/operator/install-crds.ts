@@ -1,12 +1,12 @@
-import { stackCrd } from "../api/crd.ts";
+import { boundKinds } from "./kinds.ts";
 import { applyObject } from "../kube/apply.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { ResourceTypes } from "../kube/resource-type.ts";
 import type { KubeObject } from "../kube/store.ts";
 
-/** The CustomResourceDefinitions the operator serves. */
+/** The CustomResourceDefinitions the operator serves: one per bound kind. */
 export function operatorCrds(): KubeObject[] {
-  return [stackCrd()];
+  return boundKinds.map((b) => b.crd());
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { KubeObject } from "../kube/store.ts";
 import { operatorCrds } from "./install-crds.ts";
+import { boundKinds } from "./kinds.ts";
 import { ownedKinds } from "./stack/stack-controller.ts";
 
 /** Where and how the operator is deployed. */
@@ -39,8 +40,8 @@ function ownedRules(): Array<{ apiGroups: string[]; resources: string[]; verbs: 
 
 /**
  * Everything needed to run the operator in a cluster, least privilege:
- * the CRDs; a ClusterRole that may read and write Stacks (with their status
- * and finalizers), the kinds a stack owns, Events, and may list and delete
+ * the CRDs; a ClusterRole that may read and write the bound kinds (with their
+ * status and finalizers), the kinds a stack owns, Events, and may list and delete
  * Pods (for forced rollbacks) — nothing else; a Role for its leader-election
  * Lease in its own namespace; and a Deployment running as non-root with a
  * read-only root filesystem, probes on :8081 and metrics on :8080. The CRDs
@@ -62,13 +63,19 @@ export function operatorManifests(options: DeploymentOptions = defaultDeployment
       kind: "ClusterRole",
       metadata: meta("stackwarden-operator", false),
       rules: [
-        {
-          apiGroups: ["stackwarden.dev"],
-          resources: ["stacks"],
-          verbs: ["get", "list", "watch", "update", "patch"],
-        },
-        { apiGroups: ["stackwarden.dev"], resources: ["stacks/status"], verbs: ["get", "update", "patch"] },
-        { apiGroups: ["stackwarden.dev"], resources: ["stacks/finalizers"], verbs: ["update"] },
+        ...boundKinds.flatMap(({ type }) => [
+          {
+            apiGroups: [type.group],
+            resources: [type.plural],
+            verbs: ["get", "list", "watch", "update", "patch"],
+          },
+          {
+            apiGroups: [type.group],
+            resources: [`${type.plural}/status`],
+            verbs: ["get", "update", "patch"],
+          },
+          { apiGroups: [type.group], resources: [`${type.plural}/finalizers`], verbs: ["update"] },
+        ]),
         ...ownedRules(),
         { apiGroups: ["apps"], resources: ["statefulsets/scale", "deployments/scale"], verbs: ["get"] },
         { apiGroups: [""], resources: ["pods"], verbs: ["list", "delete"] },

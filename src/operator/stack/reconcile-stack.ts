@@ -29,6 +29,7 @@ import { replaceStuckPods } from "./stuck-pods.ts";
 import { isUpgrade, validateStack, type ValidStack } from "./validate-stack.ts";
 import type { DriftTracker } from "./drift-tracker.ts";
 import { withoutIgnored, type IgnoreRule } from "./ignore-rules.ts";
+import { engineStatusField, type KindBinding } from "../kind-binding.ts";
 
 /** What is known of a stack before its phase handlers run: its last recorded components, no problems. */
 export function baseObservation(stack: Stack, failedAfter: number): Observation {
@@ -57,7 +58,9 @@ export const healthDeadlineAnnotation = "stackwarden.dev/health-deadline-seconds
 /** What the stack reconciler needs from the process around it. */
 export interface StackReconcilerDeps {
   readonly apply: ApplyContext;
-  readonly stacks: { get(key: string): Stack | undefined; written(o: KubeObject): void };
+  /** The kind this reconciler serves and how it maps onto the engine. */
+  readonly binding: KindBinding;
+  readonly stacks: { get(key: string): KubeObject | undefined; written(o: KubeObject): void };
   /** The stack's children known to the caches (labelled as ours and owned by the stack). */
   readonly children: (stack: Stack) => KubeObject[];
   /** A cached Secret, for generated secrets. */
@@ -82,27 +85,44 @@ export interface StackReconcilerDeps {
  */
 export class StackReconciler implements Reconciler<string> {
   readonly #d: StackReconcilerDeps;
+  /** The object each engine view was made from, for status writes. */
+  readonly #raw = new WeakMap<Stack, KubeObject>();
 
   constructor(deps: StackReconcilerDeps) {
     this.#d = deps;
   }
 
   async reconcile(key: string, signal: AbortSignal): Promise<ReconcileResult> {
-    const stack = this.#d.stacks.get(key);
-    if (!stack) {
+    const object = this.#d.stacks.get(key);
+    if (!object) {
       this.#d.drift.forget(key);
       return done;
     }
     return withFinalizer({
       client: this.#d.apply.client,
-      type: stackResourceType,
-      object: stack,
-      finalizer: stackFinalizer,
+      type: this.#d.binding.type,
+      object,
+      finalizer: this.#d.binding.finalizer,
       signal,
       written: (o) => this.#d.stacks.written(o),
-      apply: (s) => this.#live(key, s),
-      cleanup: (s) => this.#delete(s),
+      apply: (o) => this.#live(key, this.#view(o)),
+      cleanup: (o) => this.#delete(this.#view(o)),
     });
+  }
+
+  /** The object as a Stack, remembering where it came from. */
+  #view(object: KubeObject): Stack {
+    const view = this.#d.binding.asStack(object);
+    this.#raw.set(view, object);
+    return view;
+  }
+
+  #validate(stack: Stack): ReturnType<typeof validateStack> {
+    const raw = this.#raw.get(stack) ?? stack;
+    const extra = this.#d.binding.validate?.(raw) ?? [];
+    const valid = validateStack(stack);
+    if (extra.length === 0) return valid;
+    return { ok: false, problems: [...extra, ...(valid.ok ? [] : valid.problems)] };
   }
 
   async #live(key: string, stack: Stack): Promise<ReconcileResult> {
@@ -112,7 +132,7 @@ export class StackReconciler implements Reconciler<string> {
       await this.#writeStatus(stack, decide({ ...base, paused: true }), []);
       return done;
     }
-    const valid = validateStack(stack);
+    const valid = this.#validate(stack);
     if (!valid.ok) {
       // Not retried: nothing changes until the owner edits the spec (a new generation).
       await this.#writeStatus(stack, decide({ ...base, invalid: valid.problems }), []);
@@ -396,13 +416,25 @@ export class StackReconciler implements Reconciler<string> {
   ): Promise<void> {
     const from = stack.status?.phase ?? "";
     const now = new Date(this.#d.now()).toISOString();
-    await patchStatus<StackStatus>({
+    const engine = [decisionStatus(decision, stack.metadata.generation ?? 0, now), ...extra];
+    const raw = this.#raw.get(stack) ?? stack;
+    const project = this.#d.binding.projectStatus;
+    await patchStatus<Record<string, unknown>>({
       client: this.#d.apply.client,
-      type: stackResourceType,
+      type: this.#d.binding.type,
       namespace: stack.metadata.namespace,
       name: stack.metadata.name,
-      current: stack,
-      transactions: [decisionStatus(decision, stack.metadata.generation ?? 0, now), ...extra],
+      current: raw,
+      transactions: project
+        ? [
+            (s) => {
+              const inner = (s[engineStatusField] ?? {}) as StackStatus;
+              for (const tx of engine) tx(inner);
+              s[engineStatusField] = inner;
+              Object.assign(s, project(inner, raw));
+            },
+          ]
+        : engine,
       written: (o) => this.#d.stacks.written(o),
     });
     if (from !== decision.phase) {

@@ -14,7 +14,9 @@ import { DriftTracker } from "./drift-tracker.ts";
 import { isIgnoredField } from "./ignore-rules.ts";
 import { decide } from "./lifecycle.ts";
 import { decisionStatus, failureStatus } from "./stack-status.ts";
-import { StackReconciler, baseObservation } from "./reconcile-stack.ts";
+import { StackReconciler, baseObservation, stackFinalizer } from "./reconcile-stack.ts";
+import { engineStatusField, type KindBinding } from "../kind-binding.ts";
+import { stackCrd } from "../../api/crd.ts";
 import { findTemplate } from "../../templates/registry.ts";
 import type { StackStatus } from "../../api/stack.ts";
 
@@ -42,20 +44,50 @@ export interface StackControllerOptions {
   readonly now?: () => number;
 }
 
+/** The generic Stack kind, bound to the engine as itself. */
+export const stackBinding: KindBinding = {
+  type: stackResourceType,
+  finalizer: stackFinalizer,
+  crd: stackCrd,
+  asStack: (object) => object as Stack,
+};
+
+/** One bound kind at run time: its caches, its controller and how to read its objects. */
+interface Served {
+  readonly binding: KindBinding;
+  readonly caches: Reflector[];
+  readonly get: (key: string) => KubeObject | undefined;
+  controller?: Controller;
+}
+
 /**
- * Registers the Stack controller on a manager: caches of Stacks and of every
- * object kind a stack owns (by our managed-by label only), the reconciler,
- * and the drift watch — an owned object changed by another field manager, or
- * deleted by anyone but us, is recorded as an Event on its stack and the
- * stack is reconciled at once, which puts the object back.
+ * Registers one controller per bound kind on a manager (the generic Stack by
+ * default): caches of each kind and of every object kind a stack owns (by our
+ * managed-by label only), the reconcilers, and the drift watch — an owned
+ * object changed by another field manager, or deleted by anyone but us, is
+ * recorded as an Event on its owner and the owner is reconciled at once,
+ * which puts the object back. Returns the controllers, in binding order.
  */
-export function registerStackController(manager: Manager, options: StackControllerOptions = {}): Controller {
+export function registerStackControllers(
+  manager: Manager,
+  bindings: readonly KindBinding[] = [stackBinding],
+  options: StackControllerOptions = {},
+): Controller[] {
   const scopes = options.namespaces && options.namespaces.length > 0 ? options.namespaces : [undefined];
   const now = options.now ?? Date.now;
-  manager.types.register(stackResourceType);
-  const stackCaches = scopes.map((namespace) =>
-    manager.reflector<Stack>(stackResourceType, namespace ? { namespace } : {}),
-  );
+  const scopeIndex = (namespace: string | undefined): number => {
+    const i = scopes.findIndex((s) => s === undefined || s === namespace);
+    return i < 0 ? 0 : i;
+  };
+  const served: Served[] = bindings.map((binding) => {
+    manager.types.register(binding.type);
+    const caches = scopes.map((namespace) => manager.reflector(binding.type, namespace ? { namespace } : {}));
+    const get = (key: string): KubeObject | undefined => {
+      const namespace = key.includes("/") ? key.split("/")[0] : undefined;
+      return caches[scopeIndex(namespace)]?.store.get(key);
+    };
+    return { binding, caches, get };
+  });
   const ownedCaches = new Map<string, Reflector[]>();
   for (const [apiVersion, kind] of ownedKinds) {
     const type = manager.types.known(apiVersion, kind)!;
@@ -73,10 +105,6 @@ export function registerStackController(manager: Manager, options: StackControll
     const caches = ownedCaches.get(kind) ?? [];
     const i = scopes.findIndex((s) => s === undefined || s === namespace);
     return caches[i < 0 ? 0 : i];
-  };
-  const stackCache = (namespace: string | undefined): Reflector<Stack> | undefined => {
-    const i = scopes.findIndex((s) => s === undefined || s === namespace);
-    return stackCaches[i < 0 ? 0 : i];
   };
   const ownDeletions = new OwnDeletions();
   const live: LiveObjects = {
@@ -102,8 +130,8 @@ export function registerStackController(manager: Manager, options: StackControll
     registers: [manager.registry],
     collect() {
       this.reset();
-      for (const c of stackCaches) {
-        for (const s of c.store.list()) {
+      for (const c of served.flatMap((x) => x.caches)) {
+        for (const s of c.store.list() as Stack[]) {
           this.set(
             { kind: s.kind ?? "Stack", namespace: s.metadata.namespace ?? "", name: s.metadata.name },
             s.status?.readyComponents ?? 0,
@@ -120,97 +148,115 @@ export function registerStackController(manager: Manager, options: StackControll
     registers: [manager.registry],
   });
 
-  const getStack = (key: string): Stack | undefined => {
-    const namespace = key.includes("/") ? key.split("/")[0] : undefined;
-    return stackCache(namespace)?.store.get(key);
-  };
-  const reconciler = new StackReconciler({
-    apply: { client: manager.client, types: manager.types, live },
-    stacks: {
-      get: getStack,
-      written: (o) => stackCache(o.metadata.namespace)?.store.recordWrite(o as Stack),
-    },
-    children: (stack) =>
-      [...ownedCaches.keys()].flatMap((kind) =>
-        (
-          cacheFor(kind, stack.metadata.namespace)?.store.list({
-            ...(stack.metadata.namespace ? { namespace: stack.metadata.namespace } : {}),
-            labelSelector: `${stackLabel}=${stack.metadata.name}`,
-          }) ?? []
-        ).filter((o) => o.metadata.ownerReferences?.some((r) => r.uid === stack.metadata.uid)),
-      ),
-    secret: (namespace, name) => cacheFor("Secret", namespace)?.store.get(`${namespace}/${name}`),
-    events: manager.events,
-    redactor: manager.redactor,
-    drift,
-    deleted: (o) => live.deleted?.(manager.types.known(o.apiVersion ?? "", o.kind ?? "")!, o),
-    written: (o) => live.written?.(manager.types.known(o.apiVersion ?? "", o.kind ?? "")!, o),
-    now,
-    transitions,
-    failedAfter: 5,
-  });
-
-  const primary = stackCaches[0]!;
-  const controller = manager.addController(primary, {
-    name: "stack",
-    reconciler,
-    maxConcurrentReconciles: options.maxConcurrentReconciles ?? 4,
-    onFailure: async (key, error, failures, errorClass, failed) => {
-      const stack = getStack(key);
-      if (!stack) return;
-      const message = manager.redactor.redact(toError(error).message);
-      manager.log.warn(
-        { kind: "Stack", key, failures, errorClass, error: message },
-        "reconcile failed; retrying",
-      );
-      const transactions = [
-        failureStatus({
-          time: new Date(now()).toISOString(),
-          reason: `${errorClass[0]!.toUpperCase()}${errorClass.slice(1)}Error`,
-          message,
-          retryCount: failures,
-        }),
-      ];
-      if (failed) {
-        const decision = decide({
-          ...baseObservation(stack, 5),
-          components: [],
-          failures,
-          lastError: message,
-        });
-        transactions.push(
-          decisionStatus(decision, stack.metadata.generation ?? 0, new Date(now()).toISOString()),
+  for (const x of served) {
+    const { binding, caches, get } = x;
+    const reconciler = new StackReconciler({
+      apply: { client: manager.client, types: manager.types, live },
+      binding,
+      stacks: {
+        get,
+        written: (o) => caches[scopeIndex(o.metadata.namespace)]?.store.recordWrite(o),
+      },
+      children: (stack) =>
+        [...ownedCaches.keys()].flatMap((kind) =>
+          (
+            cacheFor(kind, stack.metadata.namespace)?.store.list({
+              ...(stack.metadata.namespace ? { namespace: stack.metadata.namespace } : {}),
+              labelSelector: `${stackLabel}=${stack.metadata.name}`,
+            }) ?? []
+          ).filter((o) => o.metadata.ownerReferences?.some((r) => r.uid === stack.metadata.uid)),
+        ),
+      secret: (namespace, name) => cacheFor("Secret", namespace)?.store.get(`${namespace}/${name}`),
+      events: manager.events,
+      redactor: manager.redactor,
+      drift,
+      deleted: (o) => live.deleted?.(manager.types.known(o.apiVersion ?? "", o.kind ?? "")!, o),
+      written: (o) => live.written?.(manager.types.known(o.apiVersion ?? "", o.kind ?? "")!, o),
+      now,
+      transitions,
+      failedAfter: 5,
+    });
+    const controller = manager.addController(caches[0]!, {
+      name: binding.type.kind.toLowerCase(),
+      reconciler,
+      maxConcurrentReconciles: options.maxConcurrentReconciles ?? 4,
+      onFailure: async (key, error, failures, errorClass, failed) => {
+        const object = get(key);
+        if (!object) return;
+        const stack = binding.asStack(object);
+        const message = manager.redactor.redact(toError(error).message);
+        manager.log.warn(
+          { kind: binding.type.kind, key, failures, errorClass, error: message },
+          "reconcile failed; retrying",
         );
-      }
-      await patchStatus<StackStatus>({
-        client: manager.client,
-        type: stackResourceType,
-        namespace: stack.metadata.namespace,
-        name: stack.metadata.name,
-        current: stack,
-        transactions,
-      }).catch((e: unknown) =>
-        manager.log.warn({ error: toError(e).message }, "could not record the failure"),
-      );
-    },
-  });
-  for (const cache of stackCaches.slice(1)) {
-    cache.on((e) => controller.queue.add(`${e.object.metadata.namespace}/${e.object.metadata.name}`));
+        const engine = [
+          failureStatus({
+            time: new Date(now()).toISOString(),
+            reason: `${errorClass[0]!.toUpperCase()}${errorClass.slice(1)}Error`,
+            message,
+            retryCount: failures,
+          }),
+        ];
+        if (failed) {
+          const decision = decide({
+            ...baseObservation(stack, 5),
+            components: [],
+            failures,
+            lastError: message,
+          });
+          engine.push(
+            decisionStatus(decision, stack.metadata.generation ?? 0, new Date(now()).toISOString()),
+          );
+        }
+        const project = binding.projectStatus;
+        await patchStatus<Record<string, unknown>>({
+          client: manager.client,
+          type: binding.type,
+          namespace: object.metadata.namespace,
+          name: object.metadata.name,
+          current: object,
+          transactions: [
+            (s) => {
+              const inner = (project ? (s[engineStatusField] ?? {}) : s) as StackStatus;
+              for (const tx of engine) tx(inner);
+              if (project) {
+                s[engineStatusField] = inner;
+                Object.assign(s, project(inner, object));
+              }
+            },
+          ],
+        }).catch((e: unknown) =>
+          manager.log.warn({ error: toError(e).message }, "could not record the failure"),
+        );
+      },
+    });
+    for (const cache of caches.slice(1)) {
+      cache.on((e) => controller.queue.add(`${e.object.metadata.namespace}/${e.object.metadata.name}`));
+    }
+    x.controller = controller;
   }
 
   // Children: any change enqueues the owning stack; foreign changes and deletions are drift.
-  const ownerKey = (o: KubeObject): string | undefined => {
-    const ref = o.metadata.ownerReferences?.find(
-      (r) => r.controller && r.apiVersion === `${stackResourceType.group}/${stackResourceType.version}`,
-    );
-    return ref && o.metadata.namespace ? `${o.metadata.namespace}/${ref.name}` : undefined;
+  const ownerOf = (o: KubeObject): { key: string; owner: Served } | undefined => {
+    for (const r of o.metadata.ownerReferences ?? []) {
+      if (!r.controller || !o.metadata.namespace) continue;
+      const owner = served.find(
+        (x) =>
+          x.binding.type.kind === r.kind &&
+          `${x.binding.type.group}/${x.binding.type.version}` === r.apiVersion,
+      );
+      if (owner) return { key: `${o.metadata.namespace}/${r.name}`, owner };
+    }
+    return undefined;
   };
   for (const caches of ownedCaches.values()) {
     for (const cache of caches) {
       cache.on((event) => {
-        const key = ownerKey(event.object);
-        if (!key) return;
-        const stack = getStack(key);
+        const found = ownerOf(event.object);
+        if (!found) return;
+        const { key, owner } = found;
+        const raw = owner.get(key);
+        const stack = raw ? owner.binding.asStack(raw) : undefined;
         const object = `${event.object.kind}/${event.object.metadata.name}`;
         if (event.type === "modified" && stack) {
           const template = findTemplate(stack.spec.template, stack.spec.templateVersion);
@@ -242,11 +288,11 @@ export function registerStackController(manager: Manager, options: StackControll
             });
           }
         }
-        controller.queue.add(key);
+        owner.controller?.queue.add(key);
       });
     }
   }
-  return controller;
+  return served.map((x) => x.controller!);
 }
 
 function stackRef(stack: Stack): {

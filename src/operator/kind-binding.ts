@@ -1,0 +1,37 @@
+import type { Stack, StackStatus } from "../api/stack.ts";
+import type { ResourceType } from "../kube/resource-type.ts";
+import type { KubeObject } from "../kube/store.ts";
+
+/**
+ * What makes a kind a stack: the binding of a custom resource to the Stack
+ * engine. The generic `Stack` is bound to itself; a typed kind
+ * (`ObservabilityPlatform`, `ChronikCluster`, `Multigres`) is a schema, a
+ * template whose parameters are the kind's spec, and a status shape — the
+ * engine's own status is kept under `status.stackwarden` and projected into
+ * the fields its users already read.
+ */
+export interface KindBinding<T extends KubeObject = KubeObject> {
+  readonly type: ResourceType;
+  /** The finalizer the operator holds on objects of this kind. */
+  readonly finalizer: string;
+  /** The kind's CustomResourceDefinition. */
+  readonly crd: () => KubeObject;
+  /** The object as the engine sees it: a Stack with a template, parameters and the engine's status. */
+  readonly asStack: (object: T) => Stack;
+  /**
+   * The kind's own status fields for an engine status (phase names, conditions,
+   * per-component status, endpoints…). Undefined for the Stack kind, whose
+   * status is the engine's status itself.
+   */
+  readonly projectStatus?: (engine: StackStatus, object: T) => Record<string, unknown>;
+  /** Extra checks the engine's validation cannot express, as `/spec/field: message` problems. */
+  readonly validate?: (object: T) => readonly string[];
+}
+
+/** The field of a typed kind's status that keeps the engine's status. */
+export const engineStatusField = "stackwarden";
+
+/** The binding of the generic Stack kind to the engine: the identity. */
+export function isStackBinding(binding: KindBinding): boolean {
+  return binding.projectStatus === undefined;
+}
