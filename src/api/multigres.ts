@@ -178,9 +178,12 @@ export const MultigresStatusSchema = Type.Object(
     ),
     components: Type.Optional(
       Type.Object(
-        Object.fromEntries(
-          multigresComponents.map((c) => [c, Type.Optional(MultigresComponentStatusSchema)]),
-        ) as Record<MultigresComponent, TSchema>,
+        {
+          etcd: Type.Optional(MultigresComponentStatusSchema),
+          multigateway: Type.Optional(MultigresComponentStatusSchema),
+          multiorch: Type.Optional(MultigresComponentStatusSchema),
+          multipooler: Type.Optional(MultigresComponentStatusSchema),
+        },
         closed,
       ),
     ),
