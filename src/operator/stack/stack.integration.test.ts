@@ -236,6 +236,28 @@ describe("a minecraft-java Stack", () => {
     assert.ok(reasons.includes("UpgradeFailed"), reasons.join(", "));
   });
 
+  it("writes nothing while paused, and catches up when resumed", async () => {
+    await client.request("PATCH", stacks("scaled"), {
+      body: { spec: { paused: true } },
+      contentType: "application/merge-patch+json",
+    });
+    const paused = await inPhase("scaled", "Paused");
+    assert.equal(condition(paused, "Paused")?.status, "True");
+    await client.request("DELETE", core("services", "scaled"));
+    await new Promise((r) => setTimeout(r, 3000));
+    await assert.rejects(
+      client.request("GET", core("services", "scaled")),
+      (e: unknown) => isNotFound(e),
+      "not recreated while paused",
+    );
+    await client.request("PATCH", stacks("scaled"), {
+      body: { spec: { paused: false } },
+      contentType: "application/merge-patch+json",
+    });
+    await inPhase("scaled", "Ready");
+    await client.request("GET", core("services", "scaled"));
+  });
+
   it("waits in Pending for a Secret it references, and proceeds when it appears", async () => {
     await create("guarded", java({ existingRconSecret: "guarded-rcon" }));
     const pending = await inPhase("guarded", "Pending");
