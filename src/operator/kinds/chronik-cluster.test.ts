@@ -9,23 +9,22 @@ import {
   validateChronikCluster,
 } from "./chronik-cluster.ts";
 
-const cluster = (spec: Record<string, unknown> = {}, status?: Record<string, unknown>): ChronikCluster =>
-  ({
-    apiVersion: "chronik.stream/v1alpha1",
-    kind: "ChronikCluster",
-    metadata: { name: "ck", namespace: "streams", generation: 2 },
-    spec: {
-      controllers: 3,
-      ingestNodes: 2,
-      storage: { backend: "local" },
-      metastore: {
-        database: "postgres",
-        connection: { host: "pg", port: 5432, database: "chronik", credentialsSecret: "s" },
-      },
-      ...spec,
+const cluster = (spec: Record<string, unknown> = {}, status?: Record<string, unknown>): ChronikCluster => ({
+  apiVersion: "chronik.stream/v1alpha1",
+  kind: "ChronikCluster",
+  metadata: { name: "ck", namespace: "streams", generation: 2 },
+  spec: {
+    controllers: 3,
+    ingestNodes: 2,
+    storage: { backend: "local" },
+    metastore: {
+      database: "postgres",
+      connection: { host: "pg", port: 5432, database: "chronik", credentialsSecret: "s" },
     },
-    ...(status && { status }),
-  }) as ChronikCluster;
+    ...spec,
+  },
+  ...(status && { status }),
+});
 
 const t0 = "2026-01-01T00:00:00Z";
 const engine = (phase: StackPhase, ready: Record<string, boolean>): StackStatus => ({

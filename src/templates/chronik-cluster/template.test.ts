@@ -31,7 +31,7 @@ const names = (s: ChronikClusterSpec): string[] => objects(s).map((o) => `${o.ki
 function statefulSet(s: ChronikClusterSpec, name: string): V1StatefulSet {
   const o = objects(s).find((x) => x.kind === "StatefulSet" && x.metadata.name === name);
   assert.ok(o, `no StatefulSet ${name}`);
-  return o as V1StatefulSet;
+  return o as unknown as V1StatefulSet;
 }
 const container = (s: ChronikClusterSpec, name: string): V1Container =>
   statefulSet(s, name).spec!.template.spec!.containers[0]!;
@@ -162,7 +162,7 @@ describe("chronik-cluster objects", () => {
       );
       const headless = objects(spec({ searchNodes: 1 })).find(
         (o) => o.kind === "Service" && o.metadata.name === set,
-      ) as {
+      ) as unknown as {
         spec: { clusterIP: string };
       };
       assert.equal(headless.spec.clusterIP, "None");
