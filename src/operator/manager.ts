@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { Registry, collectDefaultMetrics } from "prom-client";
 import { Controller, type ControllerOptions } from "../engine/controller.ts";
+import { TokenBucket } from "../engine/token-bucket.ts";
 import { realClock, type Clock } from "../engine/clock.ts";
 import { toError } from "../engine/errors.ts";
 import { KubeClient } from "../kube/client.ts";
@@ -35,6 +36,14 @@ export interface ManagerOptions {
   readonly clock?: Clock;
   /** How often every primary object is reconciled again even when nothing changed. Default 10 min. */
   readonly resyncPeriodMs?: number;
+  /**
+   * Reconciles per second across all controllers of this process, and the burst allowed above
+   * that. Default 50/s, burst 200: enough for hundreds of stacks installing at once, while a
+   * hot loop still cannot flood the API server (which also protects itself with priority and
+   * fairness).
+   */
+  readonly reconcilesPerSecond?: number;
+  readonly reconcileBurst?: number;
 }
 
 interface Registered {
@@ -66,6 +75,7 @@ export class Manager {
   readonly #reflectors = new Map<string, Reflector>();
   readonly #controllers: Registered[] = [];
   readonly #caches = new AbortController();
+  readonly #rateLimiter: TokenBucket;
   #leading = false;
   #healthPort: number | undefined;
   #metricsPort: number | undefined;
@@ -73,6 +83,11 @@ export class Manager {
   constructor(options: ManagerOptions) {
     this.#o = options;
     this.#clock = options.clock ?? realClock;
+    this.#rateLimiter = new TokenBucket({
+      ratePerSecond: options.reconcilesPerSecond ?? 50,
+      burst: options.reconcileBurst ?? 200,
+      clock: this.#clock,
+    });
     this.client = new KubeClient(options.kubeconfig);
     this.identity = options.identity ?? `${hostname()}_${randomBytes(4).toString("hex")}`;
     this.log =
@@ -149,6 +164,7 @@ export class Manager {
       ...options,
       registry: this.registry,
       clock: options.clock ?? this.#clock,
+      rateLimiter: options.rateLimiter ?? this.#rateLimiter,
     });
     primary.on((event) => {
       const m = event.object.metadata;
