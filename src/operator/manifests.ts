@@ -79,6 +79,7 @@ export function operatorManifests(options: DeploymentOptions = defaultDeployment
         ...ownedRules(),
         { apiGroups: ["apps"], resources: ["statefulsets/scale", "deployments/scale"], verbs: ["get"] },
         { apiGroups: [""], resources: ["pods"], verbs: ["list", "delete"] },
+        { apiGroups: [""], resources: ["resourcequotas"], verbs: ["list"] },
         { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
       ],
     } as KubeObject,

@@ -26,6 +26,7 @@ import {
 } from "./stack-status.ts";
 import { teardown } from "./teardown.ts";
 import { replaceStuckPods } from "./stuck-pods.ts";
+import { quotaShortfalls, type ResourceQuota } from "./quota.ts";
 import { isUpgrade, validateStack, type ValidStack } from "./validate-stack.ts";
 import type { DriftTracker } from "./drift-tracker.ts";
 import { withoutIgnored, type IgnoreRule } from "./ignore-rules.ts";
@@ -170,6 +171,18 @@ export class StackReconciler implements Reconciler<string> {
     const target: ValidStack = runningGood ? { template, params: good.params } : valid.value;
     const rendered = this.#render(stack, target);
     const levels = topologicalLevels(rendered.components);
+    if (!good) {
+      // First install: the namespace's quotas must be able to hold what the stack asks for.
+      const quotas = await this.#d.apply.client.request<{ items: ResourceQuota[] }>(
+        "LIST",
+        `/api/v1/namespaces/${namespace}/resourcequotas`,
+      );
+      const shortfalls = quotaShortfalls(quotas.items, rendered.objects);
+      if (shortfalls.length > 0) {
+        await this.#writeStatus(stack, decide({ ...base, missing: shortfalls }), []);
+        return requeueAfter(5000);
+      }
+    }
     const rules = [...template.ignore, ...stack.spec.drift.ignore];
     let result = await this.#rollout(key, stack, rendered, levels, rules);
     const extra: Array<StatusTransaction<StackStatus>> = [generatedSecretsStatus(secrets)];

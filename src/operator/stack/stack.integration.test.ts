@@ -268,6 +268,30 @@ describe("a minecraft-java Stack", () => {
     await inPhase("guarded", "Ready", 90_000);
   });
 
+  it("waits in Pending while the namespace's ResourceQuota cannot hold it", async () => {
+    await client.request("POST", core("resourcequotas"), {
+      body: { metadata: { name: "tight" }, spec: { hard: { "requests.memory": "1Gi" } } },
+    });
+    await eventually("the quota's usage to be counted", async () =>
+      (
+        await client.request<{ status?: { used?: Record<string, string> } }>(
+          "GET",
+          core("resourcequotas", "tight"),
+        )
+      ).status?.used
+        ? true
+        : undefined,
+    );
+    await create("quota", java());
+    const pending = await inPhase("quota", "Pending");
+    assert.match(
+      condition(pending, "Ready")?.message ?? "",
+      /ResourceQuota\/tight \(requests\.memory: needs 1\.5Gi/,
+    );
+    await client.request("DELETE", core("resourcequotas", "tight"));
+    await inPhase("quota", "Ready", 90_000);
+  });
+
   it("is deleted in reverse order with its data volume kept", async () => {
     await client.request("DELETE", stacks("guarded"));
     await eventually(
