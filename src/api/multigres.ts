@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from "@sinclair/typebox";
+import { Type, type Static, type TInteger } from "@sinclair/typebox";
 import type { ResourceType } from "../kube/resource-type.ts";
 import type { KubeObject } from "../kube/store.ts";
 import { customResourceDefinition, type CrdSchema } from "./crd.ts";
@@ -77,8 +77,7 @@ export const AutoscalingSchema = Type.Object(
   },
 );
 
-const replicas = (fallback: number): TSchema => Type.Integer({ minimum: 0, default: fallback });
-const image = (description: string): TSchema => Type.Optional(Type.String({ minLength: 1, description }));
+const replicas = (fallback: number): TInteger => Type.Integer({ minimum: 0, default: fallback });
 
 /** Schema of `Multigres.spec`: every block optional, its defaults filled in by the API server. */
 export const MultigresSpecSchema = Type.Object(
@@ -94,7 +93,9 @@ export const MultigresSpecSchema = Type.Object(
           description: "Members of the etcd cluster: an odd number from 1 to 7.",
           "x-kubernetes-validations": [{ rule: "self % 2 == 1", message: "must be odd (1, 3, 5 or 7)" }],
         }),
-        image: image("The etcd image; a pinned etcd release when not set."),
+        image: Type.Optional(
+          Type.String({ minLength: 1, description: "The etcd image; a pinned etcd release when not set." }),
+        ),
         storage: StorageSchema,
         resources: Type.Optional(ResourcesSchema),
       },
