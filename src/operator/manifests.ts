@@ -78,7 +78,10 @@ export function operatorManifests(options: DeploymentOptions = defaultDeployment
         ]),
         ...ownedRules(),
         { apiGroups: ["apps"], resources: ["statefulsets/scale", "deployments/scale"], verbs: ["get"] },
-        { apiGroups: [""], resources: ["pods"], verbs: ["list", "delete"] },
+        // Pods: list and delete for forced rollbacks; get and watch because a kind's Role
+        // (ChronikCluster's) grants them, and RBAC lets no one grant what it does not hold.
+        { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "delete"] },
+        { apiGroups: [""], resources: ["endpoints"], verbs: ["get", "list", "watch"] },
         { apiGroups: [""], resources: ["resourcequotas"], verbs: ["list"] },
         { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
       ],

@@ -1,4 +1,7 @@
+import { chronikCluster } from "./chronik-cluster/template.ts";
 import { minecraftBedrock } from "./minecraft-bedrock/template.ts";
+import { multigres } from "./multigres/template.ts";
+import { observabilityPlatform } from "./observability-platform/template.ts";
 import { minecraftJava } from "./minecraft-java/template.ts";
 import type { Template } from "./template.ts";
 
@@ -11,7 +14,13 @@ const erase = <P>(t: Template<P>): Template => t as unknown as Template;
 
 /** Every template Stackwarden ships, by name. */
 export const templates: ReadonlyMap<string, Template> = new Map(
-  [erase(minecraftJava), erase(minecraftBedrock)].map((t) => [t.name, t]),
+  [
+    erase(minecraftJava),
+    erase(minecraftBedrock),
+    erase(observabilityPlatform),
+    erase(chronikCluster),
+    erase(multigres),
+  ].map((t) => [t.name, t]),
 );
 
 /**

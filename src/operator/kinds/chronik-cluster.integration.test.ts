@@ -19,19 +19,11 @@ import { KubeApiError, isNotFound } from "../../kube/errors.ts";
 import { resourcePath } from "../../kube/resource-type.ts";
 import type { KubeObject } from "../../kube/store.ts";
 import { createLogger } from "../../observability/logger.ts";
-import { chronikCluster } from "../../templates/chronik-cluster/template.ts";
-import { templates } from "../../templates/registry.ts";
-import type { Template } from "../../templates/template.ts";
 import { describeNamespace, useTestNamespace } from "../../testing/cluster.ts";
 import { eventually } from "../../testing/eventually.ts";
 import { Manager } from "../manager.ts";
 import { registerStackControllers } from "../stack/stack-controller.ts";
 import { chronikClusterBinding } from "./chronik-cluster.ts";
-
-// Until the registry ships chronik-cluster (the integrator adds it), the engine finds it here.
-if (!templates.has(chronikCluster.name)) {
-  (templates as Map<string, Template>).set(chronikCluster.name, chronikCluster as unknown as Template);
-}
 
 const ns = await useTestNamespace("chronik");
 const manager = new Manager({

@@ -17,17 +17,9 @@ import type { KubeObject } from "../../kube/store.ts";
 import { createLogger } from "../../observability/logger.ts";
 import { describeNamespace, useTestNamespace } from "../../testing/cluster.ts";
 import { eventually } from "../../testing/eventually.ts";
-import { findTemplate, templates } from "../../templates/registry.ts";
-import { multigres } from "../../templates/multigres/template.ts";
-import type { Template } from "../../templates/template.ts";
 import { Manager } from "../manager.ts";
 import { registerStackControllers } from "../stack/stack-controller.ts";
 import { multigresBinding, multigresFinalizer } from "./multigres.ts";
-
-// Until the integrator registers the template in templates/registry.ts, the engine cannot find it.
-if (!findTemplate(multigres.name)) {
-  (templates as Map<string, Template>).set(multigres.name, multigres as unknown as Template);
-}
 
 const ns = await useTestNamespace("multigres");
 const client = new KubeClient(ns.kc);

@@ -16,22 +16,11 @@ import { applyObject } from "../../kube/apply.ts";
 import { isNotFound } from "../../kube/errors.ts";
 import type { KubeObject } from "../../kube/store.ts";
 import { createLogger } from "../../observability/logger.ts";
-import { templates } from "../../templates/registry.ts";
-import type { Template } from "../../templates/template.ts";
-import { observabilityPlatform } from "../../templates/observability-platform/template.ts";
 import { describeNamespace, useTestNamespace } from "../../testing/cluster.ts";
 import { eventually } from "../../testing/eventually.ts";
 import { Manager } from "../manager.ts";
 import { registerStackControllers } from "../stack/stack-controller.ts";
 import { observabilityPlatformBinding } from "./observability-platform.ts";
-
-// Until the integrator lists the template in templates/registry.ts, the test registers it itself.
-if (!templates.has(observabilityPlatform.name)) {
-  (templates as Map<string, Template>).set(
-    observabilityPlatform.name,
-    observabilityPlatform as unknown as Template,
-  );
-}
 
 const ns = await useTestNamespace("observability");
 const manager = new Manager({
