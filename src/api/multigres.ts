@@ -19,11 +19,17 @@ export const multigresDefaultImage = "multigres/multigres:latest";
 
 const closed = { additionalProperties: false } as const;
 
-/** A Kubernetes quantity as the API server accepts it in `resources` (`500m`, `2`, `1Gi`). */
-const Quantity = Type.Unsafe<string | number>({
-  "x-kubernetes-int-or-string": true,
-  description: "A Kubernetes quantity, e.g. 500m, 2 or 1Gi.",
-});
+/**
+ * A Kubernetes quantity as the API server accepts it in `resources` (`500m`, `2`, `1Gi`). An
+ * `Any` underneath, so the operator's validation accepts what the API server's int-or-string
+ * check already accepted (a bare `Unsafe` schema made TypeBox throw "Unknown type").
+ */
+const Quantity = Type.Unsafe<string | number>(
+  Type.Any({
+    "x-kubernetes-int-or-string": true,
+    description: "A Kubernetes quantity, e.g. 500m, 2 or 1Gi.",
+  }),
+);
 
 /** Schema of a container's `resources`: requests and limits by resource name. */
 export const ResourcesSchema = Type.Object(

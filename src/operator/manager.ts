@@ -167,6 +167,7 @@ export class Manager {
       rateLimiter: options.rateLimiter ?? this.#rateLimiter,
     });
     primary.on((event) => {
+      if (event.type === "modified" && !specChanged(event.previous, event.object)) return;
       const m = event.object.metadata;
       controller.queue.add(m.namespace ? `${m.namespace}/${m.name}` : m.name);
     });
@@ -262,4 +263,24 @@ export class Manager {
       // Aborted: shutting down.
     }
   }
+}
+
+/**
+ * True when an update to a primary object is one a controller must act on:
+ * a new generation (spec), or a change of labels, annotations, finalizers or
+ * deletion. Status-only updates — most of them the controller's own writes —
+ * are not, or every status write would reconcile again at once and a failing
+ * object would retry in a hot loop instead of along the retry policy.
+ * controller-runtime users reach for `GenerationChangedPredicate` for this.
+ */
+export function specChanged(previous: KubeObject, object: KubeObject): boolean {
+  const a = previous.metadata;
+  const b = object.metadata;
+  return (
+    a.generation !== b.generation ||
+    a.deletionTimestamp !== b.deletionTimestamp ||
+    JSON.stringify(a.labels ?? {}) !== JSON.stringify(b.labels ?? {}) ||
+    JSON.stringify(a.annotations ?? {}) !== JSON.stringify(b.annotations ?? {}) ||
+    JSON.stringify(a.finalizers ?? []) !== JSON.stringify(b.finalizers ?? [])
+  );
 }

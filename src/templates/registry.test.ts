@@ -22,7 +22,7 @@ describe("template registry", () => {
   it("lists every template by name", () => {
     assert.deepEqual(
       listTemplates().map((t) => t.name),
-      ["minecraft-bedrock", "minecraft-java"],
+      ["chronik-cluster", "minecraft-bedrock", "minecraft-java", "multigres", "observability-platform"],
     );
   });
 

@@ -357,3 +357,17 @@ describe("multigres rendering", () => {
     assert.deepEqual(objects({ etcd: { replicas: 5 } }), objects({ etcd: { replicas: 5 } }));
   });
 });
+
+describe("multigres parameters", () => {
+  it("validate a production-sized spec with resource quantities (int-or-string) without throwing", () => {
+    const result = validate(multigres.params, {
+      etcd: {
+        replicas: 5,
+        resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "2Gi" } },
+      },
+      multigateway: { replicas: 3, resources: { requests: { cpu: 1, memory: "1Gi" } } },
+      multipooler: { postgres: { resources: { requests: { cpu: "2", memory: "4Gi" } } } },
+    });
+    assert.equal(result.ok, true);
+  });
+});
