@@ -17,9 +17,10 @@ export function operatorCrds(): KubeObject[] {
 export async function installCrds(
   client: KubeClient,
   types: ResourceTypes,
+  crds: readonly KubeObject[] = operatorCrds(),
   timeoutMs = 60_000,
 ): Promise<void> {
-  for (const crd of operatorCrds()) {
+  for (const crd of crds) {
     await applyObject({ client, types }, crd);
     const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`;
     const deadline = Date.now() + timeoutMs;

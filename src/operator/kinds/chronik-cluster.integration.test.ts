@@ -6,51 +6,24 @@
  * and is cleaned up through its finalizer; a production-sized cluster
  * reaches Running too.
  */
-import { after, describe, it } from "node:test";
+import { startKindOperator } from "../../testing/kind-operator.ts";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
   chronikClusterApiVersion,
-  chronikClusterCrd,
   chronikClusterResourceType,
   type ChronikCluster,
 } from "../../api/chronik-cluster.ts";
-import { applyObject } from "../../kube/apply.ts";
 import { KubeApiError, isNotFound } from "../../kube/errors.ts";
 import { resourcePath } from "../../kube/resource-type.ts";
 import type { KubeObject } from "../../kube/store.ts";
-import { createLogger } from "../../observability/logger.ts";
 import { describeNamespace, useTestNamespace } from "../../testing/cluster.ts";
 import { eventually } from "../../testing/eventually.ts";
-import { Manager } from "../manager.ts";
-import { registerStackControllers } from "../stack/stack-controller.ts";
 import { chronikClusterBinding } from "./chronik-cluster.ts";
 
 const ns = await useTestNamespace("chronik");
-const manager = new Manager({
-  kubeconfig: ns.kc,
-  leaseNamespace: ns.namespace,
-  leaderElection: false,
-  logger: createLogger({ level: "error" }),
-});
+const manager = await startKindOperator(ns, [chronikClusterBinding]);
 const client = manager.client;
-const crd = chronikClusterCrd();
-await applyObject({ client, types: manager.types }, crd);
-await eventually("the ChronikCluster CRD to be established", async () => {
-  const live = await client.request<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(
-    "GET",
-    `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`,
-  );
-  return live.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")
-    ? true
-    : undefined;
-});
-registerStackControllers(manager, [chronikClusterBinding], { namespaces: [ns.namespace] });
-const stop = new AbortController();
-const running = manager.run(stop.signal);
-after(async () => {
-  stop.abort();
-  await running.catch(() => undefined);
-});
 
 const clusters = (name?: string): string => resourcePath(chronikClusterResourceType, ns.namespace, name);
 const core = (plural: string, name?: string): string =>

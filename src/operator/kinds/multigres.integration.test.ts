@@ -6,19 +6,16 @@
  * API server refuses even etcd replicas and autoscaling min > max with the
  * field path; deletion goes through the finalizer.
  */
-import { after, before, describe, it } from "node:test";
+import { startKindOperator } from "../../testing/kind-operator.ts";
+import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { multigresCrd, multigresResourceType } from "../../api/multigres.ts";
-import { applyObject } from "../../kube/apply.ts";
+import { multigresResourceType } from "../../api/multigres.ts";
 import { KubeClient } from "../../kube/client.ts";
 import { KubeApiError, isNotFound } from "../../kube/errors.ts";
 import { resourcePath } from "../../kube/resource-type.ts";
 import type { KubeObject } from "../../kube/store.ts";
-import { createLogger } from "../../observability/logger.ts";
 import { describeNamespace, useTestNamespace } from "../../testing/cluster.ts";
 import { eventually } from "../../testing/eventually.ts";
-import { Manager } from "../manager.ts";
-import { registerStackControllers } from "../stack/stack-controller.ts";
 import { multigresBinding, multigresFinalizer } from "./multigres.ts";
 
 const ns = await useTestNamespace("multigres");
@@ -77,34 +74,8 @@ const inPhase = (name: string, phase: string, timeoutMs = 60_000): Promise<Mg> =
 const ports = (items: Port[]): Array<[string, number]> =>
   items.map((p) => [p.name, p.port ?? p.containerPort ?? 0]);
 
-const stop = new AbortController();
-let running: Promise<void> = Promise.resolve();
-before(async () => {
-  const manager = new Manager({
-    kubeconfig: ns.kc,
-    leaseNamespace: ns.namespace,
-    leaderElection: false,
-    logger: createLogger({ level: "error" }),
-  });
-  const crd = multigresCrd();
-  await applyObject({ client: manager.client, types: manager.types }, crd);
-  await eventually("the Multigres CRD to be established", async () => {
-    const live = await client.request<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(
-      "GET",
-      `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`,
-    );
-    return live.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")
-      ? true
-      : undefined;
-  });
-  registerStackControllers(manager, [multigresBinding], { namespaces: [ns.namespace] });
-  running = manager.run(stop.signal);
-});
-after(async () => {
-  stop.abort();
-  await running;
-  client.close();
-});
+await startKindOperator(ns, [multigresBinding]);
+after(() => client.close());
 
 const production = {
   image: "multigres/multigres:v0.1.0",

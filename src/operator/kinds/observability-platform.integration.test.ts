@@ -5,55 +5,28 @@
  * invalid platforms are refused (by the API server, or Failed with the field
  * named), and deletion cleans up through the finalizer.
  */
-import { after, before, describe, it } from "node:test";
+import { startKindOperator } from "../../testing/kind-operator.ts";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
-  observabilityPlatformCrd,
   observabilityPlatformResourceType,
   type ObservabilityPlatform,
 } from "../../api/observability-platform.ts";
-import { applyObject } from "../../kube/apply.ts";
 import { isNotFound } from "../../kube/errors.ts";
 import type { KubeObject } from "../../kube/store.ts";
-import { createLogger } from "../../observability/logger.ts";
 import { describeNamespace, useTestNamespace } from "../../testing/cluster.ts";
 import { eventually } from "../../testing/eventually.ts";
-import { Manager } from "../manager.ts";
-import { registerStackControllers } from "../stack/stack-controller.ts";
 import { observabilityPlatformBinding } from "./observability-platform.ts";
 
 const ns = await useTestNamespace("observability");
-const manager = new Manager({
-  kubeconfig: ns.kc,
-  leaseNamespace: ns.namespace,
-  leaderElection: false,
-  logger: createLogger({ level: "error" }),
-});
+const manager = await startKindOperator(ns, [observabilityPlatformBinding]);
 const { client } = manager;
-const stop = new AbortController();
 const t = observabilityPlatformResourceType;
 const platforms = (version: string, name?: string): string =>
   `/apis/${t.group}/${version}/namespaces/${ns.namespace}/${t.plural}${name ? `/${name}` : ""}`;
 const path = (apiVersion: string, plural: string, name?: string): string =>
   `/${apiVersion === "v1" ? "api" : "apis"}/${apiVersion}/namespaces/${ns.namespace}/${plural}${name ? `/${name}` : ""}`;
 const explain = { explain: () => describeNamespace(ns.kc, ns.namespace) };
-
-before(async () => {
-  const crd = observabilityPlatformCrd();
-  await applyObject({ client, types: manager.types }, crd);
-  await eventually("the CRD to be Established", async () => {
-    const live = await client.request<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(
-      "GET",
-      `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`,
-    );
-    return live.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")
-      ? true
-      : undefined;
-  });
-  registerStackControllers(manager, [observabilityPlatformBinding], { namespaces: [ns.namespace] });
-  void manager.run(stop.signal);
-});
-after(() => stop.abort());
 
 const create = (
   version: string,
