@@ -12,14 +12,21 @@ import type { TestNamespace } from "./cluster.ts";
  * it at the top level of the test file; it stops, draining its reconciles,
  * when the file's tests end.
  */
-export async function startKindOperator(ns: TestNamespace, bindings: readonly KindBinding[]): Promise<Manager> {
+export async function startKindOperator(
+  ns: TestNamespace,
+  bindings: readonly KindBinding[],
+): Promise<Manager> {
   const manager = new Manager({
     kubeconfig: ns.kc,
     leaseNamespace: ns.namespace,
     leaderElection: false,
     logger: createLogger({ level: "error" }),
   });
-  await installCrds(manager.client, manager.types, bindings.map((b) => b.crd()));
+  await installCrds(
+    manager.client,
+    manager.types,
+    bindings.map((b) => b.crd()),
+  );
   registerStackControllers(manager, bindings, { namespaces: [ns.namespace] });
   const stop = new AbortController();
   const running = manager.run(stop.signal);
