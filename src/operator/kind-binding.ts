@@ -26,6 +26,14 @@ export interface KindBinding<T extends KubeObject = KubeObject> {
   readonly projectStatus?: (engine: StackStatus, object: T) => Record<string, unknown>;
   /** Extra checks the engine's validation cannot express, as `/spec/field: message` problems. */
   readonly validate?: (object: T) => readonly string[];
+  /** Things allowed but unwise (an even number of controllers), each recorded as a Warning Event `SpecWarning`. */
+  readonly warnings?: (object: T) => readonly string[];
+  /**
+   * The prefix of metrics this kind's users already scrape, e.g. `observability_platform`: the
+   * operator then also serves `<prefix>_state_transitions_total`, `<prefix>_reconciliation_duration_seconds`,
+   * `<prefix>_component_status` and `<prefix>_errors_total`.
+   */
+  readonly metricsPrefix?: string;
 }
 
 /** The field of a typed kind's status that keeps the engine's status. */

@@ -221,6 +221,18 @@ describe("a production-sized ChronikCluster", () => {
     assert.equal(search.spec.type, "LoadBalancer");
   });
 
+  it("records a warning Event for an even number of controllers, and runs anyway", async () => {
+    await secret("even-credentials");
+    await create("even", {
+      controllers: 2,
+      ingestNodes: 1,
+      storage: { backend: "local", size: "1Gi" },
+      metastore: { database: "postgres", connection: { host: "pg", credentialsSecret: "even-credentials" } },
+    });
+    await inPhase("even", "Running", 90_000);
+    assert.ok((await reasons("even")).includes("SpecWarning"), "a SpecWarning event");
+  });
+
   it("leaves an autoscaled StatefulSet's replicas to its HPA", async () => {
     await client.request("PATCH", clusters("prod"), {
       body: {

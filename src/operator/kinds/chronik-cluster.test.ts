@@ -5,6 +5,7 @@ import type { StackPhase, StackStatus } from "../../api/stack.ts";
 import {
   chronikClusterAsStack,
   chronikPhase,
+  chronikWarnings,
   projectChronikStatus,
   validateChronikCluster,
 } from "./chronik-cluster.ts";
@@ -141,5 +142,23 @@ describe("ChronikCluster as a stack", () => {
         validateChronikCluster(cluster(spec)).map((p) => p.split(":")[0]),
         paths,
       ));
+  }
+});
+
+describe("ChronikCluster warnings", () => {
+  const cases: Array<[number | undefined, number]> = [
+    [undefined, 0],
+    [3, 0],
+    [4, 1],
+    [1, 0],
+    [2, 1],
+  ];
+  for (const [controllers, count] of cases) {
+    it(`${String(controllers)} controllers → ${count} warning(s)`, () => {
+      const spec = controllers === undefined ? {} : { controllers };
+      const warnings = chronikWarnings(cluster(spec));
+      assert.equal(warnings.length, count);
+      if (count > 0) assert.match(warnings[0] ?? "", /spec\.controllers/);
+    });
   }
 });

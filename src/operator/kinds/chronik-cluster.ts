@@ -184,4 +184,18 @@ export const chronikClusterBinding: KindBinding = {
   asStack: (object: KubeObject) => chronikClusterAsStack(object as ChronikCluster),
   projectStatus: (engine, object) => projectChronikStatus(engine, object as ChronikCluster),
   validate: (object) => validateChronikCluster(object as ChronikCluster),
+  warnings: (object) => chronikWarnings(object as ChronikCluster),
 };
+
+/**
+ * What is allowed but unwise: an even number of controllers tolerates no
+ * more failures than the odd number below it, and splits votes.
+ */
+export function chronikWarnings(cluster: ChronikCluster): string[] {
+  const controllers = cluster.spec.controllers ?? 3;
+  return controllers % 2 === 0
+    ? [
+        `spec.controllers is ${controllers}: an even number of controllers tolerates no more failures than ${controllers - 1} and can split votes; use an odd number`,
+      ]
+    : [];
+}

@@ -187,6 +187,13 @@ describe("an ObservabilityPlatform", () => {
     );
   });
 
+  it("serves the metrics its users scrape, under observability_platform_*", async () => {
+    const text = await manager.registry.metrics();
+    assert.match(text, /observability_platform_state_transitions_total\{[^}]*to="Ready"[^}]*\} [1-9]/);
+    assert.match(text, /observability_platform_reconciliation_duration_seconds_count\{/);
+    assert.match(text, /observability_platform_component_status\{[^}]*component="prometheus"[^}]*\} 1/);
+  });
+
   it("deletes its children through the finalizer", async () => {
     await client.request("DELETE", platforms("v1alpha1", "prod"));
     await eventually(

@@ -170,4 +170,5 @@ export const observabilityPlatformBinding: KindBinding = {
   },
   projectStatus: (engine, object) => projectObservabilityStatus(engine, object as ObservabilityPlatform),
   validate: (object) => validateObservabilityPlatformObject(object as ObservabilityPlatform),
+  metricsPrefix: "observability_platform",
 };

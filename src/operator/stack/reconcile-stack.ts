@@ -73,6 +73,8 @@ export interface StackReconcilerDeps {
   readonly written: (o: KubeObject) => void;
   readonly now: () => number;
   readonly transitions: Counter<"kind" | "from" | "to">;
+  /** Called on every phase change, for a kind's own metrics. */
+  readonly onTransition?: (object: KubeObject, from: string, to: string) => void;
   readonly failedAfter: number;
 }
 
@@ -138,6 +140,9 @@ export class StackReconciler implements Reconciler<string> {
       // Not retried: nothing changes until the owner edits the spec (a new generation).
       await this.#writeStatus(stack, decide({ ...base, invalid: valid.problems }), []);
       return done;
+    }
+    for (const warning of this.#d.binding.warnings?.(this.#raw.get(stack) ?? stack) ?? []) {
+      this.#event(stack, "Warning", "SpecWarning", "Validate", warning);
     }
     const { template, params } = valid.value;
     const namespace = stack.metadata.namespace ?? "default";
@@ -452,6 +457,7 @@ export class StackReconciler implements Reconciler<string> {
     });
     if (from !== decision.phase) {
       this.#d.transitions.inc({ kind: stack.kind ?? "Stack", from: from || "None", to: decision.phase });
+      this.#d.onTransition?.(raw, from || "None", decision.phase);
       const warning = decision.phase === "Failed" || decision.reason === "RollingBack";
       this.#event(
         stack,

@@ -16,6 +16,7 @@ import { decide } from "./lifecycle.ts";
 import { decisionStatus, failureStatus } from "./stack-status.ts";
 import { StackReconciler, baseObservation, stackFinalizer } from "./reconcile-stack.ts";
 import { engineStatusField, type KindBinding } from "../kind-binding.ts";
+import { kindMetrics } from "../kind-metrics.ts";
 import { stackCrd } from "../../api/crd.ts";
 import { findTemplate } from "../../templates/registry.ts";
 import type { StackStatus } from "../../api/stack.ts";
@@ -150,6 +151,9 @@ export function registerStackControllers(
 
   for (const x of served) {
     const { binding, caches, get } = x;
+    const own = binding.metricsPrefix
+      ? kindMetrics(manager.registry, binding.metricsPrefix, () => caches.flatMap((c) => c.store.list()))
+      : undefined;
     const reconciler = new StackReconciler({
       apply: { client: manager.client, types: manager.types, live },
       binding,
@@ -174,15 +178,17 @@ export function registerStackControllers(
       written: (o) => live.written?.(manager.types.known(o.apiVersion ?? "", o.kind ?? "")!, o),
       now,
       transitions,
+      ...(own ? { onTransition: own.transition } : {}),
       failedAfter: 5,
     });
     const controller = manager.addController(caches[0]!, {
       name: binding.type.kind.toLowerCase(),
-      reconciler,
+      reconciler: own ? own.timed(reconciler) : reconciler,
       maxConcurrentReconciles: options.maxConcurrentReconciles ?? 4,
       onFailure: async (key, error, failures, errorClass, failed) => {
         const object = get(key);
         if (!object) return;
+        own?.error(object, errorClass);
         const stack = binding.asStack(object);
         const message = manager.redactor.redact(toError(error).message);
         manager.log.warn(
