@@ -176,8 +176,9 @@ export class StackReconciler implements Reconciler<string> {
     const target: ValidStack = runningGood ? { template, params: good.params } : valid.value;
     const rendered = this.#render(stack, target);
     const levels = topologicalLevels(rendered.components);
-    if (!good) {
-      // First install: the namespace's quotas must be able to hold what the stack asks for.
+    if (!good && this.#d.children(stack).length === 0) {
+      // Before the first object is created: the namespace's quotas must be able to hold what the
+      // stack asks for. Once objects exist, the API server's own quota admission has the say.
       const quotas = await this.#d.apply.client.request<{ items: ResourceQuota[] }>(
         "LIST",
         `/api/v1/namespaces/${namespace}/resourcequotas`,
