@@ -176,7 +176,10 @@ export class StackReconciler implements Reconciler<string> {
     const target: ValidStack = runningGood ? { template, params: good.params } : valid.value;
     const rendered = this.#render(stack, target);
     const levels = topologicalLevels(rendered.components);
-    if (!good && this.#d.children(stack).length === 0) {
+    const created = this.#d
+      .children(stack)
+      .filter((o) => !(o.kind === "Secret" && secrets.includes(o.metadata.name)));
+    if (!good && created.length === 0) {
       // Before the first object is created: the namespace's quotas must be able to hold what the
       // stack asks for. Once objects exist, the API server's own quota admission has the say.
       const quotas = await this.#d.apply.client.request<{ items: ResourceQuota[] }>(
