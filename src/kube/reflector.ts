@@ -79,6 +79,11 @@ export class Reflector<T extends KubeObject = KubeObject> {
     this.#backoff = new Backoff({ ...watchBackoffOptions, clock: this.#clock });
   }
 
+  /** The kind of the objects this reflector mirrors. */
+  get kind(): string {
+    return this.#o.type.kind;
+  }
+
   /** The resource this reflector mirrors, for logs and metrics. */
   get resource(): string {
     const t = this.#o.type;

@@ -15,7 +15,17 @@ import { eventually } from "../testing/eventually.ts";
 import { useTestNamespace } from "../testing/cluster.ts";
 import { installTestCrd } from "../testing/test-crd.ts";
 import { Manager } from "./manager.ts";
+import { context, trace } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import { createLogger } from "../observability/logger.ts";
+
+// Spans go to memory, so the test can see that each reconcile is a span with its API requests inside.
+const spans = new InMemorySpanExporter();
+context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+trace.setGlobalTracerProvider(
+  new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] }),
+);
 
 const ns = await useTestNamespace("manager");
 const client = new KubeClient(ns.kc);
@@ -94,6 +104,18 @@ describe("Manager", () => {
       /stackwarden_reflector_objects\{resource="echoes.manager.test.stackwarden.dev"\} 1/,
     );
     assert.match(metrics, /stackwarden_reflector_last_event_age_seconds/);
+
+    const finished = spans.getFinishedSpans();
+    const reconcile = finished.find(
+      (s) => s.name === "reconcile echo" && s.attributes["stackwarden.resource.name"] === "hello",
+    );
+    assert.ok(reconcile, `a reconcile span among ${finished.map((s) => s.name).join(", ")}`);
+    assert.equal(reconcile.attributes["stackwarden.controller"], "echo");
+    const children = finished.filter((s) => s.parentSpanContext?.spanId === reconcile.spanContext().spanId);
+    assert.ok(
+      children.some((s) => s.name === "kube PATCH"),
+      `the status write is a child span: ${children.map((s) => s.name).join(", ")}`,
+    );
 
     stop.abort();
     await running;

@@ -16,6 +16,8 @@ import { ResourceTypes, type ResourceType } from "../kube/resource-type.ts";
 import type { KubeObject } from "../kube/store.ts";
 import { startHealthServer } from "../http/health-server.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
+import { reconcileSpanAttributes, withSpan } from "../observability/tracing.ts";
+import type { Reconciler } from "../engine/result.ts";
 
 export interface ManagerOptions {
   readonly kubeconfig: KubeConfig;
@@ -160,8 +162,30 @@ export class Manager {
     primary: Reflector<T>,
     options: Omit<ControllerOptions<string>, "registry" | "clock"> & { readonly clock?: Clock },
   ): Controller {
+    const kind = primary.kind;
+    const inner = options.reconciler;
+    // Every reconcile is a span; the API requests it makes are its children, and its log lines carry its trace id.
+    const reconciler: Reconciler<string> = {
+      reconcile: (key, signal) => {
+        const [namespace, name] = key.includes("/") ? key.split("/", 2) : [undefined, key];
+        return withSpan(
+          `reconcile ${options.name}`,
+          reconcileSpanAttributes({
+            controller: options.name,
+            kind,
+            ...(namespace ? { namespace } : {}),
+            name: name ?? key,
+            ...(primary.store.get(key)?.metadata.generation !== undefined
+              ? { generation: primary.store.get(key)!.metadata.generation! }
+              : {}),
+          }),
+          () => inner.reconcile(key, signal),
+        );
+      },
+    };
     const controller = new Controller<string>({
       ...options,
+      reconciler,
       registry: this.registry,
       clock: options.clock ?? this.#clock,
       rateLimiter: options.rateLimiter ?? this.#rateLimiter,
