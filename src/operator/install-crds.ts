@@ -22,16 +22,22 @@ export async function installCrds(
 ): Promise<void> {
   for (const crd of crds) {
     await applyObject({ client, types }, crd);
-    const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`;
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const live = await client.request<{
-        status?: { conditions?: Array<{ type: string; status: string }> };
-      }>("GET", path);
-      if (live.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")) break;
-      if (Date.now() > deadline)
-        throw new Error(`CRD ${crd.metadata.name} was not established within ${timeoutMs / 1000} s`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await waitForCrd(client, crd.metadata.name, timeoutMs);
+  }
+}
+
+/** Resolves once the CRD `name` is Established (served by the API server); throws after `timeoutMs`. */
+export async function waitForCrd(client: KubeClient, name: string, timeoutMs = 60_000): Promise<void> {
+  const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const live = await client.request<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(
+      "GET",
+      path,
+    );
+    if (live.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")) return;
+    if (Date.now() > deadline)
+      throw new Error(`CRD ${name} was not established within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 200));
   }
 }

@@ -2,6 +2,7 @@ import { after } from "node:test";
 import type { KubeClient } from "../kube/client.ts";
 import type { ResourceType } from "../kube/resource-type.ts";
 import { eventually } from "./eventually.ts";
+import { waitForCrd } from "../operator/install-crds.ts";
 
 /**
  * Installs a namespaced CRD `<plural>.<group>` (version v1, status
@@ -48,15 +49,7 @@ export async function installTestCrd(
       },
     },
   });
-  await eventually(`${name} to be established`, async () => {
-    const crd = await client.request<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(
-      "GET",
-      `${path}/${name}`,
-    );
-    return crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")
-      ? true
-      : undefined;
-  });
+  await waitForCrd(client, name);
   after(async () => {
     await client.request("DELETE", `${path}/${name}`).catch(() => undefined);
   });
