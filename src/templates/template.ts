@@ -39,6 +39,12 @@ export interface Template<P = Record<string, unknown>> {
   readonly data: DataPolicy;
   /** Cross-field rules beyond the schema; returns problems with the field path they concern. */
   readonly validate?: (params: P) => readonly FieldProblem[];
+  /**
+   * Parameters that hold secrets (JSON pointers, e.g. `/components/grafana/adminPassword`): never
+   * copied into status (the last-known-good snapshot leaves them out and takes them from the
+   * current spec when it is rendered).
+   */
+  readonly secretParams?: readonly string[];
 }
 
 export interface Guardrails {

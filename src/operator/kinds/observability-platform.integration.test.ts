@@ -120,6 +120,8 @@ describe("an ObservabilityPlatform", () => {
       path("v1", "configmaps"),
     );
     assert.ok(!JSON.stringify(maps.items).includes(password), "the password is in no ConfigMap");
+    const platform = await read("prod");
+    assert.ok(!JSON.stringify(platform.status ?? {}).includes(password), "nor in the status snapshot");
     const grafana = await get<{ data: Record<string, string> }>("v1", "configmaps", "prod-grafana-config");
     assert.match(
       grafana.data["datasources.yaml"] ?? "",

@@ -27,6 +27,7 @@ import {
 import { teardown } from "./teardown.ts";
 import { replaceStuckPods } from "./stuck-pods.ts";
 import { quotaShortfalls, type ResourceQuota } from "./quota.ts";
+import { withSecretsFrom, withoutSecrets } from "./secret-params.ts";
 import { isUpgrade, validateStack, type ValidStack } from "./validate-stack.ts";
 import type { DriftTracker } from "./drift-tracker.ts";
 import { withoutIgnored, type IgnoreRule } from "./ignore-rules.ts";
@@ -173,7 +174,9 @@ export class StackReconciler implements Reconciler<string> {
       !runningGood &&
       good.generation !== generation &&
       isUpgrade(template.upgrade.fields, good.params, params);
-    const target: ValidStack = runningGood ? { template, params: good.params } : valid.value;
+    const secretParams = template.secretParams ?? [];
+    const goodParams = good ? withSecretsFrom(good.params, params, secretParams) : params;
+    const target: ValidStack = runningGood ? { template, params: goodParams } : valid.value;
     const rendered = this.#render(stack, target);
     const levels = topologicalLevels(rendered.components);
     const created = this.#d
@@ -206,7 +209,7 @@ export class StackReconciler implements Reconciler<string> {
       if (late && good) {
         rollingBack = `component ${late.name} did not become healthy within its deadline (${late.message}); rolling back to generation ${good.generation}`;
         this.#event(stack, "Warning", "UpgradeFailed", "Upgrade", rollingBack);
-        const previous = this.#render(stack, { template, params: good.params });
+        const previous = this.#render(stack, { template, params: goodParams });
         result = await this.#rollout(key, stack, previous, levels, rules);
       } else {
         extra.push(
@@ -282,7 +285,7 @@ export class StackReconciler implements Reconciler<string> {
         lastKnownGoodStatus({
           generation,
           templateVersion: template.version,
-          params,
+          params: withoutSecrets(params, secretParams),
           renderedHash: configHash(rendered.objects),
         }),
         operationStatus(undefined),

@@ -71,6 +71,11 @@ export const observabilityPlatform: Template<ObservabilityPlatformSpec> = {
   description:
     "Prometheus, Loki, Tempo, Grafana, Alertmanager and an OpenTelemetry Collector as one platform.",
   params: ObservabilityPlatformSpecSchema,
+  secretParams: [
+    "/components/grafana/adminPassword",
+    "/components/loki/s3/accessKeyId",
+    "/components/loki/s3/secretAccessKey",
+  ],
   guardrails: {
     immutable: ["/components/prometheus/storage", "/components/loki/storage", "/components/tempo/storage"],
     adoptable: [],

@@ -1,0 +1,53 @@
+/** A parameter set: plain JSON. */
+export type Params = Record<string, unknown>;
+
+function keys(pointer: string): string[] {
+  return pointer
+    .split("/")
+    .slice(1)
+    .map((k) => k.replaceAll("~1", "/").replaceAll("~0", "~"));
+}
+
+function at(value: unknown, path: readonly string[]): unknown {
+  let node = value;
+  for (const k of path) node = node !== null && typeof node === "object" ? (node as Params)[k] : undefined;
+  return node;
+}
+
+/**
+ * A copy of `params` without the values at `pointers` (secret parameters such
+ * as a Grafana admin password), for what the operator writes to status: a
+ * snapshot must not repeat a secret. Pure; the input is not changed.
+ */
+export function withoutSecrets(params: Params, pointers: readonly string[]): Params {
+  const copy = structuredClone(params);
+  for (const pointer of pointers) {
+    const path = keys(pointer);
+    const last = path.pop();
+    const parent = at(copy, path);
+    if (last !== undefined && parent !== null && typeof parent === "object") delete (parent as Params)[last];
+  }
+  return copy;
+}
+
+/**
+ * A snapshot made whole again for rendering: the secret values at `pointers`
+ * come from the current parameters (secrets are never upgrade fields, so the
+ * current value is the one to keep). Pure.
+ */
+export function withSecretsFrom(snapshot: Params, current: Params, pointers: readonly string[]): Params {
+  const copy = structuredClone(snapshot);
+  for (const pointer of pointers) {
+    const path = keys(pointer);
+    const value = at(current, path);
+    if (value === undefined) continue;
+    const last = path.pop();
+    let node: Params = copy;
+    for (const k of path) {
+      if (node[k] === null || typeof node[k] !== "object") node[k] = {};
+      node = node[k] as Params;
+    }
+    if (last !== undefined) node[last] = structuredClone(value);
+  }
+  return copy;
+}
