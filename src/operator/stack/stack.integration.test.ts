@@ -9,7 +9,8 @@ import assert from "node:assert/strict";
 import { stackResourceType, type Stack } from "../../api/stack.ts";
 import { KubeClient } from "../../kube/client.ts";
 import { isNotFound } from "../../kube/errors.ts";
-import { resourcePath } from "../../kube/resource-type.ts";
+import { ResourceTypes, resourcePath } from "../../kube/resource-type.ts";
+import { Reflector } from "../../kube/reflector.ts";
 import type { KubeObject } from "../../kube/store.ts";
 import { eventually } from "../../testing/eventually.ts";
 import { describeNamespace, useTestNamespace } from "../../testing/cluster.ts";
@@ -293,6 +294,27 @@ describe("a minecraft-java Stack", () => {
   });
 
   it("is deleted in reverse order with its data volume kept", async () => {
+    // Watch the children go: the Service (last component) first, then the StatefulSet, then the ConfigMap.
+    const gone: string[] = [];
+    const watching = new AbortController();
+    const types = new ResourceTypes();
+    for (const [apiVersion, kind] of [
+      ["v1", "Service"],
+      ["apps/v1", "StatefulSet"],
+      ["v1", "ConfigMap"],
+    ] as const) {
+      const reflector = new Reflector({
+        client,
+        type: types.known(apiVersion, kind)!,
+        namespace: ns.namespace,
+        labelSelector: "stackwarden.dev/stack=guarded",
+      });
+      reflector.on((e) => {
+        if (e.type === "deleted") gone.push(kind);
+      });
+      void reflector.run(watching.signal);
+      await reflector.waitForSync();
+    }
     await client.request("DELETE", stacks("guarded"));
     await eventually(
       "the stack to be gone",
@@ -310,6 +332,12 @@ describe("a minecraft-java Stack", () => {
     for (const path of [apps("statefulsets", "guarded"), core("services", "guarded")]) {
       await assert.rejects(client.request("GET", path), (e: unknown) => isNotFound(e), path);
     }
+    watching.abort();
+    assert.deepEqual(
+      gone,
+      ["Service", "StatefulSet", "ConfigMap"],
+      "children deleted in reverse dependency order",
+    );
     const claim = await client.request<KubeObject & { status: { phase: string } }>(
       "GET",
       core("persistentvolumeclaims", "data-guarded-0"),
