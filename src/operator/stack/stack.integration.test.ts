@@ -5,6 +5,10 @@
  * data volume kept.
  */
 import { after, describe, it } from "node:test";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { join } from "node:path";
+import { packageRoot } from "../../sandbox/paths.ts";
 import assert from "node:assert/strict";
 import { stackResourceType, type Stack } from "../../api/stack.ts";
 import { KubeClient } from "../../kube/client.ts";
@@ -345,12 +349,31 @@ describe("a minecraft-java Stack", () => {
     assert.equal(claim.metadata.deletionTimestamp, undefined, "the data volume is kept");
   });
 
-  it("converges after the operator is stopped mid-install and started again, with no duplicates", async () => {
-    await create("restarted", java());
-    await eventually("the install to start", async () =>
-      (await read("restarted")).status?.phase === "Installing" ? true : undefined,
-    );
+  it("converges after the operator is killed (SIGKILL) mid-install and started again, with no duplicates", async () => {
+    // The in-process operator steps aside; a separate operator process takes the install and is killed in it.
     await running.stop();
+    const child = spawn(
+      process.execPath,
+      [
+        join(packageRoot, "src", "cli", "main.ts"),
+        "operator",
+        `--kubeconfig=${ns.kubeconfig}`,
+        `--namespaces=${ns.namespace}`,
+        "--metrics-bind-address=0",
+        "--health-probe-bind-address=0",
+        "--log-level=error",
+      ],
+      { stdio: "ignore" },
+    );
+    try {
+      await create("restarted", java());
+      await eventually("the install to start", async () =>
+        (await read("restarted")).status?.phase === "Installing" ? true : undefined,
+      );
+    } finally {
+      child.kill("SIGKILL");
+      await once(child, "exit");
+    }
     running = await operator();
     await inPhase("restarted", "Ready", 90_000);
     const list = async (path: string): Promise<number> =>
