@@ -152,6 +152,8 @@ export const TrackedResourceSchema = Type.Object(
     uid: Type.String(),
     component: Type.String(),
     health: Type.String(),
+    replicas: Type.Optional(Type.Integer({ minimum: 0, description: "Desired replicas of a workload" })),
+    readyReplicas: Type.Optional(Type.Integer({ minimum: 0, description: "Ready replicas of a workload" })),
   },
   closed,
 );

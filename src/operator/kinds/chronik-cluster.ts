@@ -104,7 +104,8 @@ export function projectChronikStatus(engine: StackStatus, object: ChronikCluster
     const component = engine.components?.find((c) => c.name === role.component);
     const expected = expectedNodes(spec, role);
     out[role.replicasField] = chronikEndpoints(name, namespace, spec, role);
-    readyReplicas[role.replicasField] = component?.ready ? expected : 0;
+    const tracked = engine.resources?.find((r) => r.kind === "StatefulSet" && r.component === role.component);
+    readyReplicas[role.replicasField] = component?.ready ? expected : (tracked?.readyReplicas ?? 0);
     const [status, reason, message] =
       expected === 0
         ? (["True", "NotRequested", `no ${role.role} nodes requested`] as const)

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Multigres } from "../../api/multigres.ts";
-import type { StackStatus } from "../../api/stack.ts";
+import type { StackStatus, TrackedResource } from "../../api/stack.ts";
 import {
   multigresAsStack,
   multigresBinding,
@@ -107,18 +107,36 @@ describe("multigresBinding", () => {
     });
   }
 
-  it("projects each component's readiness and replicas", () => {
+  it("projects each component's readiness and replicas, ready counts from the tracked workloads", () => {
+    const status = engine("Installing", [
+      ["etcd", false, "StatefulSet/mg-etcd: waiting for pods to be ready"],
+      ["multigateway", true, "ready"],
+      ["multiorch", false, "Deployment/mg-multiorch: waiting for rollout"],
+      ["multipooler", false, "Service/x: y"],
+    ]);
+    const tracked = (
+      kind: string,
+      name: string,
+      component: string,
+      readyReplicas: number,
+    ): TrackedResource => ({
+      apiVersion: "apps/v1",
+      kind,
+      name,
+      uid: `uid-${name}`,
+      component,
+      health: "Progressing",
+      readyReplicas,
+    });
     const out = projectMultigresStatus(
-      engine("Installing", [
-        ["etcd", false, "StatefulSet/mg-etcd: waiting for pods to be ready: 1 of 3"],
-        ["multigateway", true, "ready"],
-        [
-          "multiorch",
-          false,
-          "Deployment/mg-multiorch: waiting for rollout: 0 of 1 updated replicas available",
+      {
+        ...status,
+        resources: [
+          tracked("StatefulSet", "mg-etcd", "etcd", 1),
+          tracked("Deployment", "mg-multiorch", "multiorch", 0),
+          // A message that says "2 of 3" must not be read: only tracked counts count.
         ],
-        ["multipooler", false, "Service/x: y"],
-      ]),
+      },
       mg({ multigateway: { replicas: 4 } } as Multigres["spec"]),
     );
     const components = out["components"] as Record<

@@ -75,11 +75,11 @@ export function multigresAsStack(object: Multigres): Stack {
   };
 }
 
-/** Ready replicas out of a component's health message (`… 1 of 3 …`), when it says. */
-function readyFromMessage(message: string, workload: string): number | undefined {
-  const part = message.split("; ").find((p) => p.includes(`/${workload}:`));
-  const m = part === undefined ? null : /(\d+) of (\d+)/.exec(part);
-  return m ? Number(m[1]) : undefined;
+/** Ready replicas of a component's workload, as the engine last saw them (0 when unknown). */
+function readyReplicasOf(engine: StackStatus, workload: { kind: string; name: string }): number {
+  return (
+    engine.resources?.find((r) => r.kind === workload.kind && r.name === workload.name)?.readyReplicas ?? 0
+  );
 }
 
 /**
@@ -89,8 +89,8 @@ function readyFromMessage(message: string, workload: string): number | undefined
  * `observedGeneration`, the engine's `conditions`, and per component
  * `{ready, replicas, readyReplicas, conditions: [Ready]}`. `replicas` is the
  * spec's (an HPA's minimum when autoscaled); `readyReplicas` equals it when
- * the component is ready, otherwise the count in its workload's health
- * message (0 when there is none). Pure: a component condition keeps its
+ * the component is ready, otherwise its workload's ready replicas as the
+ * engine tracked them (0 when unknown). Pure: a component condition keeps its
  * previous transition time while its status holds, and otherwise takes the
  * latest engine condition time (the projection has no clock).
  */
@@ -131,7 +131,7 @@ export function projectMultigresStatus(engine: StackStatus, object: Multigres): 
     components[name] = {
       ready: state.ready,
       replicas,
-      readyReplicas: state.ready ? replicas : (readyFromMessage(state.message, w.name) ?? 0),
+      readyReplicas: state.ready ? replicas : readyReplicasOf(engine, w),
       conditions: [condition],
     };
   }

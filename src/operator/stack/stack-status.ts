@@ -9,6 +9,7 @@ import type {
 } from "../../api/stack.ts";
 import type { ConditionType, Decision } from "./lifecycle.ts";
 import type { ComponentState } from "./rollout.ts";
+import type { KubeObject } from "../../kube/store.ts";
 
 const conditionTypes: readonly ConditionType[] = ["Ready", "Progressing", "Degraded", "Available", "Paused"];
 
@@ -59,6 +60,7 @@ export function componentsStatus(components: readonly ComponentState[]): StatusT
           uid: o.object.metadata.uid ?? "",
           component: c.name,
           health: o.health.status,
+          ...replicaCounts(o.object),
         })),
     );
     s.resources = resources;
@@ -113,4 +115,16 @@ export function generatedSecretsStatus(names: readonly string[]): StatusTransact
   return (s) => {
     if (names.length > 0) s.generatedSecrets = [...names];
   };
+}
+
+/** A workload's desired and ready replicas, read from the object (nothing for other kinds). */
+export function replicaCounts(o: KubeObject): { replicas?: number; readyReplicas?: number } {
+  if (!["Deployment", "StatefulSet", "ReplicaSet", "DaemonSet"].includes(o.kind ?? "")) return {};
+  const { spec, status } = o as KubeObject & {
+    spec?: { replicas?: number };
+    status?: { readyReplicas?: number; numberReady?: number; desiredNumberScheduled?: number };
+  };
+  const replicas = o.kind === "DaemonSet" ? status?.desiredNumberScheduled : (spec?.replicas ?? 1);
+  const ready = o.kind === "DaemonSet" ? status?.numberReady : status?.readyReplicas;
+  return { ...(replicas !== undefined ? { replicas } : {}), readyReplicas: ready ?? 0 };
 }
