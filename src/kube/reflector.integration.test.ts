@@ -57,6 +57,25 @@ function startReflector(options: {
 
 const has = (r: Reflector, name: string): boolean => r.store.get(`${ns.namespace}/${name}`) !== undefined;
 
+/** A reflector whose API connections go through a fresh TcpProxy, synced and watching. */
+async function proxiedReflector(
+  labelSelector: string,
+  watchdogMs?: number,
+): Promise<{ proxy: TcpProxy; reflector: Reflector; registry: Registry }> {
+  const proxy = await TcpProxy.start("127.0.0.1", Number(new URL(direct.server).port));
+  proxies.push(proxy);
+  const registry = new Registry();
+  const { reflector } = startReflector({
+    client: new KubeClient(kubeConfigVia(ns.kc, proxy.port)),
+    labelSelector,
+    registry,
+    ...(watchdogMs ? { watchdogMs } : {}),
+  });
+  await reflector.waitForSync();
+  await eventually("the watch to connect", () => (proxy.connections > 0 ? true : undefined));
+  return { proxy, reflector, registry };
+}
+
 describe("Reflector", () => {
   it("lists in pages and caches only what its label selector matches", async () => {
     for (let i = 0; i < 5; i++) await createConfigMap(`paged-${i}`, { suite: "paged" });
@@ -88,17 +107,7 @@ describe("Reflector", () => {
   });
 
   it("resumes after its connection is cut and misses no change made meanwhile", async () => {
-    const server = new URL(direct.server);
-    const proxy = await TcpProxy.start("127.0.0.1", Number(server.port));
-    proxies.push(proxy);
-    const registry = new Registry();
-    const { reflector } = startReflector({
-      client: new KubeClient(kubeConfigVia(ns.kc, proxy.port)),
-      labelSelector: "suite=cut",
-      registry,
-    });
-    await reflector.waitForSync();
-    await eventually("the watch to connect", () => (proxy.connections > 0 ? true : undefined));
+    const { proxy, reflector, registry } = await proxiedReflector("suite=cut");
     proxy.cutAll();
     await createConfigMap("made-while-cut", { suite: "cut" });
     await eventually("the change made while cut", () =>
@@ -109,18 +118,7 @@ describe("Reflector", () => {
   });
 
   it("restarts a watch that goes silent without closing", async () => {
-    const server = new URL(direct.server);
-    const proxy = await TcpProxy.start("127.0.0.1", Number(server.port));
-    proxies.push(proxy);
-    const registry = new Registry();
-    const { reflector } = startReflector({
-      client: new KubeClient(kubeConfigVia(ns.kc, proxy.port)),
-      labelSelector: "suite=silent",
-      watchdogMs: 1500,
-      registry,
-    });
-    await reflector.waitForSync();
-    await eventually("the watch to connect", () => (proxy.connections > 0 ? true : undefined));
+    const { proxy, reflector, registry } = await proxiedReflector("suite=silent", 1500);
     proxy.freezeAll();
     await createConfigMap("made-while-frozen", { suite: "silent" });
     await eventually("the change behind the frozen stream", () =>
