@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { packageRoot } from "../src/sandbox/paths.ts";
 import { sandboxDown, sandboxUp } from "../src/sandbox/sandbox.ts";
 import { testSandboxName } from "../src/testing/cluster.ts";
+import { startPostgresServer, type PostgresServer } from "../src/testing/postgres-server.ts";
 
 const bin = (name: string): string => join(packageRoot, "node_modules", ".bin", name);
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -45,6 +46,17 @@ if (!env.STACKWARDEN_TEST_KUBECONFIG) {
   log(`✔ test cluster at ${sandbox.server}${sandbox.reused ? " (reused)" : ""}`);
 }
 
+let postgres: PostgresServer | undefined;
+if (!env.STACKWARDEN_TEST_DATABASE_URL) {
+  log("\n▶ test database: a throwaway PostgreSQL server");
+  postgres = await startPostgresServer().catch((e: unknown) => {
+    log(`✖ could not start PostgreSQL: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  });
+  env.STACKWARDEN_TEST_DATABASE_URL = postgres.url();
+  log(`✔ PostgreSQL at ${postgres.url()}`);
+}
+
 if (failed.length > 0) log(`\n✖ failed before the tests: ${failed.join(", ")}; the run will fail`);
 log("\n▶ tests (node --test)");
 const files = process.argv.slice(2);
@@ -64,5 +76,6 @@ const tests = spawnSync(
 if (startedSandbox && !process.env.STACKWARDEN_KEEP_SANDBOX) {
   await sandboxDown({ name: testSandboxName, env, log: () => undefined });
 }
+postgres?.destroy();
 // Nothing is printed after the runner's summary: CI reads the closing lines.
 process.exitCode = tests.status === 0 && failed.length === 0 ? 0 : 1;

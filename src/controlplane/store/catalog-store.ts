@@ -1,0 +1,198 @@
+import type { Database } from "./database.ts";
+import { StoreError, sqlState, uniqueViolation } from "./errors.ts";
+import { appendEvents, iso } from "./event-store.ts";
+import type { ClusterRecord, TemplateRecord } from "./records.ts";
+
+interface TemplateRow {
+  id: string;
+  name: string;
+  version: string;
+  description: string;
+  base_name: string;
+  base_version: string;
+  param_schema: Record<string, unknown>;
+  defaults: Record<string, unknown>;
+  guardrails: TemplateRecord["guardrails"];
+  builtin: boolean;
+  created_at: Date | string;
+  created_by: string;
+}
+
+const toTemplate = (r: TemplateRow): TemplateRecord => ({
+  id: r.id,
+  name: r.name,
+  version: r.version,
+  description: r.description,
+  baseName: r.base_name,
+  baseVersion: r.base_version,
+  paramSchema: r.param_schema,
+  defaults: r.defaults,
+  guardrails: r.guardrails,
+  builtin: r.builtin,
+  createdAt: iso(r.created_at),
+  createdBy: r.created_by,
+});
+
+/** A template version to add to the catalog. */
+export type NewTemplate = Omit<TemplateRecord, "id" | "createdAt" | "createdBy" | "builtin">;
+
+interface ClusterRow {
+  name: string;
+  description: string;
+  kubeconfig: string | null;
+  created_at: Date | string;
+  created_by: string;
+}
+
+const toCluster = (r: ClusterRow): ClusterRecord => ({
+  name: r.name,
+  description: r.description,
+  hasKubeconfig: r.kubeconfig !== null,
+  createdAt: iso(r.created_at),
+  createdBy: r.created_by,
+});
+
+/** The template catalog and the clusters stacks deploy to. */
+export class CatalogStore {
+  readonly #db: Database;
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  /**
+   * Makes the built-in templates present in the catalog (inserting versions it
+   * lacks; a version already there is left as it is, since stacks refer to it).
+   */
+  async syncBuiltins(builtins: readonly NewTemplate[]): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      for (const t of builtins) {
+        await tx.query(
+          `INSERT INTO templates (name, version, description, base_name, base_version, param_schema, defaults, guardrails, builtin, created_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, true, 'system') ON CONFLICT (name, version) DO NOTHING`,
+          [
+            t.name,
+            t.version,
+            t.description,
+            t.baseName,
+            t.baseVersion,
+            JSON.stringify(t.paramSchema),
+            JSON.stringify(t.defaults),
+            JSON.stringify(t.guardrails),
+          ],
+        );
+      }
+    });
+  }
+
+  /** Every template version, by name, newest version first within a name. */
+  async listTemplates(): Promise<TemplateRecord[]> {
+    const rows = await this.#db.query<TemplateRow>("SELECT * FROM templates ORDER BY name, created_at DESC");
+    return rows.map(toTemplate);
+  }
+
+  /** A template version; without `version`, the newest one of that name. */
+  async getTemplate(name: string, version?: string): Promise<TemplateRecord | undefined> {
+    const rows =
+      version === undefined
+        ? await this.#db.query<TemplateRow>(
+            "SELECT * FROM templates WHERE name = $1 ORDER BY created_at DESC, version DESC LIMIT 1",
+            [name],
+          )
+        : await this.#db.query<TemplateRow>("SELECT * FROM templates WHERE name = $1 AND version = $2", [
+            name,
+            version,
+          ]);
+    return rows[0] ? toTemplate(rows[0]) : undefined;
+  }
+
+  /** Adds a template version (admins); `Conflict` when that name and version exist. */
+  async createTemplate(t: NewTemplate, actor: string): Promise<TemplateRecord> {
+    try {
+      return await this.#db.transaction(async (tx) => {
+        const rows = await tx.query<TemplateRow>(
+          `INSERT INTO templates (name, version, description, base_name, base_version, param_schema, defaults, guardrails, created_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
+          [
+            t.name,
+            t.version,
+            t.description,
+            t.baseName,
+            t.baseVersion,
+            JSON.stringify(t.paramSchema),
+            JSON.stringify(t.defaults),
+            JSON.stringify(t.guardrails),
+            actor,
+          ],
+        );
+        await appendEvents(tx, [
+          {
+            stackId: null,
+            source: "user",
+            type: "TemplateVersionCreated",
+            actor,
+            data: { template: t.name, version: t.version },
+          },
+        ]);
+        return toTemplate(rows[0] as TemplateRow);
+      });
+    } catch (e: unknown) {
+      if (sqlState(e) === uniqueViolation) {
+        throw new StoreError("Conflict", `template ${t.name} already has a version ${t.version}`);
+      }
+      throw e;
+    }
+  }
+
+  async listClusters(): Promise<ClusterRecord[]> {
+    return (await this.#db.query<ClusterRow>("SELECT * FROM clusters ORDER BY name")).map(toCluster);
+  }
+
+  async getCluster(name: string): Promise<ClusterRecord | undefined> {
+    const rows = await this.#db.query<ClusterRow>("SELECT * FROM clusters WHERE name = $1", [name]);
+    return rows[0] ? toCluster(rows[0]) : undefined;
+  }
+
+  /** The stored kubeconfig of a cluster (a secret: for connecting, never for a response). */
+  async clusterKubeconfig(name: string): Promise<string | null | undefined> {
+    const rows = await this.#db.query<ClusterRow>("SELECT kubeconfig FROM clusters WHERE name = $1", [name]);
+    return rows[0] ? rows[0].kubeconfig : undefined;
+  }
+
+  /** Adds a cluster; `Conflict` when the name is taken. `kubeconfig` null: the process's own cluster. */
+  async addCluster(
+    c: { name: string; description: string; kubeconfig: string | null },
+    actor: string,
+  ): Promise<ClusterRecord> {
+    try {
+      return await this.#db.transaction(async (tx) => {
+        const rows = await tx.query<ClusterRow>(
+          "INSERT INTO clusters (name, description, kubeconfig, created_by) VALUES ($1, $2, $3, $4) RETURNING *",
+          [c.name, c.description, c.kubeconfig, actor],
+        );
+        await appendEvents(tx, [
+          {
+            stackId: null,
+            source: actor === "system" ? "system" : "user",
+            type: "ClusterAdded",
+            actor,
+            data: { cluster: c.name },
+          },
+        ]);
+        return toCluster(rows[0] as ClusterRow);
+      });
+    } catch (e: unknown) {
+      if (sqlState(e) === uniqueViolation)
+        throw new StoreError("Conflict", `a cluster named ${c.name} exists`);
+      throw e;
+    }
+  }
+
+  /** Adds the cluster if it is missing (start-up registers the process's own cluster this way). */
+  async ensureCluster(name: string, description: string): Promise<void> {
+    if (await this.getCluster(name)) return;
+    await this.addCluster({ name, description, kubeconfig: null }, "system").catch((e: unknown) => {
+      if (!(e instanceof StoreError && e.code === "Conflict")) throw e;
+    });
+  }
+}

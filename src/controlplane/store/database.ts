@@ -1,0 +1,121 @@
+import { mkdirSync } from "node:fs";
+import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
+
+/** Something that runs SQL: the database, or one transaction on it. */
+export interface Sql {
+  /** Runs one parameterized statement and returns its rows (int8 columns come back as numbers). */
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]>;
+  /** Runs several statements with no parameters (migrations). */
+  exec(text: string): Promise<void>;
+}
+
+/**
+ * The store's connection to Postgres: PGlite embedded in a folder, or a real
+ * PostgreSQL server. Only `controlplane/store` holds one.
+ */
+export interface Database extends Sql {
+  readonly kind: "pglite" | "postgres";
+  /** Runs `fn` in one transaction: committed when it returns, rolled back when it throws. */
+  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Where the store lives: a PostgreSQL URL, or else a PGlite folder (`memory://` for none). */
+export interface DatabaseOptions {
+  readonly url?: string;
+  readonly dataDir?: string;
+}
+
+/**
+ * The store could not be reached (connection refused, server shutting down,
+ * connection lost). Callers answer 503 and change nothing; the reconciler
+ * leaves the cluster alone until the store is back.
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = "StoreUnavailableError";
+}
+
+/** Opens the database `options` name; does not migrate it. */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.url) return openPostgres(options.url);
+  const dataDir = options.dataDir ?? "memory://";
+  if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
+  return openPglite(dataDir);
+}
+
+async function openPglite(dataDir: string): Promise<Database> {
+  const db = await PGlite.create(dataDir);
+  const run = (s: Pick<PGlite, "query" | "exec">): Sql => ({
+    query: async <R>(text: string, params?: readonly unknown[]) =>
+      (await s.query<R>(text, params ? [...params] : undefined)).rows,
+    exec: async (text: string) => void (await s.exec(text)),
+  });
+  return {
+    kind: "pglite",
+    ...run(db),
+    transaction: (fn) => db.transaction((tx) => fn(run(tx))),
+    close: () => db.close(),
+  };
+}
+
+/** int8 and numeric-count columns as numbers (ids and generations stay far below 2^53). */
+const types = {
+  getTypeParser: (oid: number, format?: string): ((value: string) => unknown) =>
+    oid === 20 ? Number : (pg.types.getTypeParser(oid, format as "text") as (value: string) => unknown),
+};
+
+async function openPostgres(url: string): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000, types });
+  // An idle client losing its server is reported here; the next query reconnects.
+  pool.on("error", () => undefined);
+  const run = (c: pg.Pool | pg.PoolClient): Sql => ({
+    query: async <R>(text: string, params?: readonly unknown[]) =>
+      wrap(async () => (await c.query(text, params ? [...params] : undefined)).rows as R[]),
+    exec: async (text: string) => void (await wrap(() => c.query(text))),
+  });
+  return {
+    kind: "postgres",
+    ...run(pool),
+    transaction: (fn) =>
+      wrap(async () => {
+        const client = await pool.connect();
+        try {
+          await client.query("BEGIN");
+          const result = await fn(run(client));
+          await client.query("COMMIT");
+          return result;
+        } catch (e: unknown) {
+          await client.query("ROLLBACK").catch(() => undefined);
+          throw e;
+        } finally {
+          client.release();
+        }
+      }),
+    close: () => pool.end(),
+  };
+}
+
+/** SQLSTATE classes and socket errors that mean "the server is not there", not "the query is wrong". */
+function isUnavailable(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === "string") {
+    if (/^(08|57P)/.test(code)) return true; // connection exception, operator intervention
+    if (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH"].includes(code)) {
+      return true;
+    }
+  }
+  // node-postgres raises these two without a code; its message is all there is to go on.
+  return /Connection terminated|timeout exceeded when trying to connect/i.test(e.message);
+}
+
+async function wrap<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e: unknown) {
+    if (e instanceof StoreUnavailableError) throw e;
+    if (isUnavailable(e)) throw new StoreUnavailableError("the database is unavailable", { cause: e });
+    throw e;
+  }
+}

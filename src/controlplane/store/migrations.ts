@@ -1,0 +1,190 @@
+import type { Database, Sql } from "./database.ts";
+
+/** One schema change. Versions are applied in order, each in its own transaction, exactly once. */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/**
+ * The schema of the control plane's store. Append new migrations; never edit
+ * one that has shipped (a database that applied it would not see the change).
+ */
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: "initial schema",
+    sql: `
+CREATE TABLE clusters (
+  name        text PRIMARY KEY,
+  description text NOT NULL DEFAULT '',
+  -- NULL: the cluster this process was started against (stackwarden up, in-cluster).
+  kubeconfig  text,
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  created_by  text NOT NULL
+);
+
+CREATE TABLE templates (
+  id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  name         text NOT NULL,
+  version      text NOT NULL,
+  description  text NOT NULL DEFAULT '',
+  -- The built-in template whose builders render this version.
+  base_name    text NOT NULL,
+  base_version text NOT NULL,
+  param_schema jsonb NOT NULL,
+  defaults     jsonb NOT NULL DEFAULT '{}',
+  guardrails   jsonb NOT NULL,
+  builtin      boolean NOT NULL DEFAULT false,
+  created_at   timestamptz NOT NULL DEFAULT now(),
+  created_by   text NOT NULL,
+  UNIQUE (name, version)
+);
+
+CREATE TABLE stacks (
+  id                      uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  template                text NOT NULL,
+  template_version        text NOT NULL,
+  cluster                 text NOT NULL REFERENCES clusters(name),
+  namespace               text NOT NULL,
+  name                    text NOT NULL,
+  params                  jsonb NOT NULL,
+  generation              bigint NOT NULL DEFAULT 1 CHECK (generation >= 1),
+  last_applied_generation bigint NOT NULL DEFAULT 0,
+  desired_state           text NOT NULL DEFAULT 'Active'
+                            CHECK (desired_state IN ('Active', 'Paused', 'Deleted')),
+  status_summary          text NOT NULL DEFAULT 'Progressing'
+                            CHECK (status_summary IN ('Healthy', 'Progressing', 'Degraded', 'Error')),
+  drift_policy            text NOT NULL DEFAULT 'enforce' CHECK (drift_policy IN ('enforce', 'ignore', 'adopt')),
+  drift_ignore            jsonb NOT NULL DEFAULT '[]',
+  -- Set once the Stack resource and its children are gone from the cluster.
+  removed_at              timestamptz,
+  created_at              timestamptz NOT NULL DEFAULT now(),
+  created_by              text NOT NULL,
+  updated_at              timestamptz NOT NULL DEFAULT now(),
+  updated_by              text NOT NULL,
+  FOREIGN KEY (template, template_version) REFERENCES templates(name, version)
+);
+-- One live stack per name and place; a deleted one frees its name once it is gone.
+CREATE UNIQUE INDEX stacks_place ON stacks (cluster, namespace, name) WHERE removed_at IS NULL;
+CREATE INDEX stacks_listing ON stacks (created_at, id);
+
+CREATE TABLE stack_resources (
+  stack_id     uuid NOT NULL REFERENCES stacks(id),
+  api_version  text NOT NULL,
+  kind         text NOT NULL,
+  namespace    text NOT NULL,
+  name         text NOT NULL,
+  uid          text NOT NULL,
+  component    text NOT NULL DEFAULT '',
+  health       text NOT NULL DEFAULT '',
+  managed      boolean NOT NULL DEFAULT true,
+  first_seen_at timestamptz NOT NULL DEFAULT now(),
+  last_seen_at timestamptz NOT NULL DEFAULT now(),
+  deleted_at   timestamptz,
+  PRIMARY KEY (stack_id, uid)
+);
+CREATE INDEX stack_resources_object ON stack_resources (stack_id, kind, namespace, name);
+
+CREATE TABLE stack_observed (
+  stack_id            uuid PRIMARY KEY REFERENCES stacks(id),
+  phase               text,
+  observed_generation bigint,
+  resource_generation bigint,
+  conditions          jsonb NOT NULL DEFAULT '[]',
+  components          jsonb NOT NULL DEFAULT '[]',
+  ready               text,
+  message             text NOT NULL DEFAULT '',
+  observed_at         timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE stack_events (
+  id         bigserial PRIMARY KEY,
+  stack_id   uuid REFERENCES stacks(id),
+  source     text NOT NULL CHECK (source IN ('user', 'reconciler', 'k8s_watch', 'system')),
+  type       text NOT NULL,
+  data       jsonb NOT NULL DEFAULT '{}',
+  actor      text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX stack_events_stack ON stack_events (stack_id, id);
+
+CREATE FUNCTION stack_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'stack_events is append-only: % is refused', TG_OP USING ERRCODE = 'insufficient_privilege';
+END $$;
+CREATE TRIGGER stack_events_append_only BEFORE UPDATE OR DELETE ON stack_events
+  FOR EACH ROW EXECUTE FUNCTION stack_events_append_only();
+CREATE TRIGGER stack_events_no_truncate BEFORE TRUNCATE ON stack_events
+  FOR EACH STATEMENT EXECUTE FUNCTION stack_events_append_only();
+
+-- Work for the DB → cluster reconciler, written in the same transaction as the change that caused it.
+CREATE TABLE outbox (
+  id         bigserial PRIMARY KEY,
+  stack_id   uuid NOT NULL REFERENCES stacks(id),
+  reason     text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Which server replica works a stack right now; a claim lapses at expires_at.
+CREATE TABLE stack_claims (
+  stack_id   uuid PRIMARY KEY REFERENCES stacks(id),
+  holder     text NOT NULL,
+  expires_at timestamptz NOT NULL
+);
+
+CREATE TABLE users (
+  id         uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  name       text NOT NULL UNIQUE,
+  role       text NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),
+  created_at timestamptz NOT NULL DEFAULT now(),
+  created_by text NOT NULL
+);
+
+CREATE TABLE api_tokens (
+  id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  user_id      uuid NOT NULL REFERENCES users(id),
+  name         text NOT NULL,
+  -- SHA-256 of the token, hex. The token itself is shown once and never stored.
+  token_hash   text NOT NULL UNIQUE,
+  created_at   timestamptz NOT NULL DEFAULT now(),
+  last_used_at timestamptz,
+  revoked_at   timestamptz
+);
+`,
+  },
+];
+
+/** The advisory lock key migrations hold, so that two replicas starting together migrate once. */
+const migrationLock = 0x5717_0001;
+
+/**
+ * Brings the schema up to date. Safe to run twice and from several processes
+ * at once: the work is serialized by an advisory lock and every migration is
+ * recorded in `schema_migrations` in the transaction that applies it.
+ * Returns the versions it applied.
+ */
+export async function migrate(db: Database, list: readonly Migration[] = migrations): Promise<number[]> {
+  return db.transaction(async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock($1)", [migrationLock]);
+    await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version    integer PRIMARY KEY,
+      name       text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`);
+    const applied = new Set((await appliedVersions(tx)).map((r) => r.version));
+    const done: number[] = [];
+    for (const m of [...list].sort((a, b) => a.version - b.version)) {
+      if (applied.has(m.version)) continue;
+      await tx.exec(m.sql);
+      await tx.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [m.version, m.name]);
+      done.push(m.version);
+    }
+    return done;
+  });
+}
+
+async function appliedVersions(tx: Sql): Promise<Array<{ version: number }>> {
+  return tx.query<{ version: number }>("SELECT version FROM schema_migrations ORDER BY version");
+}

@@ -1,0 +1,67 @@
+import { AuthStore } from "./auth-store.ts";
+import { CatalogStore } from "./catalog-store.ts";
+import { openDatabase, type Database, type DatabaseOptions } from "./database.ts";
+import { lastEventId, queryEvents, type EventQuery } from "./event-store.ts";
+import { migrate } from "./migrations.ts";
+import { ObservedStore, WorkStore } from "./observed-store.ts";
+import type { StackEvent } from "./records.ts";
+import { StackStore } from "./stack-store.ts";
+
+/**
+ * The control plane's system of record: desired state, the template catalog,
+ * clusters, users and tokens, the observed cache, and the append-only event
+ * history. The only code that talks to Postgres.
+ */
+export class Store {
+  readonly db: Database;
+  readonly stacks: StackStore;
+  readonly catalog: CatalogStore;
+  readonly observed: ObservedStore;
+  readonly work: WorkStore;
+  readonly auth: AuthStore;
+
+  constructor(db: Database) {
+    this.db = db;
+    this.stacks = new StackStore(db);
+    this.catalog = new CatalogStore(db);
+    this.observed = new ObservedStore(db);
+    this.work = new WorkStore(db);
+    this.auth = new AuthStore(db);
+  }
+
+  /** Reads the event history (see {@link EventQuery}). */
+  events(q: EventQuery): Promise<StackEvent[]> {
+    return queryEvents(this.db, q);
+  }
+
+  /** The id of the newest event (0 when there is none). */
+  lastEventId(): Promise<number> {
+    return lastEventId(this.db);
+  }
+
+  /** True when the database answers. */
+  async ping(): Promise<boolean> {
+    try {
+      await this.db.query("SELECT 1");
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}
+
+/** Opens and migrates the store: PostgreSQL when `url` is given, else PGlite in `dataDir`. */
+export async function openStore(options: DatabaseOptions): Promise<Store> {
+  const db = await openDatabase(options);
+  try {
+    await migrate(db);
+  } catch (e: unknown) {
+    await db.close().catch(() => undefined);
+    throw e;
+  }
+  return new Store(db);
+}
