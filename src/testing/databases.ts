@@ -43,7 +43,7 @@ export async function freshPostgresUrl(prefix = "test"): Promise<string> {
   return url.toString();
 }
 
-async function closing(store: Store): Promise<Store> {
+function closing(store: Store): Store {
   after(() => store.close());
   return store;
 }

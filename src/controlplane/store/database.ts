@@ -38,7 +38,7 @@ export class StoreUnavailableError extends Error {
 
 /** Opens the database `options` name; does not migrate it. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  if (options.url) return openPostgres(options.url);
+  if (options.url) return Promise.resolve(openPostgres(options.url));
   const dataDir = options.dataDir ?? "memory://";
   if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
   return openPglite(dataDir);
@@ -65,7 +65,7 @@ const types = {
     oid === 20 ? Number : (pg.types.getTypeParser(oid, format as "text") as (value: string) => unknown),
 };
 
-async function openPostgres(url: string): Promise<Database> {
+function openPostgres(url: string): Database {
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000, types });
   // An idle client losing its server is reported here; the next query reconnects.
   pool.on("error", () => undefined);
