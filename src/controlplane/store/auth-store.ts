@@ -12,6 +12,11 @@ export function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
+/** True for `swt_` followed by at least 32 URL-safe characters. */
+export function isWellFormedToken(token: string): boolean {
+  return /^swt_[A-Za-z0-9_-]{32,}$/.test(token);
+}
+
 interface UserRow {
   id: string;
   name: string;
@@ -66,8 +71,13 @@ export class AuthStore {
   }
 
   /** Issues a token for a user. The token is returned this once; only its hash is kept. */
-  async createToken(userId: string, name: string, actor: string): Promise<{ id: string; token: string }> {
-    const token = tokenPrefix + randomBytes(32).toString("base64url");
+  async createToken(
+    userId: string,
+    name: string,
+    actor: string,
+    given?: string,
+  ): Promise<{ id: string; token: string }> {
+    const token = given ?? tokenPrefix + randomBytes(32).toString("base64url");
     return this.#db.transaction(async (tx) => {
       const rows = await tx.query<{ id: string }>(
         "INSERT INTO api_tokens (user_id, name, token_hash) VALUES ($1, $2, $3) RETURNING id",
@@ -100,15 +110,22 @@ export class AuthStore {
 
   /**
    * Creates the first admin and its token when there are no users yet; returns
-   * the token then, and undefined on every later start. Two processes racing
-   * here create one admin (the loser gets `undefined`).
+   * the token then, and undefined on every later start. With `given` (a token
+   * the deployer chose, e.g. from a Secret), that token is the admin's, so it
+   * never has to be printed. Two processes racing here create one admin (the
+   * loser gets `undefined`).
    */
-  async bootstrapAdmin(): Promise<string | undefined> {
+  async bootstrapAdmin(given?: string): Promise<string | undefined> {
+    if (given !== undefined && !isWellFormedToken(given)) {
+      throw new Error(
+        `the bootstrap admin token must start with ${tokenPrefix} and have at least 32 more characters`,
+      );
+    }
     const existing = await this.#db.query("SELECT 1 FROM users LIMIT 1");
     if (existing.length > 0) return undefined;
     try {
       const admin = await this.createUser("admin", "admin", "system");
-      return (await this.createToken(admin.id, "bootstrap", "system")).token;
+      return (await this.createToken(admin.id, "bootstrap", "system", given)).token;
     } catch (e: unknown) {
       if (e instanceof StoreError && e.code === "Conflict") return undefined;
       throw e;

@@ -90,6 +90,8 @@ export interface DesiredChange {
   /** The caller's `If-Match`; the change is refused with `StaleGeneration` when it is not current. */
   readonly expectedGeneration?: number;
   readonly params?: Record<string, unknown>;
+  /** A new version of the stack's template (the caller checked that it exists). */
+  readonly templateVersion?: string;
   readonly drift?: StackDrift;
   readonly desiredState?: DesiredState;
   readonly data?: Record<string, unknown>;
@@ -233,7 +235,7 @@ export class StackStore {
       const drift = change.drift ?? current.drift;
       const updated = await tx.query<StackRow>(
         `UPDATE stacks SET params = $2, drift_policy = $3, drift_ignore = $4, desired_state = $5,
-                generation = $6, updated_at = now(), updated_by = $7
+                generation = $6, updated_at = now(), updated_by = $7, template_version = $8
          WHERE id = $1 RETURNING *`,
         [
           id,
@@ -243,6 +245,7 @@ export class StackStore {
           change.desiredState ?? current.desiredState,
           generation,
           change.actor,
+          change.templateVersion ?? current.templateVersion,
         ],
       );
       const stack = toStack(updated[0] as StackRow);

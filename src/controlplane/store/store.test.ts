@@ -192,3 +192,14 @@ for (const backend of storeBackends) {
     });
   });
 }
+
+describe("the bootstrap admin token", () => {
+  it("may be chosen by the deployer, and must be well formed", async () => {
+    const store = await storeBackends[0]!.open();
+    await assert.rejects(store.auth.bootstrapAdmin("short"), /swt_/);
+    assert.equal(await store.auth.listUsers().then((u) => u.length), 0);
+    const given = `swt_${"a".repeat(40)}`;
+    assert.equal(await store.auth.bootstrapAdmin(given), given);
+    assert.equal((await store.auth.authenticate(given))?.name, "admin");
+  });
+});
