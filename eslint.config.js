@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", ".stackwarden/", "dist/", "sandbox/go/", "test-results/"] },
+  { ignores: ["node_modules/", ".stackwarden/", "dist/", "sandbox/go/", "test-results/", "web/dist/"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -1,6 +1,6 @@
 /**
- * `npm test`: type check, lint and format check, then every test file under
- * src/ in node's test runner. Integration tests need a cluster: unless
+ * `npm test`: type check, lint and format check, build the web UI, then every
+ * test file under src/ and web/src/ in node's test runner. Integration tests need a cluster: unless
  * STACKWARDEN_TEST_KUBECONFIG names one, this starts the `test` sandbox once for
  * the whole run (reusing it if it is already up) and stops it afterwards if it
  * started it. STACKWARDEN_KEEP_SANDBOX=1 leaves it running for the next run.
@@ -29,6 +29,8 @@ function step(title: string, command: string, args: string[]): boolean {
 
 const failed: string[] = [];
 if (!step("type check (tsc)", bin("tsc"), ["-p", "tsconfig.json"])) failed.push("type check");
+if (!step("type check the web UI (tsc -p web)", bin("tsc"), ["-p", "web/tsconfig.json"]))
+  failed.push("web type check");
 if (!step("lint (eslint)", bin("eslint"), ["."])) failed.push("lint");
 if (!step("format (prettier --check)", bin("prettier"), ["--check", "--log-level=warn", "."]))
   failed.push("format");
@@ -57,6 +59,10 @@ if (!env.STACKWARDEN_TEST_DATABASE_URL) {
   log(`✔ PostgreSQL at ${postgres.url()}`);
 }
 
+// The UI's end-to-end test drives the built UI that the server serves from web/dist.
+if (!step("build the web UI (vite)", bin("vite"), ["build", "web", "--logLevel", "warn"]))
+  failed.push("web build");
+
 if (failed.length > 0) log(`\n✖ failed before the tests: ${failed.join(", ")}; the run will fail`);
 log("\n▶ tests (node --test)");
 const files = process.argv.slice(2);
@@ -68,7 +74,7 @@ const tests = spawnSync(
     "--test-reporter=spec",
     `--test-concurrency=${concurrency}`,
     "--test-timeout=600000",
-    ...(files.length > 0 ? files : ["src/**/*.test.ts"]),
+    ...(files.length > 0 ? files : ["src/**/*.test.ts", "web/src/**/*.test.ts"]),
   ],
   { cwd: packageRoot, stdio: "inherit", env },
 );
