@@ -1,0 +1,251 @@
+/**
+ * The control plane's REST API as the UI uses it: one `request` that sends
+ * the session's Bearer token, reads problem+json errors into {@link ApiError}
+ * (with the field problems of a 422), and the types of what comes back.
+ * Every path the UI calls is in this file.
+ */
+
+export type Role = "viewer" | "operator" | "admin";
+
+export interface Me {
+  readonly name: string;
+  readonly role: Role;
+}
+
+export interface Stack {
+  readonly id: string;
+  readonly template: string;
+  readonly templateVersion: string;
+  readonly cluster: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly params: Record<string, unknown>;
+  readonly generation: number;
+  readonly lastAppliedGeneration: number;
+  readonly desiredState: "Active" | "Paused" | "Deleted";
+  readonly statusSummary: string;
+  readonly removedAt: string | null;
+  readonly createdAt: string;
+  readonly createdBy: string;
+  readonly updatedAt: string;
+  readonly updatedBy: string;
+}
+
+export interface Condition {
+  readonly type: string;
+  readonly status: string;
+  readonly reason?: string;
+  readonly message?: string;
+  readonly lastTransitionTime?: string;
+}
+
+export interface ComponentStatus {
+  readonly name: string;
+  readonly phase?: string;
+  readonly ready?: boolean;
+  readonly readyReplicas?: number;
+  readonly replicas?: number;
+  readonly message?: string;
+  /** Ready replicas out of all, e.g. "1/2", when the component tracks a workload. */
+  readonly progress?: string;
+}
+
+export interface Observed {
+  readonly phase: string | null;
+  readonly observedGeneration: number | null;
+  readonly conditions: readonly Condition[];
+  readonly components: readonly ComponentStatus[];
+  readonly ready: string | null;
+  readonly message: string;
+  readonly observedAt: string;
+}
+
+export interface ManagedResource {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+  readonly component: string;
+  readonly health: string;
+  readonly managed: boolean;
+  readonly lastSeenAt: string;
+  readonly deletedAt: string | null;
+}
+
+/** A stack as listed: the desired state and, when known, what was observed. */
+export interface StackSummary {
+  readonly stack: Stack;
+  readonly observed: Observed | null;
+}
+
+export interface StackDetail extends StackSummary {
+  readonly resources: readonly ManagedResource[];
+}
+
+export interface Template {
+  readonly name: string;
+  readonly version: string;
+  readonly description: string;
+  readonly paramSchema: Record<string, unknown>;
+  readonly defaults: Record<string, unknown>;
+  readonly guardrails: { readonly immutable: readonly string[]; readonly adoptable: readonly string[] };
+}
+
+export interface StackEvent {
+  readonly id: number;
+  readonly stackId: string | null;
+  readonly source: string;
+  readonly type: string;
+  readonly data: Record<string, unknown>;
+  readonly actor: string;
+  readonly createdAt: string;
+}
+
+/** A problem the server named a field for (a JSON pointer such as `/params/memory`). */
+export interface ProblemField {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** A failed request: the HTTP status and the problem document's title, detail and field problems. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly errors: readonly ProblemField[];
+  constructor(status: number, message: string, errors: readonly ProblemField[]) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.errors = errors;
+  }
+}
+
+const tokenKey = "stackwarden.token";
+
+/** The session's token (kept in sessionStorage: gone when the tab closes). */
+export const session = {
+  token(): string | null {
+    return sessionStorage.getItem(tokenKey);
+  },
+  set(token: string): void {
+    sessionStorage.setItem(tokenKey, token);
+  },
+  clear(): void {
+    sessionStorage.removeItem(tokenKey);
+  },
+};
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+const text = (v: unknown): string => (typeof v === "string" ? v : typeof v === "number" ? String(v) : "");
+
+async function problemOf(res: Response): Promise<ApiError> {
+  let body: unknown;
+  try {
+    body = await res.json();
+  } catch {
+    body = undefined;
+  }
+  const b = isObject(body) ? body : {};
+  const errors = Array.isArray(b["errors"])
+    ? b["errors"].filter(isObject).map((e) => ({ path: text(e["path"]), message: text(e["message"]) }))
+    : [];
+  const message = [text(b["title"]), text(b["detail"])].filter((s) => s !== "").join(": ");
+  return new ApiError(res.status, message || `${res.status} ${res.statusText}`, errors);
+}
+
+interface RequestOptions {
+  readonly body?: unknown;
+  readonly ifMatch?: number;
+  readonly token?: string;
+  readonly signal?: AbortSignal;
+}
+
+/** Calls the API; resolves with the parsed JSON body (undefined for 204), rejects with {@link ApiError}. */
+export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: "application/json" };
+  const token = options.token ?? session.token();
+  if (token) headers["authorization"] = `Bearer ${token}`;
+  if (options.body !== undefined) headers["content-type"] = "application/json";
+  if (options.ifMatch !== undefined) headers["if-match"] = String(options.ifMatch);
+  const init: RequestInit = { method, headers };
+  if (options.body !== undefined) init.body = JSON.stringify(options.body);
+  if (options.signal) init.signal = options.signal;
+  const res = await fetch(`/api/v1${path}`, init);
+  if (!res.ok) {
+    const error = await problemOf(res);
+    if (res.status === 401) window.dispatchEvent(new CustomEvent("stackwarden:unauthorized"));
+    throw error;
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** Items of a listing, whether the server sends `{items}` or a bare array. */
+function itemsOf<T>(body: unknown): { items: T[]; nextCursor: string | null } {
+  if (Array.isArray(body)) return { items: body as T[], nextCursor: null };
+  const b = isObject(body) ? body : {};
+  const items = Array.isArray(b["items"]) ? (b["items"] as T[]) : [];
+  const next = b["nextCursor"];
+  return { items, nextCursor: typeof next === "string" && next !== "" ? next : null };
+}
+
+/** A stack as the list or get endpoint sends it: `{stack, observed, resources}` or the stack's fields at the top. */
+function detailOf(raw: unknown): StackDetail {
+  const r = isObject(raw) ? raw : {};
+  const stack = (isObject(r["stack"]) ? r["stack"] : r) as unknown as Stack;
+  const observed = isObject(r["observed"]) ? (r["observed"] as unknown as Observed) : null;
+  const resources = Array.isArray(r["resources"]) ? (r["resources"] as ManagedResource[]) : [];
+  return { stack, observed, resources };
+}
+
+const q = (params: Record<string, string | number | undefined>): string => {
+  const s = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== "") s.set(k, String(v));
+  const text = s.toString();
+  return text ? `?${text}` : "";
+};
+
+/** The calls the pages make. */
+export const api = {
+  whoami: async (token?: string): Promise<Me> => {
+    const body = await request<Json>("GET", "/whoami", token ? { token } : {});
+    const user = isObject(body["user"]) ? body["user"] : body;
+    return { name: text(user["name"]), role: (user["role"] ?? "viewer") as Role };
+  },
+  templates: async (): Promise<Template[]> => itemsOf<Template>(await request("GET", "/templates")).items,
+  stacks: async (cursor?: string): Promise<{ items: StackDetail[]; nextCursor: string | null }> => {
+    const page = itemsOf<unknown>(await request("GET", `/stacks${q({ limit: 100, cursor })}`));
+    return { items: page.items.map(detailOf), nextCursor: page.nextCursor };
+  },
+  stack: async (id: string): Promise<StackDetail> => detailOf(await request("GET", `/stacks/${id}`)),
+  createStack: async (body: {
+    template: string;
+    version?: string;
+    cluster?: string;
+    namespace: string;
+    name: string;
+    params: Record<string, unknown>;
+  }): Promise<Stack> => detailOf(await request("POST", "/stacks", { body })).stack,
+  updateParams: async (id: string, generation: number, params: Record<string, unknown>): Promise<Stack> =>
+    detailOf(await request("PUT", `/stacks/${id}`, { body: { params }, ifMatch: generation })).stack,
+  action: (id: string, action: "pause" | "resume" | "reconcile"): Promise<unknown> =>
+    request("POST", `/stacks/${id}/${action}`),
+  deleteStack: (id: string): Promise<unknown> => request("DELETE", `/stacks/${id}`),
+  events: async (stackId?: string): Promise<StackEvent[]> =>
+    itemsOf<StackEvent>(
+      await request(
+        "GET",
+        stackId ? `/stacks/${stackId}/events${q({ limit: 200 })}` : `/events${q({ limit: 200 })}`,
+      ),
+    ).items,
+  /** The URL of an event stream for EventSource (which cannot send headers, so the token rides in the query). */
+  streamUrl: (stackId?: string): string =>
+    `/api/v1${stackId ? `/stacks/${stackId}/events/stream` : "/events/stream"}${q({ access_token: session.token() ?? undefined })}`,
+};
+
+/** What a role may do: viewers look, operators change stacks, admins too. */
+export function canWrite(role: Role | undefined): boolean {
+  return role === "operator" || role === "admin";
+}
