@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { storeBackends } from "../testing/databases.ts";
+import { storeBackends, type StoreBackend } from "../testing/databases.ts";
 import { builtinTemplateRecords } from "./guardrails.ts";
 import { ServiceError, StackService, type ServiceErrorCode } from "./stack-service.ts";
 import type { Store } from "./store/store.ts";
 
 async function seeded(
-  open: () => Promise<Store>,
+  backend: StoreBackend,
 ): Promise<{ store: Store; service: StackService; notified: string[] }> {
-  const store = await open();
+  const store = await backend.open();
   await store.catalog.syncBuiltins(builtinTemplateRecords());
   await store.catalog.ensureCluster("local", "test");
   const notified: string[] = [];
@@ -35,7 +35,7 @@ async function refuses(p: Promise<unknown>, code: ServiceErrorCode, paths: strin
 for (const backend of storeBackends) {
   describe(`stack service on ${backend.name}`, () => {
     it("creates a stack with defaults applied, records the actor and notifies", async () => {
-      const { store, service, notified } = await seeded(backend.open);
+      const { store, service, notified } = await seeded(backend);
       const stack = await service.create(body(), "alice");
       assert.equal(stack.cluster, "local");
       assert.equal(stack.templateVersion, "1.0.0");
@@ -66,7 +66,7 @@ for (const backend of storeBackends) {
     ];
     for (const [name, input, code, paths] of bad) {
       it(`refuses ${name} and changes nothing`, async () => {
-        const { store, service, notified } = await seeded(backend.open);
+        const { store, service, notified } = await seeded(backend);
         const before = await store.lastEventId();
         await refuses(service.create(input, "alice"), code, paths);
         assert.equal(await store.lastEventId(), before);
@@ -75,13 +75,13 @@ for (const backend of storeBackends) {
     }
 
     it("refuses a name taken in the same place", async () => {
-      const { service } = await seeded(backend.open);
+      const { service } = await seeded(backend);
       await service.create(body(), "alice");
       await refuses(service.create(body(), "bob"), "Conflict");
     });
 
     it("updates with If-Match, keeps immutable fields and refuses stale generations", async () => {
-      const { service } = await seeded(backend.open);
+      const { service } = await seeded(backend);
       const stack = await service.create(body(), "alice");
       await refuses(
         service.update(stack.id, { params: { eula: true } }, undefined, "bob"),
@@ -101,7 +101,7 @@ for (const backend of storeBackends) {
     });
 
     it("pauses, resumes, deletes and reconciles, each once", async () => {
-      const { store, service, notified } = await seeded(backend.open);
+      const { store, service, notified } = await seeded(backend);
       const stack = await service.create(body(), "alice");
       assert.equal((await service.pause(stack.id, "bob")).desiredState, "Paused");
       assert.equal((await service.pause(stack.id, "bob")).generation, 2, "pausing twice changes nothing");
