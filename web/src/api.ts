@@ -112,11 +112,14 @@ export interface ProblemField {
 export class ApiError extends Error {
   readonly status: number;
   readonly errors: readonly ProblemField[];
-  constructor(status: number, message: string, errors: readonly ProblemField[]) {
+  /** On a 409 for a stale If-Match: the stack's generation now. */
+  readonly currentGeneration: number | undefined;
+  constructor(status: number, message: string, errors: readonly ProblemField[], currentGeneration?: number) {
     super(message);
     this.name = "ApiError";
     this.status = status;
     this.errors = errors;
+    this.currentGeneration = currentGeneration;
   }
 }
 
@@ -151,7 +154,13 @@ async function problemOf(res: Response): Promise<ApiError> {
     ? b["errors"].filter(isObject).map((e) => ({ path: text(e["path"]), message: text(e["message"]) }))
     : [];
   const message = [text(b["title"]), text(b["detail"])].filter((s) => s !== "").join(": ");
-  return new ApiError(res.status, message || `${res.status} ${res.statusText}`, errors);
+  const current = b["currentGeneration"];
+  return new ApiError(
+    res.status,
+    message || `${res.status} ${res.statusText}`,
+    errors,
+    typeof current === "number" ? current : undefined,
+  );
 }
 
 interface RequestOptions {

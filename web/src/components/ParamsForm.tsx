@@ -26,7 +26,8 @@ export function ParamsForm(props: {
         const error = props.errors[f.name];
         const locked = props.locked?.has(f.name) ?? false;
         const disabled = (props.disabled ?? false) || locked;
-        const help = [f.description, locked ? "Fixed at creation." : "", hint(f)].filter(Boolean).join(" ");
+        const lockNote = locked && !/at creation/i.test(f.description) ? "Fixed at creation." : "";
+        const help = [f.description, lockNote, hint(f)].filter(Boolean).join(" ");
         const describedBy = [help ? `${id}-help` : "", error ? `${id}-error` : ""].filter(Boolean).join(" ");
         const common = {
           id,

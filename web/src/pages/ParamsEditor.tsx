@@ -72,7 +72,7 @@ export function ParamsEditor(props: {
       if (err instanceof ApiError && (err.status === 409 || err.status === 412)) {
         setMessage({
           tone: "error",
-          text: `Not saved: this stack was changed by someone else since you opened it (you edited generation ${base}, it is now at a newer one). Load the latest params and make your change again.`,
+          text: `Not saved: this stack was changed since you opened it (you edited generation ${base}, it is now at ${err.currentGeneration ?? "a newer one"}). Load the latest params and make your change again.`,
         });
       } else if (err instanceof ApiError && err.errors.length > 0) {
         const byField: Record<string, string> = {};
@@ -104,14 +104,6 @@ export function ParamsEditor(props: {
   if (!template) return <pre className="params-json">{JSON.stringify(stack.params, null, 2)}</pre>;
   return (
     <form className="card form params-editor" onSubmit={(e) => void save(e)} noValidate>
-      <p
-        className={`banner ${message?.tone === "ok" ? "ok" : "error"}`}
-        role={message?.tone === "error" ? "alert" : "status"}
-        hidden={!message}
-        data-testid="params-message"
-      >
-        {message?.text}
-      </p>
       <ParamsForm
         idPrefix="edit"
         fields={fields}
@@ -124,6 +116,14 @@ export function ParamsEditor(props: {
           setValues((cur) => ({ ...cur, [n]: v }));
         }}
       />
+      <p
+        className={`banner ${message?.tone === "ok" ? "ok" : "error"}`}
+        role={message?.tone === "error" ? "alert" : "status"}
+        hidden={!message}
+        data-testid="params-message"
+      >
+        {message?.text}
+      </p>
       {props.writable ? (
         <div className="actions">
           <button type="button" onClick={reset} disabled={busy}>
