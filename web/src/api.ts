@@ -249,9 +249,8 @@ export const api = {
         stackId ? `/stacks/${stackId}/events${q({ limit: 200 })}` : `/events${q({ limit: 200 })}`,
       ),
     ).items,
-  /** The URL of an event stream for EventSource (which cannot send headers, so the token rides in the query). */
-  streamUrl: (stackId?: string): string =>
-    `/api/v1${stackId ? `/stacks/${stackId}/events/stream` : "/events/stream"}${q({ access_token: session.token() ?? undefined })}`,
+  /** The API path of an event stream (see useEventStream). */
+  streamPath: (stackId?: string): string => (stackId ? `/stacks/${stackId}/events/stream` : "/events/stream"),
 };
 
 /** What a role may do: viewers look, operators change stacks, admins too. */

@@ -30,7 +30,7 @@ export function EventsPage(): ReactElement {
       () => undefined,
     );
   }, []);
-  const stream = useEventStream(api.streamUrl(), (e) => setEvents((cur) => mergeEvents(cur, [e], 1000)));
+  const stream = useEventStream(api.streamPath(), (e) => setEvents((cur) => mergeEvents(cur, [e], 1000)));
   const shown = useMemo(() => events.filter((e) => matchesEventFilter(e, filter)), [events, filter]);
   return (
     <main id="main" tabIndex={-1}>

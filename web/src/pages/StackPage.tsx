@@ -42,7 +42,7 @@ export function StackPage({ id, role }: { id: string; role: Role }): ReactElemen
   }, [id, reload]);
   const pending = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   useEffect(() => () => clearTimeout(pending.current), []);
-  const stream = useEventStream(api.streamUrl(id), (e) => {
+  const stream = useEventStream(api.streamPath(id), (e) => {
     setEvents((cur) => mergeEvents(cur, [e], 300));
     clearTimeout(pending.current);
     pending.current = setTimeout(() => void reload(), 200);

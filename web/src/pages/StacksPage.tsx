@@ -50,7 +50,7 @@ export function StacksPage({ role }: { role: Role }): ReactElement {
   // Events arrive in bursts (a reconcile writes several): reload the list once per burst.
   const pending = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   useEffect(() => () => clearTimeout(pending.current), []);
-  const stream = useEventStream(api.streamUrl(), (e) => {
+  const stream = useEventStream(api.streamPath(), (e) => {
     setEvents((current) => mergeEvents(current, [e], 500));
     clearTimeout(pending.current);
     pending.current = setTimeout(() => void reload(), 250);
