@@ -95,6 +95,22 @@ export function validateParams(record: TemplateRecord, params: unknown): ParamsV
   return { ok: true, value: candidate as Record<string, unknown> };
 }
 
+/**
+ * Problems with a JSON Schema an admin gives a new template version (path
+ * `""`): it must be an object that compiles. Empty when it is usable.
+ */
+export function checkParamSchema(schema: unknown): FieldProblem[] {
+  if (!isPlainObject(schema)) return [{ path: "", message: "must be a JSON Schema object" }];
+  try {
+    compile(schema);
+    return [];
+  } catch (e: unknown) {
+    return [
+      { path: "", message: `is not a usable JSON Schema: ${e instanceof Error ? e.message : String(e)}` },
+    ];
+  }
+}
+
 function ajvProblem(e: ErrorObject): FieldProblem {
   const params = e.params as Record<string, unknown>;
   switch (e.keyword) {

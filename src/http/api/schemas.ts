@@ -1,0 +1,134 @@
+/**
+ * The shapes the API answers with, as JSON Schemas for the OpenAPI document.
+ * Each mirrors a record of the store (controlplane/store/records.ts) minus
+ * anything secret (kubeconfigs, token hashes).
+ */
+import { Type, type TSchema } from "@sinclair/typebox";
+import { stringEnum } from "../../api/string-enum.ts";
+import { desiredStates, driftPolicies, roles, statusSummaries } from "../../controlplane/store/records.ts";
+
+const Json = Type.Record(Type.String(), Type.Unknown());
+const Time = Type.String({ format: "date-time" });
+
+/** A stack's desired state (`StackRecord`). */
+export const StackSchema = Type.Object(
+  {
+    id: Type.String({ format: "uuid" }),
+    template: Type.String(),
+    templateVersion: Type.String(),
+    cluster: Type.String(),
+    namespace: Type.String(),
+    name: Type.String(),
+    params: Json,
+    generation: Type.Integer(),
+    lastAppliedGeneration: Type.Integer(),
+    desiredState: stringEnum(desiredStates),
+    statusSummary: stringEnum(statusSummaries),
+    drift: Type.Object({
+      policy: stringEnum(driftPolicies),
+      ignore: Type.Array(Json),
+    }),
+    removedAt: Type.Union([Time, Type.Null()]),
+    createdAt: Time,
+    createdBy: Type.String(),
+    updatedAt: Time,
+    updatedBy: Type.String(),
+  },
+  { $id: "Stack" },
+);
+
+/** A stack with its observed cache and managed objects. */
+export const StackDetailSchema = Type.Object(
+  {
+    stack: Type.Ref("Stack"),
+    observed: Type.Union([Json, Type.Null()]),
+    resources: Type.Array(Json),
+  },
+  { $id: "StackDetail" },
+);
+
+/** A page of a listing: the next page is asked for with `cursor=nextCursor`. */
+export function pageOf(ref: string): TSchema {
+  return Type.Object({
+    items: Type.Array(Type.Ref(ref)),
+    nextCursor: Type.Union([Type.String(), Type.Null()]),
+  });
+}
+
+/** A template version (`TemplateRecord`). */
+export const TemplateSchema = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    version: Type.String(),
+    description: Type.String(),
+    baseName: Type.String(),
+    baseVersion: Type.String(),
+    paramSchema: Json,
+    defaults: Json,
+    guardrails: Type.Object({ immutable: Type.Array(Type.String()), adoptable: Type.Array(Type.String()) }),
+    builtin: Type.Boolean(),
+    createdAt: Time,
+    createdBy: Type.String(),
+  },
+  { $id: "Template" },
+);
+
+/** One row of the history (`StackEvent`). */
+export const EventSchema = Type.Object(
+  {
+    id: Type.Integer(),
+    stackId: Type.Union([Type.String(), Type.Null()]),
+    source: Type.String(),
+    type: Type.String(),
+    data: Json,
+    actor: Type.String(),
+    createdAt: Time,
+  },
+  { $id: "Event" },
+);
+
+/** A page of events: `nextBefore` (older) and `nextAfter` (newer) continue it. */
+export const EventPageSchema = Type.Object(
+  {
+    items: Type.Array(Type.Ref("Event")),
+    nextBefore: Type.Union([Type.Integer(), Type.Null()]),
+    nextAfter: Type.Union([Type.Integer(), Type.Null()]),
+  },
+  { $id: "EventPage" },
+);
+
+/** A cluster; its kubeconfig is never part of an answer. */
+export const ClusterSchema = Type.Object(
+  {
+    name: Type.String(),
+    description: Type.String(),
+    hasKubeconfig: Type.Boolean(),
+    createdAt: Time,
+    createdBy: Type.String(),
+  },
+  { $id: "Cluster" },
+);
+
+/** A user and their role. */
+export const UserSchema = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    role: stringEnum(roles),
+    createdAt: Time,
+    createdBy: Type.String(),
+  },
+  { $id: "User" },
+);
+
+/** Every named schema, for the OpenAPI document's `components.schemas`. */
+export const namedSchemas: readonly TSchema[] = [
+  StackSchema,
+  StackDetailSchema,
+  TemplateSchema,
+  EventSchema,
+  EventPageSchema,
+  ClusterSchema,
+  UserSchema,
+];

@@ -1,0 +1,148 @@
+/**
+ * The control plane's HTTP server: the REST API and its live event streams
+ * under `/api`, the OpenAPI document, probes, metrics and the web UI, on one
+ * address.
+ */
+import { readFileSync } from "node:fs";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { Histogram, type Registry } from "prom-client";
+import type { EventFeed } from "../controlplane/event-feed.ts";
+import { StackService } from "../controlplane/stack-service.ts";
+import type { Store } from "../controlplane/store/store.ts";
+import type { Logger } from "../observability/logger.ts";
+import { adminRoutes } from "./api/admin.ts";
+import { eventRoutes } from "./api/events.ts";
+import { openApiDocument } from "./api/openapi.ts";
+import { problem } from "./api/problem.ts";
+import { registerRoutes, sendProblem, type RouteSpec } from "./api/route.ts";
+import { stackRoutes } from "./api/stacks.ts";
+import { templateRoutes } from "./api/templates.ts";
+import { serveUi } from "./web-ui.ts";
+
+/** What {@link createHttpServer} serves. */
+export interface HttpServerOptions {
+  readonly store: Store;
+  /** The process's one event feed (SSE streams subscribe to it). */
+  readonly feed: EventFeed;
+  /** Served on `/metrics`; the server adds its request duration histogram to it. */
+  readonly registry: Registry;
+  /** Readiness beyond the store answering (e.g. the reconciler's caches synced). */
+  readonly ready: () => Promise<boolean> | boolean;
+  /** Called with the stack id after every desired change, so the reconciler picks it up at once. */
+  readonly notify?: (stackId: string) => void;
+  /** The web UI's built files, served at `/` (index.html for unknown non-API paths). */
+  readonly uiDir?: string;
+  readonly logger?: Logger;
+  /** Milliseconds between SSE keep-alive comments (15 s). */
+  readonly pingMs?: number;
+}
+
+/** Bodies above this are refused with 413. */
+export const bodyLimit = 1024 * 1024;
+
+const version = (
+  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
+
+/**
+ * Builds the server (not listening: call `listen`). Guarantees: every `/api`
+ * route authenticates with a bearer token and checks its role; every error is
+ * an `application/problem+json` document that leaks no stack trace, token or
+ * kubeconfig; request logs name the route, never the query (tokens may be in
+ * it); a refused request changes nothing.
+ */
+export function createHttpServer(options: HttpServerOptions): FastifyInstance {
+  // Fastify gets no logger: its request logs would carry URLs, and `?access_token=` is in some.
+  const app = Fastify({ bodyLimit, return503OnClosing: true });
+  const log = options.logger;
+  // JSON only: a text/plain body is refused with 415 rather than parsed.
+  app.removeContentTypeParser("text/plain");
+  app.addContentTypeParser(
+    "application/merge-patch+json",
+    { parseAs: "string" },
+    app.getDefaultJsonParser("error", "error"),
+  );
+  const duration = requestDuration(options.registry);
+  app.addHook("onResponse", (request, reply, done) => {
+    const route = request.routeOptions.url ?? "unmatched";
+    duration.observe(
+      { method: request.method, route, status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+    log?.debug({ method: request.method, route, status: reply.statusCode, ms: reply.elapsedTime }, "request");
+    done();
+  });
+  app.setErrorHandler((e, request, reply) => {
+    const answer = sendProblem(reply, e);
+    if (reply.statusCode >= 500 && reply.statusCode !== 503) {
+      log?.error({ err: e, method: request.method, route: request.routeOptions.url }, "request failed");
+    }
+    return answer;
+  });
+  app.setNotFoundHandler((request, reply) => notFound(request, reply, options.uiDir));
+
+  const routes: RouteSpec[] = [...templateRoutes, ...stackRoutes, ...eventRoutes, ...adminRoutes];
+  const openapi: RouteSpec = {
+    method: "GET",
+    path: "/openapi.json",
+    summary: "This document",
+    tag: "meta",
+    role: "public",
+    responses: { 200: { description: "The OpenAPI 3.1 document" } },
+    handler: () => Promise.resolve({ status: 200, body: document }),
+  };
+  const document = openApiDocument([...routes, openapi], version);
+  registerRoutes(app, [...routes, openapi], {
+    store: options.store,
+    feed: options.feed,
+    stacks: new StackService(options.store, (id) => {
+      options.feed.wake();
+      options.notify?.(id);
+    }),
+    pingMs: options.pingMs ?? 15_000,
+    ...(log ? { log } : {}),
+  });
+
+  const text = (reply: FastifyReply, status: number, body: string): FastifyReply =>
+    reply.code(status).type("text/plain; charset=utf-8").send(body);
+  app.get("/healthz", (_req, reply) => text(reply, 200, "ok\n"));
+  app.get("/livez", (_req, reply) => text(reply, 200, "ok\n"));
+  app.get("/readyz", async (_req, reply) => {
+    const ready = (await options.store.ping()) && (await options.ready());
+    return text(reply, ready ? 200 : 503, ready ? "ok\n" : "not ready\n");
+  });
+  app.get("/metrics", async (_req, reply) =>
+    reply.type(options.registry.contentType).send(await options.registry.metrics()),
+  );
+  return app;
+}
+
+function requestDuration(registry: Registry): Histogram<"method" | "route" | "status_code"> {
+  const name = "stackwarden_http_request_duration_seconds";
+  const existing = registry.getSingleMetric(name);
+  if (existing) return existing as Histogram<"method" | "route" | "status_code">;
+  return new Histogram({
+    name,
+    help: "Time to answer an HTTP request, by route and status",
+    labelNames: ["method", "route", "status_code"],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+}
+
+async function notFound(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  uiDir: string | undefined,
+): Promise<FastifyReply> {
+  const path = request.url.split("?")[0] ?? "/";
+  if (
+    path === "/api" ||
+    path.startsWith("/api/") ||
+    (request.method !== "GET" && request.method !== "HEAD")
+  ) {
+    const p = problem("NotFound", `there is no ${request.method} ${path}`);
+    return reply.code(p.status).type("application/problem+json").send(p.body);
+  }
+  return serveUi(reply, path, uiDir);
+}
