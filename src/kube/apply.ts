@@ -25,6 +25,8 @@ export interface ApplyContext {
    * `ignore`).
    */
   readonly enforce?: boolean;
+  /** The field manager of the write; `stackwarden` (the operator's) unless given. */
+  readonly fieldManager?: string;
 }
 
 /** What one apply did. */
@@ -46,7 +48,7 @@ export async function applyObject(ctx: ApplyContext, desired: KubeObject): Promi
   const live = ctx.live?.get ? ctx.live.get(type, namespace, name) : await read(ctx, type, namespace, name);
   if (live && !needsApply(stamped, live, ctx.enforce ?? true)) return { object: live, changed: false };
   const object = await ctx.client.request<KubeObject>("PATCH", resourcePath(type, namespace, name), {
-    query: { fieldManager, force: true },
+    query: { fieldManager: ctx.fieldManager ?? fieldManager, force: true },
     body: stamped,
     contentType: "application/apply-patch+yaml",
     ...(ctx.signal ? { signal: ctx.signal } : {}),

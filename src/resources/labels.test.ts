@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { managedLabels, ownerReference, selectorLabels, stackSelector } from "./labels.ts";
+import { inheritedLabels, managedLabels, ownerReference, selectorLabels, stackSelector } from "./labels.ts";
 import { matchesLabels, parseLabelSelector } from "../kube/label-selector.ts";
 
 describe("labels", () => {
@@ -51,6 +51,26 @@ describe("labels", () => {
   for (const [i, c] of selectorCases.entries()) {
     it(`stackSelector matches our objects only (${i})`, () => {
       assert.equal(matchesLabels(parseLabelSelector(stackSelector("s")), c.labels), c.matches);
+    });
+  }
+
+  const inheritCases: Array<{ root: Record<string, string> | undefined; children: Record<string, string> }> =
+    [
+      { root: undefined, children: {} },
+      { root: { "stackwarden.dev/generation": "3", other: "x" }, children: {} },
+      {
+        root: {
+          "stackwarden.dev/stack-id": "id-1",
+          "stackwarden.dev/template-version": "2.0.0",
+          "stackwarden.dev/generation": "5",
+        },
+        children: { "stackwarden.dev/stack-id": "id-1", "stackwarden.dev/template-version": "2.0.0" },
+      },
+      { root: { "stackwarden.dev/stack-id": "id-2" }, children: { "stackwarden.dev/stack-id": "id-2" } },
+    ];
+  for (const [i, c] of inheritCases.entries()) {
+    it(`inheritedLabels takes the stack id and template version only (${i})`, () => {
+      assert.deepEqual(inheritedLabels(c.root), c.children);
     });
   }
 });

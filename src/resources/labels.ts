@@ -8,8 +8,36 @@ export const managedByValue = "stackwarden";
 export const stackLabel = "stackwarden.dev/stack";
 /** The template component an object belongs to. */
 export const componentLabel = "stackwarden.dev/component";
-/** The root's `metadata.generation` the object was rendered from. */
+/**
+ * On a child: the root's `metadata.generation` the object was rendered from.
+ * On a root `Stack` the control plane applies: the control plane's own
+ * (database) generation of the stack. The two differ; a child never carries
+ * the database generation.
+ */
 export const generationLabel = "stackwarden.dev/generation";
+/** The control plane's UUID of the stack; set on the root by the control plane, inherited by children. */
+export const stackIdLabel = "stackwarden.dev/stack-id";
+/** The control plane's template version of the stack; set on the root, inherited by children. */
+export const templateVersionLabel = "stackwarden.dev/template-version";
+
+/** The root labels its children copy when the root carries them (the control plane sets them). */
+export const inheritedLabelKeys: readonly string[] = [stackIdLabel, templateVersionLabel];
+
+/**
+ * The labels of a root that its children inherit: those of
+ * {@link inheritedLabelKeys} the root carries, nothing else. Empty for a
+ * Stack written by hand or by GitOps.
+ */
+export function inheritedLabels(
+  rootLabels: Readonly<Record<string, string>> | undefined,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of inheritedLabelKeys) {
+    const value = rootLabels?.[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
 
 /** Who an object belongs to: the stack's name and the component. */
 export interface LabelTarget {

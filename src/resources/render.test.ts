@@ -109,6 +109,47 @@ describe("render", () => {
     }
   });
 
+  const inheritedCases: Array<{
+    name: string;
+    inherited: Record<string, string> | undefined;
+    expect: Record<string, string | undefined>;
+  }> = [
+    {
+      name: "a hand-written Stack: no control-plane labels",
+      inherited: undefined,
+      expect: { "stackwarden.dev/stack-id": undefined, "stackwarden.dev/template-version": undefined },
+    },
+    {
+      name: "a control-plane Stack: stack id and template version copied",
+      inherited: { "stackwarden.dev/stack-id": "0d6c-uuid", "stackwarden.dev/template-version": "1.2.0" },
+      expect: {
+        "stackwarden.dev/stack-id": "0d6c-uuid",
+        "stackwarden.dev/template-version": "1.2.0",
+        "stackwarden.dev/generation": "4",
+      },
+    },
+    {
+      name: "an inherited generation never replaces the root's metadata.generation",
+      inherited: { "stackwarden.dev/stack-id": "u", "stackwarden.dev/generation": "99" },
+      expect: { "stackwarden.dev/stack-id": "u", "stackwarden.dev/generation": "4" },
+    },
+  ];
+  for (const c of inheritedCases) {
+    it(`inherited labels: ${c.name}`, () => {
+      const out = render(
+        template,
+        { ...root, ...(c.inherited ? { inherited: c.inherited } : {}) },
+        {
+          replicas: 1,
+        },
+      );
+      for (const o of out.objects) {
+        for (const [k, v] of Object.entries(c.expect))
+          assert.equal(o.metadata.labels?.[k], v, `${o.kind} ${k}`);
+      }
+    });
+  }
+
   it("labels pod templates and claims with stable labels only, keeping the builder's", () => {
     const sts = render(template, root, { replicas: 1 }).objects[1] as KubeObject & { spec: StsSpec };
     assert.equal(sts.metadata.labels?.["extra"], "kept");

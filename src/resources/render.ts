@@ -11,6 +11,12 @@ export interface RenderRoot {
   readonly namespace: string;
   readonly uid: string;
   readonly generation: number;
+  /**
+   * Labels every child copies from the root (see `inheritedLabels`): the
+   * control plane's stack id and template version. Never the root's
+   * `stackwarden.dev/generation`: a child's is the root's metadata.generation.
+   */
+  readonly inherited?: Readonly<Record<string, string>>;
 }
 
 /** One rendered component: its objects, ready to apply. */
@@ -54,8 +60,9 @@ const workloads = new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet
  * Guarantees: pure and deterministic (same input, deep-equal output; the
  * builders' objects are copied, never modified). Components come in
  * dependency order ({@link topologicalLevels}, template order within a level).
- * Every object gets the root's namespace, {@link managedLabels} over its own
- * labels, and the {@link ownerReference} to the root. Pod templates get the
+ * Every object gets the root's namespace, {@link managedLabels} and the
+ * root's inherited labels over its own labels, and the {@link ownerReference}
+ * to the root. Pod templates get the
  * component's {@link selectorLabels} where the builder did not set them; a
  * workload without `spec.selector` selects them; volume claim templates get
  * only the stable labels (they are immutable in a StatefulSet). Throws an
@@ -103,6 +110,7 @@ function finish(o: KubeObject, templateName: string, component: string, root: Re
     namespace: root.namespace,
     labels: {
       ...o.metadata.labels,
+      ...root.inherited,
       ...managedLabels({ ...target, generation: root.generation, template: templateName }),
     },
     ownerReferences: [ownerReference(root)],

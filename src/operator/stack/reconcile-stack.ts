@@ -12,6 +12,7 @@ import { patchStatus } from "../../kube/status.ts";
 import type { KubeObject } from "../../kube/store.ts";
 import type { Redactor } from "../../kube/redactor.ts";
 import { render, topologicalLevels, type Rendered } from "../../resources/render.ts";
+import { inheritedLabels } from "../../resources/labels.ts";
 import { decide, type Decision, type Observation } from "./lifecycle.ts";
 import { ensureGeneratedSecrets } from "./generated-secrets.ts";
 import { missingPrerequisites } from "./prerequisites.ts";
@@ -345,6 +346,7 @@ export class StackReconciler implements Reconciler<string> {
         namespace: stack.metadata.namespace ?? "default",
         uid: stack.metadata.uid ?? "",
         generation: stack.metadata.generation ?? 0,
+        inherited: inheritedLabels(stack.metadata.labels),
       },
       target.params,
     );
