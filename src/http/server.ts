@@ -92,6 +92,11 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     handler: () => Promise.resolve({ status: 200, body: document }),
   };
   const document = openApiDocument([...routes, openapi], version);
+  const streams = new Set<AbortController>();
+  app.addHook("preClose", (done) => {
+    for (const s of streams) s.abort();
+    done();
+  });
   registerRoutes(app, [...routes, openapi], {
     store: options.store,
     feed: options.feed,
@@ -100,6 +105,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       options.notify?.(id);
     }),
     pingMs: options.pingMs ?? 15_000,
+    streams,
     ...(log ? { log } : {}),
   });
 

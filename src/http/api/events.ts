@@ -94,6 +94,7 @@ async function stream(req: ApiRequest, ctx: ApiContext, stackId?: string): Promi
   const reply = req.reply.hijack();
   const res = reply.raw;
   const stop = new AbortController();
+  ctx.streams.add(stop);
   res.on("close", () => stop.abort());
   res.writeHead(200, {
     "content-type": "text/event-stream; charset=utf-8",
@@ -114,6 +115,7 @@ async function stream(req: ApiRequest, ctx: ApiContext, stackId?: string): Promi
     ctx.log?.warn({ err: e }, "event stream ended by an error");
   } finally {
     clearInterval(ping);
+    ctx.streams.delete(stop);
     stop.abort();
     res.end();
   }

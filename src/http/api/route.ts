@@ -22,6 +22,8 @@ export interface ApiContext {
   readonly stacks: StackService;
   /** Milliseconds between SSE keep-alive comments. */
   readonly pingMs: number;
+  /** Open streams, aborted when the server closes (so closing does not wait for clients). */
+  readonly streams: Set<AbortController>;
   readonly log?: Logger;
 }
 
