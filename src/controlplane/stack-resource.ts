@@ -78,7 +78,8 @@ export function buildStackResource(stack: StackRecord, template: TemplateRecord)
     spec: {
       template: template.baseName,
       templateVersion: template.baseVersion,
-      params: params.value,
+      // A JSON round trip: no undefined values, so a live copy can compare equal.
+      params: JSON.parse(JSON.stringify(params.value)) as Record<string, unknown>,
       paused: stack.desiredState === "Paused",
       drift: stackDriftSpec(stack.drift),
       deletionPolicy: { volumes: "Retain" },

@@ -1,0 +1,122 @@
+import type { KubeConfig } from "@kubernetes/client-node";
+import { stackResourceType, type Stack } from "../../api/stack.ts";
+import { KubeClient } from "../../kube/client.ts";
+import { Reflector } from "../../kube/reflector.ts";
+import { ResourceTypes } from "../../kube/resource-type.ts";
+import type { KubeObject } from "../../kube/store.ts";
+import { ownedKinds } from "../../operator/stack/stack-controller.ts";
+import { stackIdLabel } from "../../resources/labels.ts";
+import { controlPlaneStackSelector, stackIdOf } from "../stack-resource.ts";
+
+/** A Kubernetes Event (core v1) as the observers read it. */
+export type KubeEvent = KubeObject & {
+  readonly type?: string;
+  readonly reason?: string;
+  readonly message?: string;
+  readonly count?: number;
+  readonly series?: { readonly count?: number };
+  readonly involvedObject?: { readonly kind?: string; readonly name?: string; readonly uid?: string };
+};
+
+/** Logs of the runtime's reflectors. */
+export type WatchLog = (
+  level: "info" | "warn" | "error",
+  message: string,
+  fields?: Record<string, unknown>,
+) => void;
+
+/**
+ * One cluster as the control plane sees it: an API client and the caches the
+ * reconciler and the observers share — the Stacks the control plane applied
+ * (labelled managed-by and stack-id), the Events about Stacks, and every
+ * managed child that carries a stack-id label (the kinds the operator owns).
+ * Handlers registered with {@link ClusterWatch.onStackId} get the stack id of
+ * whatever changed, and nothing else.
+ */
+export class ClusterWatch {
+  readonly name: string;
+  readonly client: KubeClient;
+  readonly types = new ResourceTypes();
+  readonly stacks: Reflector<Stack>;
+  readonly events: Reflector<KubeEvent>;
+  readonly children: readonly Reflector[];
+  readonly #handlers: Array<(stackId: string) => void> = [];
+
+  constructor(options: { name: string; kubeconfig: KubeConfig; log?: WatchLog }) {
+    this.name = options.name;
+    this.client = new KubeClient(options.kubeconfig, { userAgent: "stackwarden-control-plane" });
+    this.types.register(stackResourceType);
+    const log = options.log ? { log: options.log } : {};
+    this.stacks = new Reflector<Stack>({
+      client: this.client,
+      type: stackResourceType,
+      labelSelector: controlPlaneStackSelector,
+      ...log,
+    });
+    this.events = new Reflector<KubeEvent>({
+      client: this.client,
+      type: this.types.known("v1", "Event")!,
+      fieldSelector: "involvedObject.kind=Stack",
+      ...log,
+    });
+    this.children = ownedKinds.map(
+      ([apiVersion, kind]) =>
+        new Reflector({
+          client: this.client,
+          type: this.types.known(apiVersion, kind)!,
+          labelSelector: stackIdLabel,
+          ...log,
+        }),
+    );
+    this.stacks.on((e) => this.#emit(stackIdOf(e.object)));
+    for (const c of this.children) c.on((e) => this.#emit(stackIdOf(e.object)));
+    this.events.on((e) => {
+      const about = e.object.involvedObject;
+      const stack = this.stacks.store.list().find((s) => s.metadata.uid === about?.uid);
+      this.#emit(stack ? stackIdOf(stack) : undefined);
+    });
+  }
+
+  /** Subscribes to "something about this stack id changed". */
+  onStackId(handler: (stackId: string) => void): void {
+    this.#handlers.push(handler);
+  }
+
+  /** True once every cache has listed once. */
+  get synced(): boolean {
+    return this.stacks.hasSynced && this.events.hasSynced && this.children.every((c) => c.hasSynced);
+  }
+
+  /** The Stack resource of a stack id (the oldest, should there ever be two). */
+  stackOf(stackId: string): Stack | undefined {
+    return this.stacks.store
+      .list({ labelSelector: `${stackIdLabel}=${stackId}` })
+      .sort((a, b) =>
+        (a.metadata.creationTimestamp ?? "").localeCompare(b.metadata.creationTimestamp ?? ""),
+      )[0];
+  }
+
+  /** Every managed child labelled with the stack id. */
+  childrenOf(stackId: string): KubeObject[] {
+    return this.children.flatMap((c) => c.store.list({ labelSelector: `${stackIdLabel}=${stackId}` }));
+  }
+
+  /** The Events about a Stack resource. */
+  eventsOf(stack: Stack): KubeEvent[] {
+    return this.events.store.list().filter((e) => e.involvedObject?.uid === stack.metadata.uid);
+  }
+
+  /** Runs every cache until `signal` aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    try {
+      await Promise.all([this.stacks, this.events, ...this.children].map((r) => r.run(signal)));
+    } finally {
+      this.client.close();
+    }
+  }
+
+  #emit(stackId: string | undefined): void {
+    if (stackId === undefined) return;
+    for (const h of this.#handlers) h(stackId);
+  }
+}

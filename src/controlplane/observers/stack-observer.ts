@@ -1,0 +1,192 @@
+import type { Logger } from "pino";
+import type { Stack } from "../../api/stack.ts";
+import { done, requeueAfter, type ReconcileResult, type Reconciler } from "../../engine/result.ts";
+import type { KubeObject } from "../../kube/store.ts";
+import { componentLabel } from "../../resources/labels.ts";
+import type { SeenResource } from "../store/observed-store.ts";
+import type { NewEvent, ResourceRecord, StackRecord } from "../store/records.ts";
+import type { Store } from "../store/store.ts";
+import type { ClusterWatch, KubeEvent } from "./cluster-watch.ts";
+import { observationChanged, observationOf, summaryOf } from "./observed-status.ts";
+
+/** How a {@link StackObserver} is made. */
+export interface StackObserverOptions {
+  readonly store: Store;
+  readonly cluster: ClusterWatch;
+  readonly log: Logger;
+}
+
+/**
+ * The cluster → DB observer of one stack id, level-based like a reconcile:
+ * from the caches of its cluster it writes the stack's managed objects by UID
+ * (`stack_resources`), the observed cache, the status summary, and appends
+ * an event for each meaningful transition — ResourceCreated (a new UID),
+ * ResourceDeletedExternally (a UID gone that nobody asked us to delete),
+ * PhaseChanged, the operator's drift corrections (ResourceModifiedExternally
+ * and DriftCorrected), and Warning Kubernetes Events. Each transition is
+ * judged against what the store already holds, so a resync that finds
+ * nothing new writes no event, and a restart loses nothing.
+ */
+export class StackObserver implements Reconciler {
+  readonly #o: StackObserverOptions;
+  /** The operator's last correction recorded, per stack (seeded from the store). */
+  readonly #corrections = new Map<string, string>();
+  /** Warning Events recorded (uid:count), per stack (seeded from the store). */
+  readonly #warnings = new Map<string, Set<string>>();
+
+  constructor(options: StackObserverOptions) {
+    this.#o = options;
+  }
+
+  async reconcile(id: string): Promise<ReconcileResult> {
+    const { store, cluster } = this.#o;
+    if (!cluster.synced) return requeueAfter(1_000);
+    const record = await store.stacks.get(id);
+    if (!record || record.cluster !== cluster.name) return done;
+    const live = cluster.stackOf(id);
+    const children = cluster.childrenOf(id);
+    const events: NewEvent[] = [];
+    const event = (type: NewEvent["type"], data: Record<string, unknown>, actor = "k8s_watch"): void => {
+      events.push({ stackId: id, source: "k8s_watch", type, actor, data });
+    };
+    await this.#resources(record, live, children, event);
+    if (live) {
+      const observation = observationOf(id, live);
+      const before = await store.observed.observed(id);
+      if (observationChanged(before, observation)) await store.observed.saveObserved(observation);
+      if (observation.phase !== null && before?.phase !== observation.phase) {
+        event("PhaseChanged", {
+          from: before?.phase ?? null,
+          to: observation.phase,
+          generation: record.generation,
+          resourceGeneration: observation.resourceGeneration,
+          ...(observation.message ? { message: observation.message } : {}),
+        });
+      }
+      await store.stacks.setSummary(id, summaryOf(live));
+      await this.#operatorCorrections(id, live, event);
+      await this.#warningEvents(id, cluster.eventsOf(live), event);
+    }
+    if (events.length > 0) {
+      try {
+        await store.stacks.record(events);
+      } catch (e: unknown) {
+        // Not recorded: forget what this run marked as seen, so the next run finds it again.
+        this.#corrections.delete(id);
+        this.#warnings.delete(id);
+        throw e;
+      }
+    }
+    return done;
+  }
+
+  async #resources(
+    record: StackRecord,
+    live: Stack | undefined,
+    children: readonly KubeObject[],
+    event: (type: NewEvent["type"], data: Record<string, unknown>) => void,
+  ): Promise<void> {
+    const health = new Map((live?.status?.resources ?? []).map((r) => [r.uid, r.health]));
+    const seen: SeenResource[] = [...(live ? [live] : []), ...children].map((o) => ({
+      apiVersion: o.apiVersion ?? "",
+      kind: o.kind ?? "",
+      namespace: o.metadata.namespace ?? "",
+      name: o.metadata.name,
+      uid: o.metadata.uid ?? "",
+      component: o.metadata.labels?.[componentLabel] ?? "",
+      health:
+        o === live ? (live.status?.phase ?? "Unknown") : (health.get(o.metadata.uid ?? "") ?? "Unknown"),
+    }));
+    const { added, removed } = await this.#o.store.observed.syncResources(record.id, seen);
+    const deleting = record.desiredState === "Deleted" || live?.metadata.deletionTimestamp !== undefined;
+    const same = (a: ResourceRecord, b: ResourceRecord): boolean => a.kind === b.kind && a.name === b.name;
+    const declared = new Set((live?.status?.resources ?? []).map((r) => `${r.kind}/${r.name}`));
+    for (const r of removed) {
+      const replacement = added.find((a) => same(a, r));
+      const external =
+        !deleting && (r.kind === "Stack" || replacement !== undefined || declared.has(`${r.kind}/${r.name}`));
+      if (!external) continue;
+      event("ResourceDeletedExternally", {
+        kind: r.kind,
+        name: r.name,
+        namespace: r.namespace,
+        uid: r.uid,
+        ...(replacement ? { replacedBy: replacement.uid } : {}),
+      });
+    }
+    // An object deleted earlier and recreated now replaces the newest deleted UID of that kind and name.
+    const history = added.length > 0 ? await this.#o.store.observed.resources(record.id, true) : [];
+    const gone = history
+      .filter((r) => r.deletedAt !== null)
+      .sort((a, b) => (b.deletedAt ?? "").localeCompare(a.deletedAt ?? ""));
+    for (const a of added) {
+      const replaces = removed.find((r) => same(a, r)) ?? gone.find((r) => same(a, r));
+      event("ResourceCreated", {
+        kind: a.kind,
+        name: a.name,
+        namespace: a.namespace,
+        uid: a.uid,
+        component: a.component,
+        ...(replaces ? { replaces: replaces.uid } : {}),
+      });
+    }
+  }
+
+  /** The operator's newest drift correction, when the store does not have it yet. */
+  async #operatorCorrections(
+    id: string,
+    live: Stack,
+    event: (type: NewEvent["type"], data: Record<string, unknown>, actor?: string) => void,
+  ): Promise<void> {
+    const last = live.status?.drift?.lastCorrection;
+    if (!last) return;
+    if (!this.#corrections.has(id)) {
+      const recorded = await this.#o.store.events({ stackId: id, types: ["DriftCorrected"], limit: 50 });
+      const newest = recorded.find((e) => e.data["by"] === "operator");
+      const time = newest?.data["time"];
+      this.#corrections.set(id, typeof time === "string" ? time : "");
+    }
+    if (this.#corrections.get(id) === last.time) return;
+    const data = {
+      kind: last.kind,
+      name: last.name,
+      fields: last.fields,
+      manager: last.manager,
+      time: last.time,
+      corrections: live.status?.drift?.corrections ?? 0,
+    };
+    // A deletion is recorded as ResourceDeletedExternally from the UIDs; a modification is recorded here.
+    if (last.fields.length > 0) event("ResourceModifiedExternally", data, last.manager);
+    event("DriftCorrected", { ...data, by: "operator" }, last.manager);
+    this.#corrections.set(id, last.time);
+  }
+
+  /** Warning Events about the Stack that the store does not have yet (by uid and count). */
+  async #warningEvents(
+    id: string,
+    events: readonly KubeEvent[],
+    event: (type: NewEvent["type"], data: Record<string, unknown>) => void,
+  ): Promise<void> {
+    const warnings = events.filter((e) => e.type === "Warning");
+    if (warnings.length === 0) return;
+    let seen = this.#warnings.get(id);
+    if (!seen) {
+      const recorded = await this.#o.store.events({ stackId: id, types: ["KubernetesEvent"], limit: 500 });
+      seen = new Set(recorded.map((e) => `${String(e.data["uid"])}:${String(e.data["count"])}`));
+      this.#warnings.set(id, seen);
+    }
+    for (const w of warnings) {
+      const count = w.series?.count ?? w.count ?? 1;
+      const key = `${w.metadata.uid ?? ""}:${count}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      event("KubernetesEvent", {
+        uid: w.metadata.uid ?? "",
+        count,
+        type: w.type,
+        reason: w.reason ?? "",
+        message: w.message ?? "",
+      });
+    }
+  }
+}
