@@ -4,14 +4,13 @@
  * store (which writes the change, its event with the actor, and the outbox row
  * in one transaction). Bad input throws a {@link ServiceError} and changes nothing.
  */
-import { Type, type Static } from "@sinclair/typebox";
-import { stringEnum } from "../api/string-enum.ts";
+import type { Static } from "@sinclair/typebox";
 import { validate, type FieldProblem } from "../api/validate.ts";
 import { checkImmutable, validateParams } from "./guardrails.ts";
 import { StoreError } from "./store/errors.ts";
 import type { DesiredChange } from "./store/stack-store.ts";
 import type { ObservedRecord, ResourceRecord, StackDrift, StackRecord } from "./store/records.ts";
-import { driftPolicies } from "./store/records.ts";
+import { CreateStackSchema, UpdateStackSchema } from "./stack-input.ts";
 import type { Store } from "./store/store.ts";
 
 /** Why an operation refused; a closed set the HTTP layer maps to status codes. */
@@ -47,64 +46,6 @@ export class ServiceError extends Error {
     this.current = extra.current;
   }
 }
-
-/** A Kubernetes name that must be a DNS-1123 label: what namespaces and Stack names are. */
-export const dnsLabelPattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
-const DnsLabel = Type.String({
-  pattern: dnsLabelPattern,
-  maxLength: 63,
-  errorMessage:
-    "must be a DNS-1123 label: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit",
-});
-
-/** `drift`: the stack's policy and the fields never fought over. */
-export const DriftSchema = Type.Object(
-  {
-    policy: stringEnum(driftPolicies, { default: "enforce" }),
-    ignore: Type.Array(
-      Type.Object(
-        {
-          kind: Type.String({ minLength: 1 }),
-          name: Type.Optional(Type.String({ minLength: 1 })),
-          jsonPointer: Type.String({ pattern: "^(/[^/]*)+$" }),
-        },
-        { additionalProperties: false },
-      ),
-      { default: [], maxItems: 100 },
-    ),
-  },
-  { additionalProperties: false },
-);
-
-const Params = Type.Record(Type.String(), Type.Unknown(), { default: {} });
-
-/** The body of `POST /api/v1/stacks`. */
-export const CreateStackSchema = Type.Object(
-  {
-    template: Type.String({ minLength: 1, maxLength: 253 }),
-    /** Without it, the newest version of the template. */
-    version: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    /** Without it, the only cluster when there is exactly one. */
-    cluster: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
-    namespace: DnsLabel,
-    name: DnsLabel,
-    params: Params,
-    drift: Type.Optional(DriftSchema),
-  },
-  { additionalProperties: false },
-);
-export type CreateStackInput = Static<typeof CreateStackSchema>;
-
-/** The body of `PUT`/`PATCH /api/v1/stacks/{id}`: new params (replaced or merge-patched), version, drift. */
-export const UpdateStackSchema = Type.Object(
-  {
-    params: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-    version: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    drift: Type.Optional(DriftSchema),
-  },
-  { additionalProperties: false },
-);
-export type UpdateStackInput = Static<typeof UpdateStackSchema>;
 
 /** How an update combines `params` with the current ones: replace (`PUT`) or JSON merge patch (`PATCH`). */
 export type UpdateMode = "replace" | "merge";

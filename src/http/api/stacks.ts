@@ -1,7 +1,8 @@
 /** The `/api/v1/stacks` routes: create, list, get, change, pause, resume, reconcile, delete. */
 import { Type } from "@sinclair/typebox";
 import { stringEnum } from "../../api/string-enum.ts";
-import { CreateStackSchema, UpdateStackSchema, type UpdateMode } from "../../controlplane/stack-service.ts";
+import { CreateStackSchema, UpdateStackSchema } from "../../controlplane/stack-input.ts";
+import type { UpdateMode } from "../../controlplane/stack-service.ts";
 import { desiredStates, statusSummaries, type StackRecord } from "../../controlplane/store/records.ts";
 import {
   etag,
