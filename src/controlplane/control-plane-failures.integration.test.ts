@@ -72,7 +72,7 @@ async function createStack(store: Store, name: string): Promise<StackRecord> {
 
 const stackPath = (name?: string): string => resourcePath(stackResourceType, ns.namespace, name);
 const readStack = (name: string): Promise<Stack> => client.request<Stack>("GET", stackPath(name));
-const paramsOf = (s: Stack): Record<string, unknown> => (s.spec.params ?? {}) as Record<string, unknown>;
+const paramsOf = (s: Stack): Record<string, unknown> => s.spec.params ?? {};
 const configMapPath = (name: string): string => `/api/v1/namespaces/${ns.namespace}/configmaps/${name}`;
 
 async function events(store: Store, id: string, type?: string): Promise<StackEvent[]> {
