@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactElement } from "react";
-import { api, canWrite, type Role, type StackDetail, type StackEvent } from "../api.ts";
+import { api, ApiError, canWrite, type Role, type StackDetail, type StackEvent } from "../api.ts";
 import { Link } from "../components/Link.tsx";
 import { PhaseBadge } from "../components/PhaseBadge.tsx";
 import { formatAge } from "../logic/age.ts";
@@ -20,45 +20,90 @@ export function shownPhase(s: StackDetail): string {
 
 /** Every stack, live: phase, readiness, drift, age; filter by phase and search by name, template, namespace. */
 export function StacksPage({ role }: { role: Role }): ReactElement {
-  const [stacks, setStacks] = useState<StackDetail[] | null>(null);
+  const [stacks, setStacks] = useState<ReadonlyMap<string, StackDetail> | null>(null);
   const [events, setEvents] = useState<StackEvent[]>([]);
   const [error, setError] = useState("");
   const [search, setSearch] = useState("");
   const [phase, setPhase] = useState("");
   const now = useNow();
+  const put = useCallback((id: string, detail: StackDetail | null): void => {
+    setStacks((cur) => {
+      const next = new Map(cur ?? []);
+      if (detail && detail.stack.removedAt === null) next.set(id, detail);
+      else next.delete(id);
+      return next;
+    });
+  }, []);
+  // The list endpoint has desired state only; phase and readiness come from each stack's detail.
+  const refresh = useCallback(
+    async (id: string): Promise<void> => {
+      try {
+        put(id, await api.stack(id));
+      } catch (e: unknown) {
+        if (e instanceof ApiError && e.status === 404) put(id, null);
+      }
+    },
+    [put],
+  );
   const reload = useCallback(async (): Promise<void> => {
     try {
-      const items: StackDetail[] = [];
+      const records: StackDetail[] = [];
       let cursor: string | null = null;
       do {
         const page: { items: StackDetail[]; nextCursor: string | null } = await api.stacks(
           cursor ?? undefined,
         );
-        items.push(...page.items);
+        records.push(...page.items);
         cursor = page.nextCursor;
-      } while (cursor && items.length < 1000);
-      setStacks(items.filter((s) => s.stack.removedAt === null));
+      } while (cursor && records.length < 1000);
+      const live = records.filter((s) => s.stack.removedAt === null);
+      setStacks((cur) => new Map(live.map((s) => [s.stack.id, cur?.get(s.stack.id) ?? s])));
       setError("");
+      await inBatches(
+        live.map((s) => s.stack.id),
+        6,
+        refresh,
+      );
     } catch (e: unknown) {
       setError(e instanceof Error ? e.message : String(e));
     }
-  }, []);
+  }, [refresh]);
   useEffect(() => {
     void reload();
-    api.events().then(setEvents, () => undefined);
+    api.events().then(
+      (list) => setEvents((cur) => mergeEvents(cur, list, 500)),
+      () => undefined,
+    );
   }, [reload]);
-  // Events arrive in bursts (a reconcile writes several): reload the list once per burst.
-  const pending = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-  useEffect(() => () => clearTimeout(pending.current), []);
+  // Events come in bursts (a reconcile writes several): refresh each stack they name once per burst.
+  const pending = useRef(new Map<string, ReturnType<typeof setTimeout>>());
+  useEffect(() => {
+    const timers = pending.current;
+    return () => timers.forEach((t) => clearTimeout(t));
+  }, []);
+  const known = useRef<ReadonlyMap<string, StackDetail> | null>(null);
+  known.current = stacks;
   const stream = useEventStream(api.streamPath(), (e) => {
     setEvents((current) => mergeEvents(current, [e], 500));
-    clearTimeout(pending.current);
-    pending.current = setTimeout(() => void reload(), 250);
+    if (!e.stackId) return;
+    const key = known.current?.has(e.stackId) ? e.stackId : "";
+    clearTimeout(pending.current.get(key));
+    pending.current.set(
+      key,
+      setTimeout(() => {
+        pending.current.delete(key);
+        void (key ? refresh(key) : reload());
+      }, 250),
+    );
   });
   const drifted = useMemo(() => stacksWithRecentDrift(events, now, driftWindowMs), [events, now]);
-  const phases = useMemo(() => [...new Set((stacks ?? []).map(shownPhase))].sort(), [stacks]);
+  const all = useMemo(
+    () => [...(stacks?.values() ?? [])].sort((a, b) => a.stack.createdAt.localeCompare(b.stack.createdAt)),
+    [stacks],
+  );
+  const phases = useMemo(() => [...new Set(all.map(shownPhase))].sort(), [all]);
   const needle = search.trim().toLowerCase();
-  const shown = (stacks ?? []).filter(
+  const shown = all.filter(
     (s) =>
       (!phase || shownPhase(s) === phase) &&
       (!needle ||
@@ -106,7 +151,7 @@ export function StacksPage({ role }: { role: Role }): ReactElement {
       {stacks === null ? (
         <p className="muted">Loading stacks…</p>
       ) : shown.length === 0 ? (
-        <p className="muted">{stacks.length === 0 ? "No stacks yet." : "No stack matches these filters."}</p>
+        <p className="muted">{all.length === 0 ? "No stacks yet." : "No stack matches these filters."}</p>
       ) : (
         <div className="table-wrap">
           <table className="stacks">
@@ -163,4 +208,20 @@ export function StacksPage({ role }: { role: Role }): ReactElement {
       )}
     </main>
   );
+}
+
+/** Runs `work` for every item, at most `width` at a time. */
+async function inBatches<T>(
+  items: readonly T[],
+  width: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
 }
