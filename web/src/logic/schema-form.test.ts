@@ -60,8 +60,23 @@ describe("fieldsFromSchema", () => {
         assert.deepEqual((f as unknown as Record<string, unknown>)[k], v, k);
     });
   }
-  it("keeps the schema's order", () =>
-    assert.equal(fields.map((f) => f.name).join(), Object.keys(schema.properties).join()));
+  it("puts required fields first in the order of `required`, then the rest in schema order", () =>
+    assert.equal(
+      fields.map((f) => f.name).join(),
+      "eula,type,maxPlayers,onlineMode,ops,memory,motd,level,ratio,name,resources",
+    ));
+  it("orders the same whatever order the properties come in (jsonb sorts keys)", () => {
+    const shuffled = {
+      ...schema,
+      properties: Object.fromEntries(Object.entries(schema.properties).reverse()),
+    };
+    assert.deepEqual(
+      fieldsFromSchema(shuffled)
+        .slice(0, 5)
+        .map((f) => f.name),
+      ["eula", "type", "maxPlayers", "onlineMode", "ops"],
+    );
+  });
   it("has no fields for a schema without properties", () =>
     assert.deepEqual(fieldsFromSchema({ type: "string" }), []));
   it("has no fields for nothing", () => assert.deepEqual(fieldsFromSchema(undefined), []));

@@ -97,11 +97,23 @@ function kindOf(s: Schema): { kind: FieldKind; options: string[] } {
   }
 }
 
-/** The fields of a params schema, in the schema's order: one per top-level property. */
+/**
+ * The fields of a params schema, one per top-level property: the required
+ * ones in the order of the schema's `required` list, then the others in the
+ * order of `properties`. (A schema stored as Postgres jsonb comes back with
+ * its keys sorted by length, but arrays keep their order.)
+ */
 export function fieldsFromSchema(schema: unknown): Field[] {
   if (!isObject(schema) || !isObject(schema["properties"])) return [];
-  const required = new Set(Array.isArray(schema["required"]) ? (schema["required"] as unknown[]) : []);
-  return Object.entries(schema["properties"]).map(([name, raw]) => {
+  const requiredList = Array.isArray(schema["required"]) ? (schema["required"] as unknown[]) : [];
+  const required = new Set(requiredList);
+  const rank = (name: string): number => {
+    const i = requiredList.indexOf(name);
+    return i === -1 ? requiredList.length : i;
+  };
+  const entries = Object.entries(schema["properties"]).map((e, i) => ({ e, i }));
+  entries.sort((a, b) => rank(a.e[0]) - rank(b.e[0]) || a.i - b.i);
+  return entries.map(({ e: [name, raw] }) => {
     const s = isObject(raw) ? raw : {};
     const { kind, options } = kindOf(s);
     const field: Field = {
