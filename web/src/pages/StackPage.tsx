@@ -78,6 +78,7 @@ export function StackPage({ id, role }: { id: string; role: Role }): ReactElemen
   const paused = detail?.stack.desiredState === "Paused";
   const deleting = detail?.stack.desiredState === "Deleted";
   const current = useMemo(() => detail?.resources.filter((r) => r.deletedAt === null) ?? [], [detail]);
+  const children = current.filter((r) => r.kind !== "Stack");
 
   if (error && !detail) {
     return (
@@ -212,9 +213,9 @@ export function StackPage({ id, role }: { id: string; role: Role }): ReactElemen
         onConfirm={() => void run("delete")}
       >
         <p>
-          Stackwarden removes the stack&apos;s Kubernetes objects in reverse order:{" "}
-          {current.length > 0
-            ? current.map((r) => `${r.kind} ${r.name}`).join(", ")
+          Stackwarden removes the stack&apos;s Kubernetes objects, dependants first:{" "}
+          {children.length > 0
+            ? children.map((r) => `${r.kind} ${r.name}`).join(", ")
             : "everything it manages"}
           .
         </p>
