@@ -14,13 +14,13 @@ import { resourcePath } from "../kube/resource-type.ts";
 import type { KubeObject } from "../kube/store.ts";
 import { createLogger } from "../observability/logger.ts";
 import { describeNamespace, useTestNamespace } from "../testing/cluster.ts";
-import { storeBackends } from "../testing/databases.ts";
+import { freshPostgresUrl, storeBackends } from "../testing/databases.ts";
 import { eventually } from "../testing/eventually.ts";
 import { startKindOperator } from "../testing/kind-operator.ts";
 import { startControlPlane } from "./control-plane.ts";
 import { builtinTemplateRecords } from "./guardrails.ts";
 import type { DriftPolicyName, StackEvent, StackRecord } from "./store/records.ts";
-import type { Store } from "./store/store.ts";
+import { openStore, type Store } from "./store/store.ts";
 
 const ns = await useTestNamespace("control-plane");
 await startKindOperator(ns, [stackBinding]);
@@ -31,12 +31,19 @@ assert.ok(template);
 const explain = { timeoutMs: 90_000, explain: () => describeNamespace(ns.kc, ns.namespace) };
 
 /** A store with the built-in templates and a control plane on it, stopped after the file. */
-async function controlPlane(store: Store): Promise<{ registry: Registry }> {
+async function controlPlane(store: Store, holder?: string): Promise<{ registry: Registry }> {
   await store.catalog.syncBuiltins(builtinTemplateRecords());
   const registry = new Registry();
   const stop = new AbortController();
   const cp = await startControlPlane(
-    { store, kubeconfig: ns.kc, resyncMs: 3_000, registry, logger: createLogger({ level: "error" }) },
+    {
+      store,
+      kubeconfig: ns.kc,
+      resyncMs: 3_000,
+      registry,
+      logger: createLogger({ level: "error" }),
+      ...(holder ? { holder } : {}),
+    },
     stop.signal,
   );
   after(async () => {
@@ -329,5 +336,57 @@ describe("drift, on PGlite", async () => {
     );
     assert.equal(ignored.actor, "kubectl-patch");
     assert.equal(paramsOf(await readStack(name))["maxPlayers"], 42);
+  });
+});
+
+describe("two replicas on one PostgreSQL", () => {
+  it("never work one stack at once: a claim held elsewhere gates the work, and each generation starts once", async () => {
+    const url = await freshPostgresUrl("replicas");
+    const stores = [await openStore({ url }), await openStore({ url })];
+    after(() => Promise.all(stores.map((s) => s.close())));
+    const [a, b] = stores as [Store, Store];
+    const replicas = [await controlPlane(a, "replica-a"), await controlPlane(b, "replica-b")];
+    const created = await createStack(a, "replicas");
+    await converged(a, created.id);
+
+    // A third holder has the stack: neither replica may apply the change meanwhile.
+    assert.ok(await a.work.claim(created.id, "someone-else", 120_000));
+    await a.stacks.change(created.id, {
+      actor: "alice",
+      source: "user",
+      type: "DesiredChanged",
+      params: { ...created.params, maxPlayers: 33 },
+    });
+    const requeues = async (): Promise<number> => {
+      let n = 0;
+      for (const r of replicas) {
+        n += await metric(r.registry, "controller_runtime_reconcile_total", {
+          controller: "controlplane_stack",
+          result: "requeue_after",
+        });
+      }
+      return n;
+    };
+    const before = await requeues();
+    await eventually("both replicas to find the stack claimed, twice", async () =>
+      (await requeues()) >= before + 2 ? true : undefined,
+    );
+    assert.equal(
+      paramsOf(await readStack("replicas"))["maxPlayers"],
+      20,
+      "nothing applied while claimed elsewhere",
+    );
+
+    await a.work.release(created.id, "someone-else");
+    const stack = await converged(b, created.id);
+    assert.equal(stack.generation, 2);
+    assert.equal(paramsOf(await readStack("replicas"))["maxPlayers"], 33);
+    const started = await events(a, created.id, "ReconcileStarted");
+    assert.deepEqual(
+      started.map((e) => e.data["generation"]),
+      [1, 2],
+      "each generation started by one replica only",
+    );
+    assert.equal((await events(a, created.id, "ReconcileSucceeded")).length, 2);
   });
 });

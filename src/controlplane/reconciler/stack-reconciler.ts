@@ -41,7 +41,9 @@ const observePollMs = 5_000;
  * The DB → cluster reconciler of one stack id. Level-based: it reads the
  * stack's desired state from the store and the live Stack resource, and:
  *
- * 1. claims the stack (not claimed by this replica → looks again later);
+ * 1. claims the stack for the reconcile (held by another replica → looks
+ *    again in a few seconds; given back once converged, kept while waiting
+ *    for the operator);
  * 2. Deleted → deletes the Stack (the operator's finalizer removes the
  *    children) and marks the stack removed once it is gone;
  * 3. records and handles an out-of-band edit of the Stack per drift policy
@@ -73,6 +75,10 @@ export class StackReconciler implements Reconciler {
     try {
       const result = await this.#reconcile(id, signal);
       if (this.#deferred.delete(id)) this.#o.log.info({ stackId: id }, "cluster reachable again");
+      // Converged: give the claim back so another replica may take the next trigger at once.
+      if (result.type === "done" && this.claimed.delete(id)) {
+        await this.#o.store.work.release(id, this.#o.holder).catch(() => undefined);
+      }
       return result;
     } catch (e: unknown) {
       if (isStoreUnavailable(e)) throw new Unavailable("store", e);
@@ -89,7 +95,7 @@ export class StackReconciler implements Reconciler {
     const stack = await store.stacks.get(id);
     if (!stack || stack.removedAt !== null) return done;
     const ttl = this.#o.claimTtlMs ?? 30_000;
-    if (!(await store.work.claim(id, this.#o.holder, ttl))) return requeueAfter(Math.ceil(ttl / 2));
+    if (!(await store.work.claim(id, this.#o.holder, ttl))) return requeueAfter(Math.min(ttl / 2, 5_000));
     this.claimed.add(id);
     const cluster = await this.#o.clusters.connect(stack.cluster);
     const writer = new StackWriter(cluster, signal);
