@@ -1,0 +1,285 @@
+/**
+ * The web UI end to end, in a real headless Chromium (Debian's `chromium`,
+ * driven by playwright-core) against the real control plane on the sandbox:
+ * the store (PGlite in memory, built-in templates, a first admin), the
+ * control plane's reconciler and observers, the event feed and the HTTP
+ * server serving the built UI, all in-process as `stackwarden server` wires
+ * them, and an operator for this file's namespace so stacks really converge.
+ *
+ * It signs in, creates a minecraft-java stack from the generated form, sees
+ * it reach Ready in the list without a reload, deletes its Service with
+ * kubectl and sees the drift appear live on the stack page, edits a param
+ * beyond a guardrail and sees the field error, pauses and resumes, and
+ * deletes it. Screenshots of each page go to test-results/screenshots/.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { chromium, type Browser, type Page } from "playwright-core";
+import type { FastifyInstance } from "fastify";
+import { Registry } from "prom-client";
+import { startControlPlane, type ControlPlane } from "../controlplane/control-plane.ts";
+import { EventFeed } from "../controlplane/event-feed.ts";
+import { builtinTemplateRecords } from "../controlplane/guardrails.ts";
+import { openStore, type Store } from "../controlplane/store/store.ts";
+import { createLogger } from "../observability/logger.ts";
+import { stackBinding } from "../operator/stack/stack-controller.ts";
+import { packageRoot } from "../sandbox/paths.ts";
+import { describeNamespace, testKubectl, useTestNamespace } from "../testing/cluster.ts";
+import { startKindOperator } from "../testing/kind-operator.ts";
+import { createHttpServer } from "./server.ts";
+
+const chromiumPath = "/usr/bin/chromium";
+const shots = join(packageRoot, "test-results", "screenshots");
+/** How long a stack may take to converge on the sandbox (KWOK makes pods ready at once; the machine is shared). */
+const convergeMs = 180_000;
+
+const ns = await useTestNamespace("ui");
+await startKindOperator(ns, [stackBinding]);
+
+// The UI under test is the one in this checkout: build it so the server serves web/dist.
+const vite = spawnSync(
+  join(packageRoot, "node_modules", ".bin", "vite"),
+  ["build", "web", "--logLevel", "warn"],
+  {
+    cwd: packageRoot,
+    encoding: "utf8",
+  },
+);
+assert.equal(vite.status, 0, `vite build failed:\n${vite.stdout}${vite.stderr}`);
+assert.ok(existsSync(join(packageRoot, "web", "dist", "index.html")), "web/dist/index.html was not built");
+assert.ok(existsSync(chromiumPath), `${chromiumPath} is missing: apt-get install chromium (.ci/run does)`);
+
+describe("the web UI in Chromium", () => {
+  const stop = new AbortController();
+  let store: Store;
+  let controlPlane: ControlPlane;
+  let feed: EventFeed;
+  let http: FastifyInstance;
+  let url = "";
+  let adminToken = "";
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+  const stackName = "survival";
+  let stackId = "";
+  let serviceName = "";
+
+  const shot = async (name: string): Promise<void> => {
+    await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  };
+  const explain = (): Promise<string> => describeNamespace(ns.kc, ns.namespace);
+
+  before(async () => {
+    mkdirSync(shots, { recursive: true });
+    store = await openStore({});
+    await store.catalog.syncBuiltins(builtinTemplateRecords());
+    adminToken = (await store.auth.bootstrapAdmin()) ?? "";
+    const logger = createLogger({ level: "error" });
+    controlPlane = await startControlPlane(
+      { store, kubeconfig: ns.kc, localCluster: "local", resyncMs: 5_000, logger },
+      stop.signal,
+    );
+    feed = new EventFeed({ store });
+    http = createHttpServer({
+      store,
+      feed,
+      registry: new Registry(),
+      ready: () => controlPlane.ready(),
+      notify: (id) => controlPlane.notify(id),
+      uiDir: join(packageRoot, "web", "dist"),
+      logger,
+    });
+    url = await http.listen({ host: "127.0.0.1", port: 0 });
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: url });
+    context.setDefaultTimeout(30_000);
+    page = await context.newPage();
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await http?.close();
+    feed?.close();
+    stop.abort();
+    await controlPlane?.done;
+    await store?.close();
+  });
+
+  it("signs in with a token", async () => {
+    assert.ok(adminToken, "the store created no first admin token");
+    await page.goto("/");
+    await page.getByLabel("API token").waitFor();
+    await shot("01-sign-in");
+    await page.getByLabel("API token").fill("swt_not-a-real-token");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByText("That token was not accepted").waitFor();
+    await page.getByLabel("API token").fill(adminToken);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Stacks", level: 1 }).waitFor();
+    await page.locator("header .role", { hasText: "admin" }).waitFor();
+  });
+
+  it("creates a minecraft-java stack from the form generated from its schema", async () => {
+    await page.getByRole("link", { name: "New stack" }).first().click();
+    await page.getByRole("heading", { name: "New stack" }).waitFor();
+    const option = page.locator("#template option", { hasText: /^minecraft-java / });
+    await page.locator("#template").selectOption((await option.getAttribute("value")) ?? "");
+    // Enums are selects, the EULA an explicit checkbox, numbers carry the schema's range.
+    assert.equal(await page.locator("select#param-difficulty").count(), 1);
+    assert.equal(await page.locator("#param-maxPlayers").getAttribute("max"), "500");
+    await page.getByRole("textbox", { name: "Name", exact: true }).fill(stackName);
+    await page.getByRole("textbox", { name: "Namespace", exact: true }).fill(ns.namespace);
+    await page.getByLabel("Memory").fill("1G");
+    await page.getByLabel("Storage").fill("1Gi");
+    // Without the EULA the form says so next to the checkbox and sends nothing.
+    await page.getByRole("button", { name: "Create stack" }).click();
+    await page.locator('[data-field="eula"] .field-error', { hasText: "must be accepted" }).waitFor();
+    await shot("02-create-form");
+    await page.getByLabel(/I accept the Minecraft EULA/).check();
+    await page.getByRole("button", { name: "Create stack" }).click();
+    await page.waitForURL(/\/stacks\/[0-9a-f-]+$/);
+    stackId = page.url().split("/").pop() ?? "";
+    await page.getByRole("heading", { name: stackName, level: 1 }).waitFor();
+  });
+
+  it("shows the stack reach Ready in the list, live, without reloading", async () => {
+    await page.evaluate("window.notReloaded = true");
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Stacks" }).click();
+    const row = page.locator(`tr[data-stack="${stackName}"]`);
+    await row.waitFor();
+    try {
+      await row.locator(".phase-cell", { hasText: "Ready" }).waitFor({ timeout: convergeMs });
+    } catch (e: unknown) {
+      await shot("03-stacks-list-not-ready");
+      throw new Error(`the stack did not show Ready\n${await explain()}`, { cause: e });
+    }
+    assert.match((await row.locator(".ready-cell").textContent()) ?? "", /^\d+\/\d+$/);
+    assert.equal(await page.evaluate<boolean>("window.notReloaded === true"), true, "the page was reloaded");
+    await shot("03-stacks-list");
+  });
+
+  it("shows drift live on the stack page when the Service is deleted with kubectl", async () => {
+    await page.locator(`tr[data-stack="${stackName}"] a`).click();
+    await page.getByRole("heading", { name: stackName, level: 1 }).waitFor();
+    const serviceRow = page.locator('table.resources tr[data-kind="Service"]:not(.gone)');
+    await serviceRow.first().waitFor({ timeout: convergeMs });
+    serviceName = ((await serviceRow.first().locator("td").first().textContent()) ?? "").trim();
+    const uid = (await serviceRow.first().getAttribute("data-uid")) ?? "";
+    assert.ok(serviceName && uid, "the Service has no name or UID on the page");
+    await page.locator(".component").first().waitFor();
+    const deleted = await testKubectl(["delete", "service", serviceName, "-n", ns.namespace, "--wait=false"]);
+    assert.equal(deleted.status, 0, deleted.stderr);
+    // The timeline streams the drift in; nobody reloads the page.
+    await page
+      .locator('.timeline li[data-kind="drift"]', { hasText: serviceName })
+      .first()
+      .waitFor({ timeout: convergeMs });
+    await page.locator(".timeline li.event-drift .drift-tag").first().waitFor();
+    await shot("04-stack-drift");
+  });
+
+  it("shows the server's guardrail error next to the field it names", async () => {
+    const memory = page.locator("#edit-memory");
+    await memory.fill("32G"); // well-formed, but beyond the 512M–16G guardrail the server checks
+    await page.getByRole("button", { name: "Save params" }).click();
+    const error = page.locator('[data-field="memory"] .field-error');
+    await error.filter({ hasText: /16G/ }).waitFor();
+    assert.equal(await memory.getAttribute("aria-invalid"), "true");
+    // Storage is immutable after creation: the editor does not offer to change it.
+    assert.equal(await page.locator("#edit-storage").isDisabled(), true);
+    await page.locator('[data-field="memory"]').scrollIntoViewIfNeeded();
+    await shot("05-params-guardrail-error");
+    await page.getByRole("button", { name: "Discard changes" }).click();
+    assert.equal(await memory.inputValue(), "1G");
+  });
+
+  it("pauses and resumes the stack", async () => {
+    await page.getByRole("button", { name: "Pause", exact: true }).click();
+    const dialog = page.getByRole("dialog", { name: /Pause/ });
+    await dialog.waitFor();
+    await dialog.getByRole("button", { name: "Pause" }).click();
+    await page.getByText("Paused by owner").waitFor();
+    await page.locator('.timeline li[data-type="StackPaused"]').first().waitFor();
+    await page.getByRole("button", { name: "Resume" }).click();
+    await page.getByRole("button", { name: "Pause", exact: true }).waitFor();
+    await page.locator('.timeline li[data-type="StackResumed"]').first().waitFor();
+  });
+
+  it("shows the global timeline with filters on the events page", async () => {
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Events" }).click();
+    await page.getByRole("heading", { name: "Events", level: 1 }).waitFor();
+    await page.locator(".timeline li").first().waitFor();
+    await page.getByLabel("Kind").selectOption("drift");
+    await page.locator('.timeline li[data-kind="drift"]').first().waitFor();
+    const items = await page.locator(".timeline li").all();
+    const kinds = await Promise.all(items.map((li) => li.getAttribute("data-kind")));
+    assert.ok(kinds.length > 0 && kinds.every((k) => k === "drift"), `not only drift: ${kinds.join()}`);
+    await shot("06-events");
+    await page.getByLabel("Kind").selectOption("");
+  });
+
+  it("fits a phone's width", async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`/stacks/${stackId}`);
+    await page.getByRole("heading", { name: stackName, level: 1 }).waitFor();
+    const overflow = await page.evaluate<number>("document.documentElement.scrollWidth - window.innerWidth");
+    assert.ok(overflow <= 0, `the stack page is ${overflow}px wider than the phone`);
+    await shot("07-stack-phone");
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Stacks" }).click();
+    await page.locator(`tr[data-stack="${stackName}"]`).waitFor();
+    await shot("08-stacks-phone");
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it("shows a viewer everything and offers no change", async () => {
+    const user = await store.auth.createUser("ui-viewer", "viewer", "test");
+    const { token } = await store.auth.createToken(user.id, "ui-e2e", "test");
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: url });
+    try {
+      const viewer = await context.newPage();
+      await viewer.goto("/");
+      await viewer.getByLabel("API token").fill(token);
+      await viewer.getByRole("button", { name: "Sign in" }).click();
+      await viewer.locator(`tr[data-stack="${stackName}"] a`).click();
+      await viewer.getByText("You are signed in as a viewer").waitFor();
+      assert.equal(await viewer.getByRole("link", { name: "New stack" }).count(), 0);
+      assert.equal(await viewer.getByRole("button", { name: "Delete" }).count(), 0);
+      assert.equal(await viewer.locator("#edit-maxPlayers").isDisabled(), true);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("deletes the stack after a confirmation that says volumes are kept", async () => {
+    await page.locator(`tr[data-stack="${stackName}"] a`).click();
+    await page.getByRole("heading", { name: stackName, level: 1 }).waitFor();
+    await page.getByRole("button", { name: "Delete" }).click();
+    const dialog = page.getByRole("dialog", { name: `Delete ${stackName}?` });
+    await dialog.getByText("Data volumes are kept").waitFor();
+    await shot("09-delete-confirm");
+    await dialog.getByRole("button", { name: "Delete stack" }).click();
+    await page.getByText("Deletion requested").waitFor();
+    await page.locator('.timeline li[data-type="StackDeleteRequested"]').first().waitFor();
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Stacks" }).click();
+    await page.getByRole("heading", { name: "Stacks", level: 1 }).waitFor();
+    // The row leaves the list once the stack is gone from the cluster.
+    await page.locator(`tr[data-stack="${stackName}"]`).waitFor({ state: "detached", timeout: convergeMs });
+    assert.deepEqual(pageErrors, [], "the page threw");
+  });
+});
