@@ -249,6 +249,15 @@ describe("drift, on PGlite", async () => {
     assert.equal(modified.actor, "kubectl-edit");
     const corrected = (await events(store, id, "DriftCorrected")).find((e) => e.data["kind"] === "ConfigMap");
     assert.equal(corrected?.data["by"], "operator");
+    const warning = await eventually(
+      "the operator's Warning Event recorded as KubernetesEvent",
+      async () =>
+        (await events(store, id, "KubernetesEvent")).find(
+          (e) => e.data["reason"] === "ResourceModifiedExternally",
+        ),
+      explain,
+    );
+    assert.equal(warning.data["type"], "Warning");
     await eventually("the ConfigMap restored", async () => {
       const now = await client.request<{ data: Record<string, string> }>(
         "GET",
@@ -322,6 +331,65 @@ describe("drift, on PGlite", async () => {
       assert.equal(now?.generation, 2, "a rejected change is not adopted");
       assert.equal(now?.params[field], field === "memory" ? "1G" : undefined);
     }
+  });
+
+  it("pauses, and deletes: the Stack goes, its children with it, and the stack is marked removed", async () => {
+    const name = "lifecycle";
+    const { id } = await createStack(store, name);
+    await converged(store, id);
+    await store.stacks.change(id, {
+      actor: "alice",
+      source: "user",
+      type: "StackPaused",
+      desiredState: "Paused",
+    });
+    await eventually(
+      "the stack paused and applied",
+      async () => {
+        const s = await store.stacks.get(id);
+        const observed = await store.observed.observed(id);
+        return s?.lastAppliedGeneration === 2 && observed?.phase === "Paused" ? s : undefined;
+      },
+      explain,
+    );
+    assert.equal((await readStack(name)).spec.paused, true);
+
+    const sts = (await store.observed.resources(id)).find((r) => r.kind === "StatefulSet");
+    assert.ok(sts);
+    await store.stacks.change(id, {
+      actor: "alice",
+      source: "user",
+      type: "StackDeleteRequested",
+      desiredState: "Deleted",
+    });
+    const removed = await eventually(
+      "the stack removed",
+      async () => {
+        const s = await store.stacks.get(id);
+        return s?.removedAt ? s : undefined;
+      },
+      explain,
+    );
+    assert.ok(removed.removedAt);
+    const list = await client.request<{ items: KubeObject[] }>(
+      "LIST",
+      resourcePath(stackResourceType, ns.namespace),
+      {
+        query: { labelSelector: `stackwarden.dev/stack-id=${id}` },
+      },
+    );
+    assert.equal(list.items.length, 0);
+    await eventually("the StatefulSet gone", async () => {
+      try {
+        await client.request("GET", childPath("StatefulSet", sts.name));
+        return undefined;
+      } catch {
+        return true;
+      }
+    });
+    const types = (await events(store, id)).map((e) => e.type);
+    assert.ok(types.includes("StackRemoved"), types.join(", "));
+    assert.ok(!types.includes("ResourceDeletedExternally"), "our own deletion is not drift");
   });
 
   it("leaves an edit of the Stack alone under ignore and records it once", async () => {
