@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Stack } from "../../api/stack.ts";
 import type { ManagedFieldsEntry } from "../../kube/store.ts";
-import { adoptParams, paramPointers, removalPatch, specDrift, specWriter } from "./stack-drift.ts";
+import {
+  adoptParams,
+  foreignSpecEdit,
+  paramPointers,
+  removalPatch,
+  specDrift,
+  specWriter,
+} from "./stack-drift.ts";
 
 const stack = (params: Record<string, unknown>, managedFields: ManagedFieldsEntry[] = []): Stack => ({
   apiVersion: "stackwarden.dev/v1alpha1",
@@ -133,4 +140,30 @@ describe("removalPatch", () => {
   for (const c of cases) {
     it(c.name, () => assert.deepEqual(removalPatch(stack({ eula: true }), stack(c.live)), c.patch));
   }
+});
+
+describe("foreignSpecEdit", () => {
+  const spec = { "f:spec": { "f:params": {} } };
+  const desired = stack({ eula: true });
+  it("none when the spec is as desired", () => {
+    assert.equal(
+      foreignSpecEdit(desired, stack({ eula: true }, [{ manager: "kubectl-edit", fieldsV1: spec }]), "me"),
+      undefined,
+    );
+  });
+  it("an edit by another manager", () => {
+    assert.deepEqual(
+      foreignSpecEdit(desired, stack({ eula: false }, [{ manager: "kubectl-edit", fieldsV1: spec }]), "me"),
+      {
+        fields: ["/spec/params/eula"],
+        actor: "kubectl-edit",
+      },
+    );
+  });
+  it("not an edit when nobody else owns the spec (a server default), so it is never fought over", () => {
+    assert.equal(
+      foreignSpecEdit(desired, stack({ eula: true, extra: 1 }, [{ manager: "me", fieldsV1: spec }]), "me"),
+      undefined,
+    );
+  });
 });

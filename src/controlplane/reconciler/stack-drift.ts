@@ -15,6 +15,24 @@ export function specDrift(desired: Stack, live: Stack): string[] {
   return changedPointers(desired.spec, live.spec).map((p) => `/spec${p}`);
 }
 
+/**
+ * An out-of-band edit of the Stack's spec: the fields of {@link specDrift}
+ * and the manager of {@link specWriter}. Undefined when the spec is as
+ * desired, or when no other manager owns anything in it — then the
+ * difference is the API server's (a default of a newer CRD), not an edit,
+ * and fighting it would loop.
+ */
+export function foreignSpecEdit(
+  desired: Stack,
+  live: Stack,
+  ours: string,
+): { readonly fields: string[]; readonly actor: string } | undefined {
+  const fields = specDrift(desired, live);
+  if (fields.length === 0) return undefined;
+  const actor = specWriter(live, ours);
+  return actor === "unknown" ? undefined : { fields, actor };
+}
+
 /** The pointers of {@link specDrift} that lie in params, relative to params (`/motd`). */
 export function paramPointers(drift: readonly string[]): string[] {
   return drift.filter((p) => p.startsWith("/spec/params/")).map((p) => p.slice("/spec/params".length));

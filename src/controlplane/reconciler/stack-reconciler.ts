@@ -15,7 +15,7 @@ import { StoreError } from "../store/errors.ts";
 import type { NewEvent, StackRecord, TemplateRecord } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
 import { isClusterUnreachable, isStoreUnavailable, Unavailable } from "./cluster-errors.ts";
-import { adoptParams, paramPointers, removalPatch, specDrift, specWriter } from "./stack-drift.ts";
+import { adoptParams, foreignSpecEdit, paramPointers, removalPatch } from "./stack-drift.ts";
 import { StackWriter } from "./stack-writer.ts";
 
 /** Where the reconciler finds a stack's cluster (connected lazily). */
@@ -180,9 +180,9 @@ export class StackReconciler implements Reconciler {
     live: Stack,
     writer: StackWriter,
   ): Promise<"none" | "reverted" | "ignored" | "adopted"> {
-    const fields = specDrift(desired, live);
-    if (fields.length === 0) return "none";
-    const actor = specWriter(live, controlPlaneFieldManager);
+    const edit = foreignSpecEdit(desired, live, controlPlaneFieldManager);
+    if (!edit) return "none";
+    const { fields, actor } = edit;
     const resource = { kind: "Stack", name: live.metadata.name, namespace: live.metadata.namespace };
     switch (stack.drift.policy) {
       case "ignore": {
