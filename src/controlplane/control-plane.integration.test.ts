@@ -392,6 +392,36 @@ describe("drift, on PGlite", async () => {
     assert.ok(!types.includes("ResourceDeletedExternally"), "our own deletion is not drift");
   });
 
+  it("records ReconcileFailed, not retried, for params that no longer validate and for a name it did not create", async () => {
+    const invalid = await createStack(store, "invalid", "enforce", { maxPlayers: -1 });
+    const failed = await eventually(
+      "ReconcileFailed for invalid params",
+      async () => (await events(store, invalid.id, "ReconcileFailed"))[0],
+    );
+    assert.equal(failed.data["reason"], "InvalidParams");
+
+    await client.request("POST", resourcePath(stackResourceType, ns.namespace), {
+      body: {
+        apiVersion: "stackwarden.dev/v1alpha1",
+        kind: "Stack",
+        metadata: { name: "handwritten" },
+        spec: { template: "minecraft-java", params: { eula: true, memory: "1G" } },
+      },
+    });
+    const taken = await createStack(store, "handwritten");
+    const refused = await eventually(
+      "ReconcileFailed for a name taken",
+      async () => (await events(store, taken.id, "ReconcileFailed"))[0],
+    );
+    assert.equal(refused.data["reason"], "NameTaken");
+    const live = await readStack("handwritten");
+    assert.equal(
+      live.metadata.labels?.["stackwarden.dev/stack-id"],
+      undefined,
+      "the hand-written Stack is left alone",
+    );
+  });
+
   it("leaves an edit of the Stack alone under ignore and records it once", async () => {
     const name = "ignore";
     const { id } = await createStack(store, name, "ignore");
