@@ -1,23 +1,31 @@
 /**
  * The `stackwarden` command line.
  *
- *   stackwarden up                       run Stackwarden on this machine (today: the sandbox)
+ *   stackwarden up                       run Stackwarden on this machine: sandbox, operator, control plane, UI
+ *   stackwarden server                   run the control plane: API, UI, DB → cluster reconciler, observers
  *   stackwarden sandbox up|down|status|kubeconfig [--name NAME]
  *   stackwarden kubectl ARGS…            the bundled kubectl, pointed at the sandbox
  */
 import { runSandboxCommand } from "./sandbox-command.ts";
 import { runUp } from "./up.ts";
+import { runServer } from "./server.ts";
 import { runOperator } from "./operator.ts";
 import { manifestsYaml } from "../operator/manifests.ts";
+import { controlPlaneManifests } from "../controlplane/manifests.ts";
 import { runKubectl } from "../sandbox/sandbox.ts";
 
 const usage = `Usage: stackwarden <command>
 
 Commands:
-  up                         start Stackwarden on this machine: the local sandbox cluster (Ctrl-C stops what it started)
+  up [flags]                 run Stackwarden on this machine: operator + control plane + UI on one address
+                             (--listen 127.0.0.1:8080), PGlite in --data-dir (.stackwarden), and with no
+                             --kubeconfig the local sandbox cluster; Ctrl-C stops what it started
+  server [flags]             run the control plane: --listen (0.0.0.0:8080), --database-url (or DATABASE_URL;
+                             else PGlite in --data-dir), --kubeconfig, --cluster-name (local), --log-level
   operator [flags]           run the operator: --kubeconfig, --namespaces a,b, --install-crds, --leader-elect,
                              --metrics-bind-address (:8080), --health-probe-bind-address (:8081), --log-level
-  manifests                  print the operator's deployment manifests (CRDs, RBAC, Deployment)
+  manifests [control-plane]  print the operator's deployment manifests (CRDs, RBAC, Deployment),
+                             or the control plane's (RBAC, Deployment, Service; PostgreSQL via a Secret)
   sandbox up [--name N]      start a local Kubernetes sandbox; returns once it is usable (idempotent)
   sandbox down [--name N]    stop every sandbox process and remove its state
   sandbox status [--name N]  show the sandbox's processes and health (exit 3 when it is not running)
@@ -34,8 +42,10 @@ async function main(argv: string[]): Promise<number> {
       return runSandboxCommand(rest);
     case "operator":
       return runOperator(rest);
+    case "server":
+      return runServer(rest);
     case "manifests":
-      process.stdout.write(manifestsYaml());
+      process.stdout.write(manifestsYaml(rest[0] === "control-plane" ? controlPlaneManifests() : undefined));
       return 0;
     case "kubectl":
       return runKubectl({ name: process.env.STACKWARDEN_SANDBOX ?? "default", env: process.env }, rest);

@@ -1,64 +1,96 @@
 import { parseArgs } from "node:util";
 import { once } from "node:events";
+import { resolve } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { sandboxDown, sandboxUp } from "../sandbox/sandbox.ts";
+import { createLogger } from "../observability/logger.ts";
 import { startOperator } from "./operator.ts";
+import { announceAdminToken, startServer } from "./server.ts";
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 /**
- * `stackwarden up`: runs Stackwarden on this machine on embedded defaults —
- * the local sandbox cluster and the operator (with its CRDs installed). The
- * control plane and UI join this command as they land. Stays in the
- * foreground until Ctrl-C, then stops the operator and, if this command
- * started it, the sandbox (one it found running stays).
+ * `stackwarden up`: both planes in one process on embedded defaults — the
+ * operator (CRDs installed, leader-elected) and the control plane on PGlite in
+ * `--data-dir`, against `--kubeconfig` or, with none, the local sandbox
+ * cluster. One address (`--listen`) serves the API, the UI, /metrics, /healthz
+ * and /readyz. The first start prints the first admin token once and writes it
+ * to `<data-dir>/admin-token` (mode 0600). Stays in the foreground until
+ * Ctrl-C, then stops both planes and, if this command started it, the sandbox.
  */
 export async function runUp(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
+      listen: { type: "string", default: "127.0.0.1:8080" },
+      "data-dir": { type: "string", default: ".stackwarden" },
+      "database-url": { type: "string" },
+      kubeconfig: { type: "string" },
       sandbox: { type: "string", default: process.env.STACKWARDEN_SANDBOX ?? "default" },
-      "health-probe-bind-address": { type: "string", default: "127.0.0.1:8081" },
-      "metrics-bind-address": { type: "string", default: "127.0.0.1:8080" },
+      "log-level": { type: "string", default: process.env.STACKWARDEN_LOG_LEVEL ?? "info" },
     },
   });
-  const options = { name: values.sandbox, env: process.env, log };
-  log("stackwarden up: starting the local sandbox cluster");
-  const sandbox = await sandboxUp(options);
+  const sandboxOptions = { name: values.sandbox, env: process.env, log };
   const kubeconfig = new KubeConfig();
-  kubeconfig.loadFromFile(sandbox.kubeconfig);
+  let sandbox: Awaited<ReturnType<typeof sandboxUp>> | undefined;
+  if (values.kubeconfig) {
+    kubeconfig.loadFromFile(values.kubeconfig);
+  } else {
+    log("stackwarden up: starting the local sandbox cluster");
+    sandbox = await sandboxUp(sandboxOptions);
+    kubeconfig.loadFromFile(sandbox.kubeconfig);
+  }
   const stop = new AbortController();
-  const { manager, done } = await startOperator(
+  const operator = await startOperator(
     {
       kubeconfig,
       namespaces: [],
       installCrds: true,
       leaderElect: true,
       leaseNamespace: "default",
-      metricsBindAddress: values["metrics-bind-address"],
-      healthProbeBindAddress: values["health-probe-bind-address"],
-      logLevel: process.env.STACKWARDEN_LOG_LEVEL ?? "info",
+      // One address serves everything: the operator's own servers stay off.
+      metricsBindAddress: "0",
+      healthProbeBindAddress: "0",
+      logLevel: values["log-level"],
+    },
+    stop.signal,
+  );
+  const server = await startServer(
+    {
+      listen: values.listen,
+      databaseUrl: values["database-url"] ?? process.env.DATABASE_URL,
+      dataDir: resolve(values["data-dir"]),
+      kubeconfig,
+      clusterName: "local",
+      logger: createLogger({ level: values["log-level"], name: "control-plane" }),
+      extraRegistries: [operator.manager.registry],
+      alsoReady: () => operator.manager.ready,
     },
     stop.signal,
   );
   log("");
-  log(`Stackwarden is up.`);
-  log(`  Kubernetes API: ${sandbox.server}${sandbox.reused ? " (already running)" : ""}`);
-  log(`  kubeconfig:     ${sandbox.kubeconfig}`);
+  log("Stackwarden is up.");
+  log(`  panel and API:  ${server.url}  (API under /api/v1, OpenAPI at /api/openapi.json)`);
+  log(`  health:         ${server.url}/readyz   metrics: ${server.url}/metrics`);
   log(
-    `  operator:       health http://127.0.0.1:${manager.healthPort}/readyz, metrics http://127.0.0.1:${manager.metricsPort}/metrics`,
+    `  store:          ${server.store.db.kind === "pglite" ? `PGlite in ${resolve(values["data-dir"], "db")}` : "PostgreSQL"}`,
   );
-  log(`  try:            npx stackwarden kubectl apply -f examples/minecraft-java.yaml`);
-  log(`                  npx stackwarden kubectl get stacks -w`);
+  if (sandbox) {
+    log(`  Kubernetes API: ${sandbox.server}${sandbox.reused ? " (already running)" : ""}`);
+    log(`  kubeconfig:     ${sandbox.kubeconfig}`);
+  }
+  announceAdminToken(server, log);
   log("");
-  log(sandbox.reused ? "Press Ctrl-C to stop (the sandbox keeps running)." : "Press Ctrl-C to stop.");
-  await Promise.race([once(process, "SIGINT"), once(process, "SIGTERM"), done]);
-  log("stopping the operator");
+  log(
+    sandbox?.reused === false ? "Press Ctrl-C to stop." : "Press Ctrl-C to stop (the cluster keeps running).",
+  );
+  await Promise.race([once(process, "SIGINT"), once(process, "SIGTERM"), operator.done, server.done]);
+  log("stopping the control plane and the operator");
   stop.abort();
-  await done;
-  if (!sandbox.reused) {
+  await Promise.all([server.done, operator.done]);
+  if (sandbox && !sandbox.reused) {
     log("stopping the sandbox");
-    await sandboxDown(options);
+    await sandboxDown(sandboxOptions);
   }
   return 0;
 }

@@ -1,0 +1,171 @@
+import { parseArgs } from "node:util";
+import { once } from "node:events";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { hostname } from "node:os";
+import { randomBytes } from "node:crypto";
+import { KubeConfig } from "@kubernetes/client-node";
+import { Registry, collectDefaultMetrics } from "prom-client";
+import type { FastifyInstance } from "fastify";
+import { openStore, type Store } from "../controlplane/store/store.ts";
+import { builtinTemplateRecords } from "../controlplane/guardrails.ts";
+import { startControlPlane } from "../controlplane/control-plane.ts";
+import { EventFeed } from "../controlplane/event-feed.ts";
+import { createHttpServer } from "../http/server.ts";
+import { createLogger, type Logger } from "../observability/logger.ts";
+import { packageRoot } from "../sandbox/paths.ts";
+import { parseBindAddress } from "./operator.ts";
+
+/** How the control plane runs; the flags of `stackwarden server`. */
+export interface ServerOptions {
+  /** `host:port` serving the API, the UI, /metrics, /healthz and /readyz. */
+  readonly listen: string;
+  /** A PostgreSQL URL; without one, PGlite in `<dataDir>/db`. */
+  readonly databaseUrl?: string | undefined;
+  /** Where PGlite and `admin-token` live. */
+  readonly dataDir: string;
+  /** The cluster stacks deploy to by default, registered as {@link ServerOptions.clusterName}. */
+  readonly kubeconfig: KubeConfig;
+  readonly clusterName: string;
+  readonly logger: Logger;
+  /** Other metrics to serve on /metrics beside the control plane's (the operator's, in `up`). */
+  readonly extraRegistries?: readonly Registry[];
+  /**
+   * The first admin's token, chosen by the deployer (`STACKWARDEN_ADMIN_TOKEN`,
+   * e.g. from a Secret). Without it, an empty store gets a random token that is
+   * printed once and written to `<dataDir>/admin-token`.
+   */
+  readonly bootstrapToken?: string | undefined;
+  /** Extra readiness (the operator's caches, in `up`). */
+  readonly alsoReady?: () => boolean;
+}
+
+/** A running control plane. */
+export interface RunningServer {
+  readonly url: string;
+  readonly store: Store;
+  readonly http: FastifyInstance;
+  /** The first admin's token when this start created it (shown once), else undefined. */
+  readonly adminToken: string | undefined;
+  /** Where the first admin's token was written, when it was. */
+  readonly adminTokenFile: string | undefined;
+  /** Settles once `signal` has stopped everything. */
+  readonly done: Promise<void>;
+}
+
+/** The web UI's built files, when they have been built. */
+function uiDir(): string | undefined {
+  const dir = join(packageRoot, "web", "dist");
+  return existsSync(join(dir, "index.html")) ? dir : undefined;
+}
+
+/**
+ * Starts the control plane: the store (migrated, built-in templates synced,
+ * the first admin created on an empty store), the DB → cluster reconciler and
+ * observers, the event feed and the HTTP server. Stops them all on `signal`.
+ */
+export async function startServer(options: ServerOptions, signal: AbortSignal): Promise<RunningServer> {
+  const bind = parseBindAddress(options.listen);
+  if (!bind) throw new Error("--listen must be host:port");
+  const store = await openStore(
+    options.databaseUrl ? { url: options.databaseUrl } : { dataDir: join(options.dataDir, "db") },
+  );
+  await store.catalog.syncBuiltins(builtinTemplateRecords());
+  const given = options.bootstrapToken;
+  const created = await store.auth.bootstrapAdmin(given);
+  // A token the deployer gave is theirs already: neither printed nor written.
+  const adminToken = given === undefined ? created : undefined;
+  let adminTokenFile: string | undefined;
+  if (adminToken) {
+    mkdirSync(options.dataDir, { recursive: true });
+    adminTokenFile = join(options.dataDir, "admin-token");
+    writeFileSync(adminTokenFile, `${adminToken}\n`, { mode: 0o600 });
+  }
+  const registry = new Registry();
+  // In `up` the operator's registry already carries the process metrics.
+  if (!options.extraRegistries?.length) collectDefaultMetrics({ register: registry });
+  const stopWorkers = new AbortController();
+  const controlPlane = await startControlPlane(
+    {
+      store,
+      kubeconfig: options.kubeconfig,
+      localCluster: options.clusterName,
+      holder: `${hostname()}_${process.pid}_${randomBytes(3).toString("hex")}`,
+      logger: options.logger.child({ logger: "control-plane" }),
+      registry,
+    },
+    stopWorkers.signal,
+  );
+  const feed = new EventFeed({ store });
+  const served = options.extraRegistries?.length
+    ? Registry.merge([registry, ...options.extraRegistries])
+    : registry;
+  const ui = uiDir();
+  const http = createHttpServer({
+    store,
+    feed,
+    registry: served,
+    ready: () => controlPlane.ready() && (options.alsoReady?.() ?? true),
+    notify: (id) => controlPlane.notify(id),
+    logger: options.logger.child({ logger: "http" }),
+    ...(ui ? { uiDir: ui } : {}),
+  });
+  const address = await http.listen({ host: bind.host, port: bind.port });
+  const done = (async () => {
+    if (!signal.aborted) await once(signal, "abort");
+    await http.close();
+    feed.close();
+    stopWorkers.abort();
+    await controlPlane.done;
+    await store.close();
+  })();
+  return { url: address, store, http, adminToken, adminTokenFile, done };
+}
+
+/** Prints the first admin's token (once: only the start that created it has it). */
+export function announceAdminToken(server: RunningServer, log: (line: string) => void): void {
+  if (!server.adminToken) return;
+  log("");
+  log("  First admin token (shown once; keep it safe):");
+  log(`    ${server.adminToken}`);
+  if (server.adminTokenFile) log(`  It is also in ${server.adminTokenFile} (mode 0600), for scripts.`);
+}
+
+/** `stackwarden server [flags]`: the API, the UI and the control plane's workers, until SIGINT/SIGTERM. */
+export async function runServer(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      listen: { type: "string", default: "0.0.0.0:8080" },
+      "database-url": { type: "string" },
+      "data-dir": { type: "string", default: ".stackwarden" },
+      kubeconfig: { type: "string" },
+      "cluster-name": { type: "string", default: "local" },
+      "log-level": { type: "string", default: "info" },
+    },
+  });
+  const kubeconfig = new KubeConfig();
+  if (values.kubeconfig) kubeconfig.loadFromFile(values.kubeconfig);
+  else kubeconfig.loadFromDefault();
+  const logger = createLogger({ level: values["log-level"], name: "server" });
+  const stop = new AbortController();
+  process.once("SIGINT", () => stop.abort());
+  process.once("SIGTERM", () => stop.abort());
+  const server = await startServer(
+    {
+      listen: values.listen,
+      databaseUrl: values["database-url"] ?? process.env.DATABASE_URL,
+      dataDir: resolve(values["data-dir"]),
+      kubeconfig,
+      clusterName: values["cluster-name"],
+      bootstrapToken: process.env.STACKWARDEN_ADMIN_TOKEN || undefined,
+      logger,
+    },
+    stop.signal,
+  );
+  logger.info({ url: server.url, store: server.store.db.kind }, "stackwarden server is up");
+  announceAdminToken(server, (line) => void process.stderr.write(`${line}\n`));
+  await server.done;
+  return 0;
+}

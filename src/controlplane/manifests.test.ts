@@ -1,0 +1,39 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { packageRoot } from "../sandbox/paths.ts";
+import { manifestsYaml } from "../operator/manifests.ts";
+import { controlPlaneManifests } from "./manifests.ts";
+
+type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+const role = controlPlaneManifests().find((o) => o.kind === "ClusterRole") as unknown as { rules: Rule[] };
+const writes = ["create", "update", "patch", "delete", "deletecollection"];
+
+describe("control plane manifests", () => {
+  it("are what deploy/control-plane.yaml ships (regenerate with npx stackwarden manifests control-plane)", async () => {
+    assert.equal(
+      await readFile(join(packageRoot, "deploy", "control-plane.yaml"), "utf8"),
+      manifestsYaml(controlPlaneManifests()),
+    );
+  });
+
+  it("may write Stack resources and nothing else", () => {
+    for (const rule of role.rules) {
+      assert.ok(!rule.verbs.includes("*") && !rule.resources.includes("*"), JSON.stringify(rule));
+      if (rule.verbs.some((v) => writes.includes(v))) {
+        assert.deepEqual([rule.apiGroups, rule.resources], [["stackwarden.dev"], ["stacks"]]);
+      }
+    }
+    assert.ok(!role.rules.some((r) => r.resources.includes("secrets")), "no access to Secrets at all");
+  });
+
+  it("reads its database URL and admin token from Secrets, never from plain values", () => {
+    const deployment = controlPlaneManifests().find((o) => o.kind === "Deployment") as unknown as {
+      spec: { template: { spec: { containers: Array<{ env: Array<{ name: string; value?: string }> }> } } };
+    };
+    for (const env of deployment.spec.template.spec.containers[0]?.env ?? []) {
+      assert.equal(env.value, undefined, env.name);
+    }
+  });
+});

@@ -1,0 +1,124 @@
+import { stackResourceType } from "../api/stack.ts";
+import type { KubeObject } from "../kube/store.ts";
+import { ownedKinds } from "../operator/stack/stack-controller.ts";
+import { defaultDeployment, type DeploymentOptions } from "../operator/manifests.ts";
+
+const labels = { "app.kubernetes.io/name": "stackwarden", "app.kubernetes.io/component": "control-plane" };
+
+/** The plural resource names of the kinds a stack owns, by API group. */
+function ownedResources(): Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> {
+  const byGroup = new Map<string, string[]>();
+  for (const [apiVersion, kind] of ownedKinds) {
+    // Secrets hold passwords: the control plane learns their UIDs from the Stack's status instead.
+    if (kind === "Secret") continue;
+    const group = apiVersion.includes("/") ? (apiVersion.split("/")[0] ?? "") : "";
+    const plural = kind === "Ingress" ? "ingresses" : `${kind.toLowerCase()}s`;
+    byGroup.set(group, [...(byGroup.get(group) ?? []), plural]);
+  }
+  return [...byGroup.entries()].map(([group, resources]) => ({
+    apiGroups: [group],
+    resources: resources.sort(),
+    verbs: ["get", "list", "watch"],
+  }));
+}
+
+/**
+ * Everything needed to run the control plane in a cluster next to the
+ * operator (which `deploy/stackwarden.yaml` ships, CRDs included), least
+ * privilege: a ClusterRole that may write `Stack` resources and only read
+ * Events and the kinds a stack owns except Secrets (the operator is the only
+ * writer of children; Secrets are known from the Stack's status); a Deployment of stateless replicas on the PostgreSQL named by
+ * the Secret `stackwarden-database` (key `url`), with the first admin's token
+ * from the Secret `stackwarden-admin-token` (key `token`, optional), non-root
+ * with a read-only root filesystem; and a Service on port 80.
+ */
+export function controlPlaneManifests(options: DeploymentOptions = defaultDeployment): KubeObject[] {
+  const { namespace } = options;
+  const name = "stackwarden-control-plane";
+  const meta = (namespaced = true): KubeObject["metadata"] => ({
+    name,
+    ...(namespaced ? { namespace } : {}),
+    labels,
+  });
+  return [
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: meta() },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRole",
+      metadata: meta(false),
+      rules: [
+        {
+          apiGroups: [stackResourceType.group],
+          resources: [stackResourceType.plural],
+          verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
+        },
+        { apiGroups: [""], resources: ["events"], verbs: ["get", "list", "watch"] },
+        ...ownedResources(),
+      ],
+    } as KubeObject,
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: meta(false),
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
+      subjects: [{ kind: "ServiceAccount", name, namespace }],
+    } as KubeObject,
+    {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: meta(),
+      spec: {
+        replicas: options.replicas,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: name,
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: 65532,
+              runAsGroup: 65532,
+              seccompProfile: { type: "RuntimeDefault" },
+            },
+            containers: [
+              {
+                name: "server",
+                image: options.image,
+                args: ["server", "--listen=0.0.0.0:8080", "--data-dir=/tmp/stackwarden"],
+                env: [
+                  {
+                    name: "DATABASE_URL",
+                    valueFrom: { secretKeyRef: { name: "stackwarden-database", key: "url" } },
+                  },
+                  {
+                    name: "STACKWARDEN_ADMIN_TOKEN",
+                    valueFrom: {
+                      secretKeyRef: { name: "stackwarden-admin-token", key: "token", optional: true },
+                    },
+                  },
+                ],
+                ports: [{ name: "http", containerPort: 8080, protocol: "TCP" }],
+                livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10 },
+                readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 5 },
+                resources: { requests: { cpu: "100m", memory: "192Mi" }, limits: { memory: "768Mi" } },
+                volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  capabilities: { drop: ["ALL"] },
+                },
+              },
+            ],
+            volumes: [{ name: "tmp", emptyDir: {} }],
+          },
+        },
+      },
+    } as KubeObject,
+    {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: meta(),
+      spec: { selector: labels, ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }] },
+    } as KubeObject,
+  ];
+}
