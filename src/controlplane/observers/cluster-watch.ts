@@ -5,6 +5,14 @@ import { Reflector } from "../../kube/reflector.ts";
 import { ResourceTypes } from "../../kube/resource-type.ts";
 import type { KubeObject } from "../../kube/store.ts";
 import { ownedKinds } from "../../operator/stack/stack-controller.ts";
+
+/**
+ * The child kinds the control plane watches: what a stack owns except
+ * Secrets. Secrets hold passwords, so the control plane may not read them
+ * (see its ClusterRole); it learns their UIDs from the Stack's
+ * `status.resources` instead.
+ */
+export const observedKinds = ownedKinds.filter(([, kind]) => kind !== "Secret");
 import { stackIdLabel } from "../../resources/labels.ts";
 import { controlPlaneStackSelector, stackIdOf } from "../stack-resource.ts";
 
@@ -59,7 +67,7 @@ export class ClusterWatch {
       fieldSelector: "involvedObject.kind=Stack",
       ...log,
     });
-    this.children = ownedKinds.map(
+    this.children = observedKinds.map(
       ([apiVersion, kind]) =>
         new Reflector({
           client: this.client,

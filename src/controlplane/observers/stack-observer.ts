@@ -87,6 +87,18 @@ export class StackObserver implements Reconciler {
     event: (type: NewEvent["type"], data: Record<string, unknown>) => void,
   ): Promise<void> {
     const health = new Map((live?.status?.resources ?? []).map((r) => [r.uid, r.health]));
+    // Secrets are not watched (the control plane may not read them): the operator's status names them.
+    const secrets = (live?.status?.resources ?? [])
+      .filter((r) => r.kind === "Secret")
+      .map((r) => ({
+        apiVersion: r.apiVersion,
+        kind: r.kind,
+        namespace: r.namespace ?? live?.metadata.namespace ?? "",
+        name: r.name,
+        uid: r.uid,
+        component: r.component,
+        health: r.health,
+      }));
     const seen: SeenResource[] = [...(live ? [live] : []), ...children].map((o) => ({
       apiVersion: o.apiVersion ?? "",
       kind: o.kind ?? "",
@@ -97,6 +109,7 @@ export class StackObserver implements Reconciler {
       health:
         o === live ? (live.status?.phase ?? "Unknown") : (health.get(o.metadata.uid ?? "") ?? "Unknown"),
     }));
+    seen.push(...secrets);
     const { added, removed } = await this.#o.store.observed.syncResources(record.id, seen);
     const deleting = record.desiredState === "Deleted" || live?.metadata.deletionTimestamp !== undefined;
     const same = (a: ResourceRecord, b: ResourceRecord): boolean => a.kind === b.kind && a.name === b.name;
