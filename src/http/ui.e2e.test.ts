@@ -14,7 +14,8 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -39,17 +40,20 @@ const convergeMs = 180_000;
 const ns = await useTestNamespace("ui");
 await startKindOperator(ns, [stackBinding]);
 
-// The UI under test is the one in this checkout: build it so the server serves web/dist.
+// The UI under test is the one in this checkout, built into a folder of this file's own so that
+// other tests serving web/dist never see it half-written.
+const uiDir = mkdtempSync(join(tmpdir(), "stackwarden-ui-"));
+after(() => rmSync(uiDir, { recursive: true, force: true }));
 const vite = spawnSync(
-  join(packageRoot, "node_modules", ".bin", "vite"),
-  ["build", "web", "--logLevel", "warn"],
-  {
-    cwd: packageRoot,
-    encoding: "utf8",
-  },
+  process.execPath,
+  [
+    join(packageRoot, "node_modules", "vite", "bin", "vite.js"),
+    ...["build", "web", "--outDir", uiDir, "--emptyOutDir", "--logLevel", "warn"],
+  ],
+  { cwd: packageRoot, encoding: "utf8" },
 );
 assert.equal(vite.status, 0, `vite build failed:\n${vite.stdout}${vite.stderr}`);
-assert.ok(existsSync(join(packageRoot, "web", "dist", "index.html")), "web/dist/index.html was not built");
+assert.ok(existsSync(join(uiDir, "index.html")), "the UI was not built");
 assert.ok(existsSync(chromiumPath), `${chromiumPath} is missing: apt-get install chromium (.ci/run does)`);
 
 describe("the web UI in Chromium", () => {
@@ -89,7 +93,7 @@ describe("the web UI in Chromium", () => {
       registry: new Registry(),
       ready: () => controlPlane.ready(),
       notify: (id) => controlPlane.notify(id),
-      uiDir: join(packageRoot, "web", "dist"),
+      uiDir,
       logger,
     });
     url = await http.listen({ host: "127.0.0.1", port: 0 });
@@ -279,7 +283,17 @@ describe("the web UI in Chromium", () => {
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Stacks" }).click();
     await page.getByRole("heading", { name: "Stacks", level: 1 }).waitFor();
     // The row leaves the list once the stack is gone from the cluster.
-    await page.locator(`tr[data-stack="${stackName}"]`).waitFor({ state: "detached", timeout: convergeMs });
+    try {
+      await page.locator(`tr[data-stack="${stackName}"]`).waitFor({ state: "detached", timeout: convergeMs });
+    } catch (e: unknown) {
+      await shot("10-stacks-after-delete");
+      const res = await page.request.get(`/api/v1/stacks/${stackId}`, {
+        headers: { authorization: `Bearer ${adminToken}` },
+      });
+      throw new Error(`the deleted stack stayed listed; the API says ${res.status()} ${await res.text()}`, {
+        cause: e,
+      });
+    }
     assert.deepEqual(pageErrors, [], "the page threw");
   });
 });

@@ -25,11 +25,17 @@ export function StackPage({ id, role }: { id: string; role: Role }): ReactElemen
   const now = useNow();
   const writable = canWrite(role);
 
+  // Only the newest answer counts: an older fetch finishing late must not show a stale stack.
+  const asked = useRef(0);
   const reload = useCallback(async (): Promise<void> => {
+    const n = ++asked.current;
     try {
-      setDetail(await api.stack(id));
+      const d = await api.stack(id);
+      if (n !== asked.current) return;
+      setDetail(d);
       setError("");
     } catch (e: unknown) {
+      if (n !== asked.current) return;
       setError(e instanceof ApiError && e.status === 404 ? "This stack no longer exists." : String(e));
     }
   }, [id]);

@@ -35,12 +35,18 @@ export function StacksPage({ role }: { role: Role }): ReactElement {
     });
   }, []);
   // The list endpoint has desired state only; phase and readiness come from each stack's detail.
+  // Only the newest answer per stack counts: an older fetch finishing late must not bring back a stack
+  // that a newer one found removed.
+  const asked = useRef(new Map<string, number>());
   const refresh = useCallback(
     async (id: string): Promise<void> => {
+      const n = (asked.current.get(id) ?? 0) + 1;
+      asked.current.set(id, n);
       try {
-        put(id, await api.stack(id));
+        const detail = await api.stack(id);
+        if (asked.current.get(id) === n) put(id, detail);
       } catch (e: unknown) {
-        if (e instanceof ApiError && e.status === 404) put(id, null);
+        if (asked.current.get(id) === n && e instanceof ApiError && e.status === 404) put(id, null);
       }
     },
     [put],
