@@ -249,6 +249,7 @@ describe("drift, on PGlite", async () => {
     assert.equal(modified.actor, "kubectl-edit");
     const corrected = (await events(store, id, "DriftCorrected")).find((e) => e.data["kind"] === "ConfigMap");
     assert.equal(corrected?.data["by"], "operator");
+    assert.equal(corrected?.actor, "stackwarden-operator");
     const warning = await eventually(
       "the operator's Warning Event recorded as KubernetesEvent",
       async () =>
@@ -286,7 +287,8 @@ describe("drift, on PGlite", async () => {
     assert.ok(reverted);
     const corrected = (await events(store, id, "DriftCorrected")).find((e) => e.data["kind"] === "Stack");
     assert.equal(corrected?.data["by"], "control-plane");
-    assert.equal(corrected?.actor, "kubectl-patch");
+    assert.equal(corrected?.data["manager"], "kubectl-patch");
+    assert.equal(corrected?.actor, "stackwarden-control-plane");
     assert.equal((await store.stacks.get(id))?.generation, generation, "enforce changes no desired state");
   });
 

@@ -169,8 +169,9 @@ export class StackObserver implements Reconciler {
       corrections: live.status?.drift?.corrections ?? 0,
     };
     // A deletion is recorded as ResourceDeletedExternally from the UIDs; a modification is recorded here.
-    if (last.fields.length > 0) event("ResourceModifiedExternally", data, last.manager);
-    event("DriftCorrected", { ...data, by: "operator" }, last.manager);
+    if (last.fields.length > 0) event("ResourceModifiedExternally", data, last.manager || "unknown");
+    // The actor of a correction is who corrected it; `manager` in the data says who drifted.
+    event("DriftCorrected", { ...data, by: "operator" }, "stackwarden-operator");
     this.#corrections.set(id, last.time);
   }
 

@@ -246,7 +246,7 @@ export class StackReconciler implements Reconciler {
       stack,
       "DriftCorrected",
       { ...resource, fields, manager: actor, by: "control-plane" },
-      actor,
+      "stackwarden-control-plane",
     );
     return "reverted";
   }
