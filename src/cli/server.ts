@@ -29,8 +29,13 @@ export interface ServerOptions {
   readonly kubeconfig: KubeConfig;
   readonly clusterName: string;
   readonly logger: Logger;
-  /** Other metrics to serve on /metrics beside the control plane's (the operator's, in `up`). */
-  readonly extraRegistries?: readonly Registry[];
+  /**
+   * The registry to add the control plane's metrics to and serve on /metrics:
+   * the operator's, in `up` (one registry, since both register the
+   * controller-runtime metric names, told apart by their `controller` label).
+   * Without it, a new one with the process metrics.
+   */
+  readonly registry?: Registry;
   /**
    * The first admin's token, chosen by the deployer (`STACKWARDEN_ADMIN_TOKEN`,
    * e.g. from a Secret). Without it, an empty store gets a random token that is
@@ -82,9 +87,11 @@ export async function startServer(options: ServerOptions, signal: AbortSignal): 
     adminTokenFile = join(options.dataDir, "admin-token");
     writeFileSync(adminTokenFile, `${adminToken}\n`, { mode: 0o600 });
   }
-  const registry = new Registry();
-  // In `up` the operator's registry already carries the process metrics.
-  if (!options.extraRegistries?.length) collectDefaultMetrics({ register: registry });
+  let registry = options.registry;
+  if (!registry) {
+    registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+  }
   const stopWorkers = new AbortController();
   const controlPlane = await startControlPlane(
     {
@@ -98,14 +105,11 @@ export async function startServer(options: ServerOptions, signal: AbortSignal): 
     stopWorkers.signal,
   );
   const feed = new EventFeed({ store });
-  const served = options.extraRegistries?.length
-    ? Registry.merge([registry, ...options.extraRegistries])
-    : registry;
   const ui = uiDir();
   const http = createHttpServer({
     store,
     feed,
-    registry: served,
+    registry,
     ready: () => controlPlane.ready() && (options.alsoReady?.() ?? true),
     notify: (id) => controlPlane.notify(id),
     logger: options.logger.child({ logger: "http" }),

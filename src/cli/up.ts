@@ -26,6 +26,8 @@ export async function runUp(argv: string[]): Promise<number> {
       "data-dir": { type: "string", default: ".stackwarden" },
       "database-url": { type: "string" },
       kubeconfig: { type: "string" },
+      /** Limit the operator to these namespaces (comma-separated); all by default. */
+      namespaces: { type: "string", default: "" },
       sandbox: { type: "string", default: process.env.STACKWARDEN_SANDBOX ?? "default" },
       "log-level": { type: "string", default: process.env.STACKWARDEN_LOG_LEVEL ?? "info" },
     },
@@ -44,7 +46,7 @@ export async function runUp(argv: string[]): Promise<number> {
   const operator = await startOperator(
     {
       kubeconfig,
-      namespaces: [],
+      namespaces: values.namespaces.split(",").filter((n) => n !== ""),
       installCrds: true,
       leaderElect: true,
       leaseNamespace: "default",
@@ -63,7 +65,7 @@ export async function runUp(argv: string[]): Promise<number> {
       kubeconfig,
       clusterName: "local",
       logger: createLogger({ level: values["log-level"], name: "control-plane" }),
-      extraRegistries: [operator.manager.registry],
+      registry: operator.manager.registry,
       alsoReady: () => operator.manager.ready,
     },
     stop.signal,
