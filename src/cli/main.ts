@@ -65,5 +65,6 @@ try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (e: unknown) {
   process.stderr.write(`stackwarden: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exitCode = 1;
+  // A command that failed to start must not linger with half its parts running (watches, timers).
+  process.exit(1);
 }

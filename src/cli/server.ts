@@ -115,7 +115,19 @@ export async function startServer(options: ServerOptions, signal: AbortSignal): 
     logger: options.logger.child({ logger: "http" }),
     ...(ui ? { uiDir: ui } : {}),
   });
-  const address = await http.listen({ host: bind.host, port: bind.port });
+  let address: string;
+  try {
+    address = await http.listen({ host: bind.host, port: bind.port });
+  } catch (e: unknown) {
+    // E.g. the address is taken: stop what started, so the process can end.
+    feed.close();
+    stopWorkers.abort();
+    await controlPlane.done;
+    await store.close();
+    throw new Error(`cannot listen on ${options.listen}: ${e instanceof Error ? e.message : String(e)}`, {
+      cause: e,
+    });
+  }
   const done = (async () => {
     if (!signal.aborted) await once(signal, "abort");
     await http.close();

@@ -57,19 +57,28 @@ export async function runUp(argv: string[]): Promise<number> {
     },
     stop.signal,
   );
-  const server = await startServer(
-    {
-      listen: values.listen,
-      databaseUrl: values["database-url"] ?? process.env.DATABASE_URL,
-      dataDir: resolve(values["data-dir"]),
-      kubeconfig,
-      clusterName: "local",
-      logger: createLogger({ level: values["log-level"], name: "control-plane" }),
-      registry: operator.manager.registry,
-      alsoReady: () => operator.manager.ready,
-    },
-    stop.signal,
-  );
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer(
+      {
+        listen: values.listen,
+        databaseUrl: values["database-url"] ?? process.env.DATABASE_URL,
+        dataDir: resolve(values["data-dir"]),
+        kubeconfig,
+        clusterName: "local",
+        logger: createLogger({ level: values["log-level"], name: "control-plane" }),
+        registry: operator.manager.registry,
+        alsoReady: () => operator.manager.ready,
+      },
+      stop.signal,
+    );
+  } catch (e: unknown) {
+    // Do not leave half of it running: stop the operator, and the sandbox if this command started it.
+    stop.abort();
+    await operator.done;
+    if (sandbox && !sandbox.reused) await sandboxDown(sandboxOptions);
+    throw e;
+  }
   log("");
   log("Stackwarden is up.");
   log(`  panel and API:  ${server.url}  (API under /api/v1, OpenAPI at /api/openapi.json)`);

@@ -51,7 +51,7 @@ export class AuthStore {
           [name, role, actor],
         );
         await appendEvents(tx, [
-          { stackId: null, source: "user", type: "UserCreated", actor, data: { user: name, role } },
+          { stackId: null, source: sourceOf(actor), type: "UserCreated", actor, data: { user: name, role } },
         ]);
         return toUser(rows[0] as UserRow);
       });
@@ -84,7 +84,13 @@ export class AuthStore {
         [userId, name, hashToken(token)],
       );
       await appendEvents(tx, [
-        { stackId: null, source: "user", type: "TokenCreated", actor, data: { userId, tokenName: name } },
+        {
+          stackId: null,
+          source: sourceOf(actor),
+          type: "TokenCreated",
+          actor,
+          data: { userId, tokenName: name },
+        },
       ]);
       return { id: (rows[0] as { id: string }).id, token };
     });
@@ -131,4 +137,9 @@ export class AuthStore {
       throw e;
     }
   }
+}
+
+/** Start-up's own writes are the system's; everything else is a user's. */
+function sourceOf(actor: string): "system" | "user" {
+  return actor === "system" ? "system" : "user";
 }
