@@ -77,6 +77,20 @@ for (const backend of storeBackends) {
       feed.close();
     });
 
+    it("is woken by this process's own appends, without waiting for a poll", async () => {
+      const store = await backend.open();
+      // A poll an hour away: only the store's append notification can deliver in time.
+      const feed = new EventFeed({ store, pollMs: 3_600_000 });
+      const stop = new AbortController();
+      const it = feed.subscribe({ signal: stop.signal })[Symbol.asyncIterator]();
+      const first = it.next();
+      await waitSubscribed(feed, 1);
+      const [written] = await store.stacks.record([event(1)]);
+      assert.equal((await first).value?.id, written?.id);
+      stop.abort();
+      feed.close();
+    });
+
     it("replays from Last-Event-ID then goes live, without a gap or a repeat", async () => {
       const store = await backend.open();
       const before = await store.stacks.record([1, 2, 3, 4, 5].map((n) => event(n)));

@@ -104,6 +104,9 @@ export class EventFeed {
     this.#pageSize = options.pageSize ?? 500;
     this.#clock = options.clock ?? realClock;
     this.#onError = options.onError ?? (() => undefined);
+    // Events appended by this process wake the tailer at once; others' arrive by the poll.
+    const unsubscribe = this.#store.onAppend(() => this.wake());
+    this.#stop.signal.addEventListener("abort", () => void unsubscribe(), { once: true });
     this.#started = this.#start();
   }
 

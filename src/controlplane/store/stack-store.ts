@@ -104,15 +104,25 @@ export interface DesiredChange {
  */
 export class StackStore {
   readonly #db: Database;
+  readonly #appended: () => void;
 
-  constructor(db: Database) {
+  /** `appended` is called after every commit that appended events (to wake the event feed). */
+  constructor(db: Database, appended: () => void = () => undefined) {
     this.#db = db;
+    this.#appended = appended;
+  }
+
+  /** Runs `fn` in a transaction that appends events, and says so once it has committed. */
+  async #appending<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+    const result = await this.#db.transaction(fn);
+    this.#appended();
+    return result;
   }
 
   /** Creates a stack (generation 1) with its `StackCreated` event; `Conflict` when the name is taken. */
   async create(input: NewStack, actor: string): Promise<{ stack: StackRecord; event: StackEvent }> {
     try {
-      return await this.#db.transaction(async (tx) => {
+      return await this.#appending(async (tx) => {
         const rows = await tx.query<StackRow>(
           `INSERT INTO stacks (template, template_version, cluster, namespace, name, params,
                                drift_policy, drift_ignore, created_by, updated_by)
@@ -216,7 +226,7 @@ export class StackStore {
    * when the stack is being deleted.
    */
   async change(id: string, change: DesiredChange): Promise<{ stack: StackRecord; event: StackEvent }> {
-    return this.#db.transaction(async (tx) => {
+    return this.#appending(async (tx) => {
       const rows = await tx.query<StackRow>("SELECT * FROM stacks WHERE id = $1 FOR UPDATE", [id]);
       const row = rows[0];
       if (!row || row.removed_at !== null) throw new StoreError("NotFound", `no stack with id ${id}`);
@@ -282,7 +292,7 @@ export class StackStore {
 
   /** Marks a deleted stack as gone from its cluster, with its `StackRemoved` event. */
   async markRemoved(id: string, actor: string): Promise<void> {
-    await this.#db.transaction(async (tx) => {
+    await this.#appending(async (tx) => {
       const rows = await tx.query(
         "UPDATE stacks SET removed_at = now() WHERE id = $1 AND removed_at IS NULL RETURNING id",
         [id],
@@ -295,7 +305,7 @@ export class StackStore {
 
   /** Asks the reconciler to look at a stack now (`ReconcileRequested`), without a desired change. */
   async requestReconcile(id: string, actor: string): Promise<StackEvent> {
-    return this.#db.transaction(async (tx) => {
+    return this.#appending(async (tx) => {
       const stack = await this.get(id, tx);
       if (!stack || stack.removedAt !== null) throw new StoreError("NotFound", `no stack with id ${id}`);
       const [event] = await appendEvents(tx, [
@@ -314,7 +324,7 @@ export class StackStore {
 
   /** Appends events outside a desired change (observations, reconcile outcomes). */
   async record(events: readonly NewEvent[]): Promise<StackEvent[]> {
-    return this.#db.transaction((tx) => appendEvents(tx, events));
+    return this.#appending((tx) => appendEvents(tx, events));
   }
 }
 

@@ -19,10 +19,13 @@ export class Store {
   readonly observed: ObservedStore;
   readonly work: WorkStore;
   readonly auth: AuthStore;
+  readonly #appendListeners = new Set<() => void>();
 
   constructor(db: Database) {
     this.db = db;
-    this.stacks = new StackStore(db);
+    this.stacks = new StackStore(db, () => {
+      for (const listener of this.#appendListeners) listener();
+    });
     this.catalog = new CatalogStore(db);
     this.observed = new ObservedStore(db);
     this.work = new WorkStore(db);
@@ -37,6 +40,17 @@ export class Store {
   /** The id of the newest event (0 when there is none). */
   lastEventId(): Promise<number> {
     return lastEventId(this.db);
+  }
+
+  /**
+   * Calls `listener` after every commit of this process that appended stack
+   * events (desired changes, observations, reconcile outcomes), so the event
+   * feed delivers them at once instead of at its next poll. Returns the
+   * unsubscribe function. Other processes' events arrive by the feed's poll.
+   */
+  onAppend(listener: () => void): () => void {
+    this.#appendListeners.add(listener);
+    return () => void this.#appendListeners.delete(listener);
   }
 
   /** True when the database answers. */
