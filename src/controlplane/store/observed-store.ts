@@ -123,31 +123,39 @@ export class ObservedStore {
   }
 
   async observed(stackId: string): Promise<ObservedRecord | undefined> {
-    const rows = await this.#db.query<{
-      stack_id: string;
-      phase: string | null;
-      observed_generation: number | null;
-      resource_generation: number | null;
-      conditions: ObservedRecord["conditions"];
-      components: ObservedRecord["components"];
-      ready: string | null;
-      message: string;
-      observed_at: Date | string;
-    }>("SELECT * FROM stack_observed WHERE stack_id = $1", [stackId]);
-    const r = rows[0];
-    if (!r) return undefined;
-    return {
-      stackId: r.stack_id,
-      phase: r.phase,
-      observedGeneration: r.observed_generation === null ? null : Number(r.observed_generation),
-      resourceGeneration: r.resource_generation === null ? null : Number(r.resource_generation),
-      conditions: r.conditions,
-      components: r.components,
-      ready: r.ready,
-      message: r.message,
-      observedAt: iso(r.observed_at),
-    };
+    const rows = await this.#db.query<ObservedRow>("SELECT * FROM stack_observed WHERE stack_id = $1", [
+      stackId,
+    ]);
+    return rows[0] ? toObserved(rows[0]) : undefined;
   }
+}
+
+/** A row of `stack_observed`, as selected (or as `to_jsonb` of it, where timestamps are strings). */
+export interface ObservedRow {
+  stack_id: string;
+  phase: string | null;
+  observed_generation: number | null;
+  resource_generation: number | null;
+  conditions: ObservedRecord["conditions"];
+  components: ObservedRecord["components"];
+  ready: string | null;
+  message: string;
+  observed_at: Date | string;
+}
+
+/** The record of an observed row. */
+export function toObserved(r: ObservedRow): ObservedRecord {
+  return {
+    stackId: r.stack_id,
+    phase: r.phase,
+    observedGeneration: r.observed_generation === null ? null : Number(r.observed_generation),
+    resourceGeneration: r.resource_generation === null ? null : Number(r.resource_generation),
+    conditions: r.conditions,
+    components: r.components,
+    ready: r.ready,
+    message: r.message,
+    observedAt: iso(r.observed_at),
+  };
 }
 
 /**

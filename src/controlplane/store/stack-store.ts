@@ -1,8 +1,10 @@
 import type { Database, Sql } from "./database.ts";
 import { StoreError, sqlState, uniqueViolation } from "./errors.ts";
 import { appendEvents, iso } from "./event-store.ts";
+import { toObserved, type ObservedRow } from "./observed-store.ts";
 import type {
   DesiredState,
+  ObservedRecord,
   EventSource,
   EventType,
   NewEvent,
@@ -66,6 +68,9 @@ export interface NewStack {
   readonly params: Record<string, unknown>;
   readonly drift: StackDrift;
 }
+
+/** A stack as listed: its desired state and its observed cache (null until first observed). */
+export type StackListItem = StackRecord & { readonly observed: ObservedRecord | null };
 
 /** Listing filters; every one optional. */
 export interface StackQuery {
@@ -178,8 +183,12 @@ export class StackStore {
     return rows[0] ? toStack(rows[0]) : undefined;
   }
 
-  /** Stacks oldest first, filtered, one page at a time (keyset pagination: stable under inserts). */
-  async list(q: StackQuery): Promise<Page<StackRecord>> {
+  /**
+   * Stacks oldest first, filtered, one page at a time (keyset pagination:
+   * stable under inserts), each with its observed cache (null until the
+   * first observation), so a listing needs no second query per stack.
+   */
+  async list(q: StackQuery): Promise<Page<StackListItem>> {
     const where: string[] = [];
     const params: unknown[] = [];
     const add = (clause: string, ...values: unknown[]): void => {
@@ -190,23 +199,27 @@ export class StackStore {
       }
       where.push(c);
     };
-    if (!q.includeRemoved) where.push("removed_at IS NULL");
-    if (q.cluster !== undefined) add("cluster = ?", q.cluster);
-    if (q.namespace !== undefined) add("namespace = ?", q.namespace);
-    if (q.template !== undefined) add("template = ?", q.template);
-    if (q.statusSummary !== undefined) add("status_summary = ?", q.statusSummary);
-    if (q.desiredState !== undefined) add("desired_state = ?", q.desiredState);
-    if (q.nameContains !== undefined) add("strpos(name, ?) > 0", q.nameContains);
+    if (!q.includeRemoved) where.push("s.removed_at IS NULL");
+    if (q.cluster !== undefined) add("s.cluster = ?", q.cluster);
+    if (q.namespace !== undefined) add("s.namespace = ?", q.namespace);
+    if (q.template !== undefined) add("s.template = ?", q.template);
+    if (q.statusSummary !== undefined) add("s.status_summary = ?", q.statusSummary);
+    if (q.desiredState !== undefined) add("s.desired_state = ?", q.desiredState);
+    if (q.nameContains !== undefined) add("strpos(s.name, ?) > 0", q.nameContains);
     const cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
     // The cursor names the last stack of the previous page; its row gives the exact (µs) position.
-    if (cursor) add("(created_at, id) > (SELECT created_at, id FROM stacks WHERE id = ?::uuid)", cursor);
+    if (cursor) add("(s.created_at, s.id) > (SELECT created_at, id FROM stacks WHERE id = ?::uuid)", cursor);
     params.push(q.limit + 1);
-    const rows = await this.#db.query<StackRow>(
-      `SELECT * FROM stacks ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
-       ORDER BY created_at, id LIMIT $${params.length}`,
+    const rows = await this.#db.query<StackRow & { observed: ObservedRow | null }>(
+      `SELECT s.*, CASE WHEN o.stack_id IS NULL THEN NULL ELSE to_jsonb(o) END AS observed
+       FROM stacks s LEFT JOIN stack_observed o ON o.stack_id = s.id
+       ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+       ORDER BY s.created_at, s.id LIMIT $${params.length}`,
       params,
     );
-    const items = rows.slice(0, q.limit).map(toStack);
+    const items = rows
+      .slice(0, q.limit)
+      .map((r) => ({ ...toStack(r), observed: r.observed ? toObserved(r.observed) : null }));
     const last = items.at(-1);
     return { items, nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null };
   }

@@ -132,6 +132,33 @@ for (const backend of storeBackends) {
       );
     });
 
+    it("lists each stack with its observed cache, null until first observed", async () => {
+      const store = await backend.open();
+      await seeded(store);
+      const { stack: seen } = await store.stacks.create(newStack("seen"), "alice");
+      await store.stacks.create(newStack("unseen"), "alice");
+      await store.observed.saveObserved({
+        stackId: seen.id,
+        phase: "Ready",
+        observedGeneration: 1,
+        resourceGeneration: 1,
+        conditions: [{ type: "Ready", status: "True" }],
+        components: [{ name: "server", ready: true }],
+        ready: "1/1",
+        message: "",
+      });
+      const { items } = await store.stacks.list({ limit: 10 });
+      assert.deepEqual(
+        items.map((s) => [s.name, s.observed?.phase ?? null, s.observed?.ready ?? null]),
+        [
+          ["seen", "Ready", "1/1"],
+          ["unseen", null, null],
+        ],
+      );
+      assert.deepEqual(items[0]?.observed?.components, [{ name: "server", ready: true }]);
+      assert.ok(!Number.isNaN(Date.parse(items[0]?.observed?.observedAt ?? "")));
+    });
+
     it("hands a stack's claim to one holder until it lapses", async () => {
       const store = await backend.open();
       await seeded(store);

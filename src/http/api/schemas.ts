@@ -37,6 +37,12 @@ export const StackSchema = Type.Object(
   { $id: "Stack" },
 );
 
+/** A stack as listed: its desired state and its observed cache (`ObservedRecord`, null until first seen). */
+export const StackListItemSchema = Type.Intersect(
+  [Type.Ref("Stack"), Type.Object({ observed: Type.Union([Json, Type.Null()]) })],
+  { $id: "StackListItem" },
+);
+
 /** A stack with its observed cache and managed objects. */
 export const StackDetailSchema = Type.Object(
   {
@@ -125,6 +131,7 @@ export const UserSchema = Type.Object(
 /** Every named schema, for the OpenAPI document's `components.schemas`. */
 export const namedSchemas: readonly TSchema[] = [
   StackSchema,
+  StackListItemSchema,
   StackDetailSchema,
   TemplateSchema,
   EventSchema,

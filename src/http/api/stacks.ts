@@ -94,7 +94,9 @@ export const stackRoutes: readonly RouteSpec[] = [
     tag: "stacks",
     role: "viewer",
     query: ListStacksQuery,
-    responses: { 200: { description: "A page of stacks", schema: pageOf("Stack") } },
+    responses: {
+      200: { description: "A page of stacks, each with its observed cache", schema: pageOf("StackListItem") },
+    },
     handler: async (req: ApiRequest, ctx: ApiContext): Promise<ApiResponse> => {
       const q = req.query as {
         [K in keyof typeof ListStacksQuery.static]: (typeof ListStacksQuery.static)[K];

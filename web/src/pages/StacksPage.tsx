@@ -34,7 +34,7 @@ export function StacksPage({ role }: { role: Role }): ReactElement {
       return next;
     });
   }, []);
-  // The list endpoint has desired state only; phase and readiness come from each stack's detail.
+  // The list carries each stack's observed cache; a live event refreshes the one stack it names.
   // Only the newest answer per stack counts: an older fetch finishing late must not bring back a stack
   // that a newer one found removed.
   const asked = useRef(new Map<string, number>());
@@ -63,17 +63,14 @@ export function StacksPage({ role }: { role: Role }): ReactElement {
         cursor = page.nextCursor;
       } while (cursor && records.length < 1000);
       const live = records.filter((s) => s.stack.removedAt === null);
-      setStacks((cur) => new Map(live.map((s) => [s.stack.id, cur?.get(s.stack.id) ?? s])));
+      // A listing is newer than any answer asked for before it: it wins.
+      for (const s of live) asked.current.set(s.stack.id, (asked.current.get(s.stack.id) ?? 0) + 1);
+      setStacks(new Map(live.map((s) => [s.stack.id, s])));
       setError("");
-      await inBatches(
-        live.map((s) => s.stack.id),
-        6,
-        refresh,
-      );
     } catch (e: unknown) {
       setError(e instanceof Error ? e.message : String(e));
     }
-  }, [refresh]);
+  }, []);
   useEffect(() => {
     void reload();
     api.events().then(
@@ -214,20 +211,4 @@ export function StacksPage({ role }: { role: Role }): ReactElement {
       )}
     </main>
   );
-}
-
-/** Runs `work` for every item, at most `width` at a time. */
-async function inBatches<T>(
-  items: readonly T[],
-  width: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
 }
