@@ -18,11 +18,12 @@ import { stackBinding } from "../operator/stack/stack-controller.ts";
 import { describeNamespace, kubeConfigVia, useTestNamespace } from "../testing/cluster.ts";
 import { storeBackends } from "../testing/databases.ts";
 import { eventually } from "../testing/eventually.ts";
+import { stackConverged, stackEvents as events } from "../testing/control-plane.ts";
 import { startKindOperator } from "../testing/kind-operator.ts";
 import { startPostgresServer } from "../testing/postgres-server.ts";
 import { startControlPlane } from "./control-plane.ts";
 import { builtinTemplateRecords } from "./guardrails.ts";
-import type { StackEvent, StackRecord } from "./store/records.ts";
+import type { StackRecord } from "./store/records.ts";
 import { openStore, type Store } from "./store/store.ts";
 
 const ns = await useTestNamespace("cp-failures");
@@ -74,23 +75,6 @@ const stackPath = (name?: string): string => resourcePath(stackResourceType, ns.
 const readStack = (name: string): Promise<Stack> => client.request<Stack>("GET", stackPath(name));
 const paramsOf = (s: Stack): Record<string, unknown> => s.spec.params ?? {};
 const configMapPath = (name: string): string => `/api/v1/namespaces/${ns.namespace}/configmaps/${name}`;
-
-async function events(store: Store, id: string, type?: string): Promise<StackEvent[]> {
-  const all = await store.events({ stackId: id, after: 0, limit: 1000 });
-  return type === undefined ? all : all.filter((e) => e.type === type);
-}
-
-async function converged(store: Store, id: string): Promise<StackRecord> {
-  return eventually(
-    `stack ${id} to converge`,
-    async () => {
-      const s = await store.stacks.get(id);
-      const observed = await store.observed.observed(id);
-      return s && s.lastAppliedGeneration === s.generation && observed?.phase === "Ready" ? s : undefined;
-    },
-    explain,
-  );
-}
 
 async function metric(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
   const m = (await registry.getMetricsAsJSON()).find((x) => x.name === name);
@@ -170,7 +154,7 @@ describe("control plane failure modes", () => {
     const store = await storeBackends[0]!.open();
     const first = await controlPlane(store);
     const created = await createStack(store, "restart");
-    await converged(store, created.id);
+    await stackConverged(store, created.id, explain);
     const cm = (await store.observed.resources(created.id)).find((r) => r.kind === "ConfigMap");
     assert.ok(cm);
     await first.stop();
@@ -196,7 +180,7 @@ describe("control plane failure modes", () => {
       explain,
     );
     assert.equal(deleted.data["kind"], "ConfigMap");
-    const stack = await converged(store, created.id);
+    const stack = await stackConverged(store, created.id, explain);
     assert.equal(stack.generation, 2);
     assert.equal(paramsOf(await readStack("restart"))["maxPlayers"], 12);
     const live = await client.request<KubeObject>("GET", configMapPath(cm.name));
@@ -217,7 +201,7 @@ describe("control plane failure modes", () => {
     after(() => proxy.close());
     const cp = await controlPlane(store, kubeConfigVia(ns.kc, proxy.port));
     const created = await createStack(store, "deferred");
-    await converged(store, created.id);
+    await stackConverged(store, created.id, explain);
 
     proxy.cut();
     await store.stacks.change(created.id, {
@@ -235,7 +219,7 @@ describe("control plane failure modes", () => {
     assert.equal(paramsOf(await readStack("deferred"))["maxPlayers"], 20, "nothing reached the cluster");
 
     proxy.restore();
-    const stack = await converged(store, created.id);
+    const stack = await stackConverged(store, created.id, explain);
     assert.equal(stack.generation, 2);
     assert.equal(paramsOf(await readStack("deferred"))["maxPlayers"], 7);
   });
@@ -247,7 +231,7 @@ describe("control plane failure modes", () => {
     after(() => store.close());
     const cp = await controlPlane(store);
     const created = await createStack(store, "db-outage");
-    await converged(store, created.id);
+    await stackConverged(store, created.id, explain);
 
     pg.stop();
     // An out-of-band edit the reconciler would revert, had it its database.

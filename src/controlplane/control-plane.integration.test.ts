@@ -16,10 +16,11 @@ import { createLogger } from "../observability/logger.ts";
 import { describeNamespace, useTestNamespace } from "../testing/cluster.ts";
 import { freshPostgresUrl, storeBackends } from "../testing/databases.ts";
 import { eventually } from "../testing/eventually.ts";
+import { stackConverged, stackEvents as events } from "../testing/control-plane.ts";
 import { startKindOperator } from "../testing/kind-operator.ts";
 import { startControlPlane } from "./control-plane.ts";
 import { builtinTemplateRecords } from "./guardrails.ts";
-import type { DriftPolicyName, StackEvent, StackRecord } from "./store/records.ts";
+import type { DriftPolicyName, StackRecord } from "./store/records.ts";
 import { openStore, type Store } from "./store/store.ts";
 
 const ns = await useTestNamespace("control-plane");
@@ -92,29 +93,6 @@ function kubectlPatch(path: string, body: unknown, manager = "kubectl-patch"): P
   });
 }
 
-async function events(store: Store, id: string, type?: string): Promise<StackEvent[]> {
-  const all = await store.events({ stackId: id, after: 0, limit: 1000 });
-  return type === undefined ? all : all.filter((e) => e.type === type);
-}
-
-/** Waits until the stack has applied its current generation and the operator reports Ready. */
-async function converged(store: Store, id: string): Promise<StackRecord> {
-  return eventually(
-    `stack ${id} to converge`,
-    async () => {
-      const s = await store.stacks.get(id);
-      const observed = await store.observed.observed(id);
-      return s &&
-        s.lastAppliedGeneration === s.generation &&
-        observed?.phase === "Ready" &&
-        s.statusSummary === "Healthy"
-        ? s
-        : undefined;
-    },
-    explain,
-  );
-}
-
 /** The value of a counter in the registry, summed over the labels given. */
 async function metric(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
   const m = (await registry.getMetricsAsJSON()).find((x) => x.name === name);
@@ -130,7 +108,7 @@ for (const backend of storeBackends) {
       const { registry } = await controlPlane(store);
       const name = `conv-${backend.name}`;
       const created = await createStack(store, name, "enforce", { motd: "hello" });
-      const stack = await converged(store, created.id);
+      const stack = await stackConverged(store, created.id, explain);
       assert.equal(stack.generation, 1);
 
       const live = await readStack(name);
@@ -184,7 +162,7 @@ for (const backend of storeBackends) {
         type: "DesiredChanged",
         params: { ...created.params, maxPlayers: 30 },
       });
-      const second = await converged(store, created.id);
+      const second = await stackConverged(store, created.id, explain);
       assert.equal(second.generation, 2);
       const after2 = await readStack(name);
       assert.equal(paramsOf(after2)["maxPlayers"], 30);
@@ -205,7 +183,7 @@ describe("drift, on PGlite", async () => {
 
   it("records a deleted managed object with its old UID and the new one, and enforce restores it", async () => {
     const { id } = await createStack(store, "drift-delete");
-    await converged(store, id);
+    await stackConverged(store, id, explain);
     const sts = (await store.observed.resources(id)).find((r) => r.kind === "StatefulSet");
     assert.ok(sts);
     await client.request("DELETE", childPath("StatefulSet", sts.name));
@@ -232,7 +210,7 @@ describe("drift, on PGlite", async () => {
 
   it("records a modified managed object and the operator's correction", async () => {
     const { id } = await createStack(store, "drift-modify");
-    await converged(store, id);
+    await stackConverged(store, id, explain);
     const cm = (await store.observed.resources(id)).find((r) => r.kind === "ConfigMap");
     assert.ok(cm);
     const original = await client.request<{ data: Record<string, string> }>(
@@ -270,7 +248,7 @@ describe("drift, on PGlite", async () => {
 
   it("reverts an edit of the Stack resource under enforce and records who made it", async () => {
     const { id, generation } = await createStack(store, "drift-stack");
-    await converged(store, id);
+    await stackConverged(store, id, explain);
     await kubectlPatch(stackPath("drift-stack"), { spec: { params: { maxPlayers: 99, motd: "mine" } } });
     const recorded = await eventually(
       "ResourceModifiedExternally for the Stack",
@@ -295,7 +273,7 @@ describe("drift, on PGlite", async () => {
   it("adopts an allowed change of the Stack's params and rejects a forbidden one", async () => {
     const name = "adopt";
     const { id } = await createStack(store, name, "adopt", { motd: "before" });
-    await converged(store, id);
+    await stackConverged(store, id, explain);
 
     await kubectlPatch(stackPath(name), { spec: { params: { motd: "after" } } });
     const adopted = await eventually(
@@ -307,7 +285,7 @@ describe("drift, on PGlite", async () => {
     assert.equal(adopted.source, "k8s_watch");
     assert.deepEqual(adopted.data["fields"], ["/spec/params/motd"]);
     assert.equal(adopted.data["generation"], 2);
-    const stack = await converged(store, id);
+    const stack = await stackConverged(store, id, explain);
     assert.equal(stack.generation, 2);
     assert.equal(stack.params["motd"], "after");
     assert.equal(paramsOf(await readStack(name))["motd"], "after");
@@ -338,7 +316,7 @@ describe("drift, on PGlite", async () => {
   it("pauses, and deletes: the Stack goes, its children with it, and the stack is marked removed", async () => {
     const name = "lifecycle";
     const { id } = await createStack(store, name);
-    await converged(store, id);
+    await stackConverged(store, id, explain);
     await store.stacks.change(id, {
       actor: "alice",
       source: "user",
@@ -427,7 +405,7 @@ describe("drift, on PGlite", async () => {
   it("leaves an edit of the Stack alone under ignore and records it once", async () => {
     const name = "ignore";
     const { id } = await createStack(store, name, "ignore");
-    await converged(store, id);
+    await stackConverged(store, id, explain);
     await kubectlPatch(stackPath(name), { spec: { params: { maxPlayers: 42 } } });
     const ignored = await eventually(
       "DriftIgnored",
@@ -447,7 +425,7 @@ describe("two replicas on one PostgreSQL", () => {
     const [a, b] = stores as [Store, Store];
     const replicas = [await controlPlane(a, "replica-a"), await controlPlane(b, "replica-b")];
     const created = await createStack(a, "replicas");
-    await converged(a, created.id);
+    await stackConverged(a, created.id, explain);
 
     // A third holder has the stack: neither replica may apply the change meanwhile.
     assert.ok(await a.work.claim(created.id, "someone-else", 120_000));
@@ -478,7 +456,7 @@ describe("two replicas on one PostgreSQL", () => {
     );
 
     await a.work.release(created.id, "someone-else");
-    const stack = await converged(b, created.id);
+    const stack = await stackConverged(b, created.id, explain);
     assert.equal(stack.generation, 2);
     assert.equal(paramsOf(await readStack("replicas"))["maxPlayers"], 33);
     const started = await events(a, created.id, "ReconcileStarted");
