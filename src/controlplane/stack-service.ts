@@ -12,6 +12,9 @@ import type { DesiredChange } from "./store/stack-store.ts";
 import type { ObservedRecord, ResourceRecord, StackDrift, StackRecord } from "./store/records.ts";
 import { CreateStackSchema, UpdateStackSchema } from "./stack-input.ts";
 import type { Store } from "./store/store.ts";
+import { SecretMask } from "./secret-mask.ts";
+import type { StackListItem, StackQuery } from "./store/stack-store.ts";
+import type { Page } from "./store/records.ts";
 
 /** Why an operation refused; a closed set the HTTP layer maps to status codes. */
 export const serviceErrorCodes = [
@@ -65,10 +68,18 @@ export interface StackDetail {
 export class StackService {
   readonly #store: Store;
   readonly #notify: (stackId: string) => void;
+  readonly #secrets: SecretMask;
 
   constructor(store: Store, notify: (stackId: string) => void = () => undefined) {
     this.#store = store;
     this.#notify = notify;
+    this.#secrets = new SecretMask(store);
+  }
+
+  /** A page of stacks with their observed cache; secret parameters masked. */
+  async list(q: StackQuery): Promise<Page<StackListItem>> {
+    const page = await this.#store.stacks.list(q);
+    return { ...page, items: await Promise.all(page.items.map((s) => this.#secrets.hide(s))) };
   }
 
   /**
@@ -107,13 +118,13 @@ export class StackService {
         actor,
       );
       this.#notify(stack.id);
-      return stack;
+      return await this.#secrets.hide(stack);
     } catch (e: unknown) {
       throw fromStore(e);
     }
   }
 
-  /** The stack with its observed cache and managed objects; NotFound when there is none. */
+  /** The stack with its observed cache and managed objects (secret parameters masked); NotFound when there is none. */
   async get(id: string): Promise<StackDetail> {
     const stack = await this.#store.stacks.get(id);
     if (!stack) throw new ServiceError("NotFound", `no stack with id ${id}`);
@@ -121,7 +132,7 @@ export class StackService {
       this.#store.observed.observed(id),
       this.#store.observed.resources(id),
     ]);
-    return { stack, observed, resources };
+    return { stack: await this.#secrets.hide(stack), observed, resources };
   }
 
   /**
@@ -153,7 +164,7 @@ export class StackService {
         : mode === "merge"
           ? (mergePatch(current.params, input.params) as Record<string, unknown>)
           : input.params;
-    const params = validateParams(template, wanted);
+    const params = validateParams(template, await this.#secrets.restore(wanted, current, version));
     if (!params.ok) throw invalid(prefixed("/params", params.problems));
     const immutable = checkImmutable(template, current.params, params.value);
     if (immutable.length > 0) throw invalid(prefixed("/params", immutable));
@@ -208,7 +219,7 @@ export class StackService {
     if (expectedGeneration !== undefined && current.generation !== expectedGeneration) {
       throw stale(current, expectedGeneration);
     }
-    if (current.desiredState === state) return current;
+    if (current.desiredState === state) return this.#secrets.hide(current);
     if (current.desiredState === "Deleted") {
       throw new ServiceError("Conflict", `stack ${current.name} is being deleted`);
     }
@@ -225,7 +236,7 @@ export class StackService {
     try {
       const { stack } = await this.#store.stacks.change(id, change);
       this.#notify(id);
-      return stack;
+      return await this.#secrets.hide(stack);
     } catch (e: unknown) {
       throw fromStore(e);
     }

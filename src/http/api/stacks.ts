@@ -101,7 +101,7 @@ export const stackRoutes: readonly RouteSpec[] = [
       const q = req.query as {
         [K in keyof typeof ListStacksQuery.static]: (typeof ListStacksQuery.static)[K];
       };
-      const page = await ctx.store.stacks.list({
+      const page = await ctx.stacks.list({
         limit: q.limit,
         ...(q.cluster !== undefined ? { cluster: q.cluster } : {}),
         ...(q.namespace !== undefined ? { namespace: q.namespace } : {}),

@@ -28,7 +28,7 @@ import {
 import { teardown } from "./teardown.ts";
 import { replaceStuckPods } from "./stuck-pods.ts";
 import { quotaShortfalls, type ResourceQuota } from "./quota.ts";
-import { withSecretsFrom, withoutSecrets } from "./secret-params.ts";
+import { withSecretsFrom, withoutSecrets } from "../../resources/secret-params.ts";
 import { isUpgrade, validateStack, type ValidStack } from "./validate-stack.ts";
 import type { DriftTracker } from "./drift-tracker.ts";
 import { withoutIgnored, type IgnoreRule } from "./ignore-rules.ts";

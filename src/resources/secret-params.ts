@@ -51,3 +51,36 @@ export function withSecretsFrom(snapshot: Params, current: Params, pointers: rea
   }
   return copy;
 }
+
+/** What an API response shows in place of a secret parameter's value. */
+export const maskedSecret = "********";
+
+/**
+ * A copy of `params` with the value at each of `pointers` that is set
+ * replaced by {@link maskedSecret}, for API responses: a secret is never sent
+ * back. Pure.
+ */
+export function maskSecrets(params: Params, pointers: readonly string[]): Params {
+  const copy = structuredClone(params);
+  for (const pointer of pointers) {
+    const path = keys(pointer);
+    const last = path.pop();
+    const parent = at(copy, path);
+    if (last === undefined || parent === null || typeof parent !== "object") continue;
+    if ((parent as Params)[last] !== undefined) (parent as Params)[last] = maskedSecret;
+  }
+  return copy;
+}
+
+/**
+ * `wanted` with every secret parameter that still holds {@link maskedSecret}
+ * (a masked response sent back unchanged) given its value from `current`, so
+ * editing other parameters never overwrites a secret with the mask. Pure.
+ */
+export function unmaskSecrets(wanted: Params, current: Params, pointers: readonly string[]): Params {
+  return withSecretsFrom(
+    wanted,
+    current,
+    pointers.filter((p) => at(wanted, keys(p)) === maskedSecret),
+  );
+}
