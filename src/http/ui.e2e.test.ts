@@ -213,6 +213,28 @@ describe("the web UI in Chromium", () => {
     assert.equal(await memory.inputValue(), "1G");
   });
 
+  it("says so when an edit was made on a stale view, and saves nothing", async () => {
+    const maxPlayers = page.locator("#edit-maxPlayers");
+    await maxPlayers.fill("42");
+    // Someone else changes the stack meanwhile (generation + 1).
+    const before = await store.stacks.get(stackId);
+    assert.ok(before);
+    await store.stacks.change(stackId, {
+      actor: "someone-else",
+      source: "user",
+      type: "DesiredChanged",
+      expectedGeneration: before.generation,
+      params: { ...before.params, motd: "changed elsewhere" },
+    });
+    await page.getByRole("button", { name: "Save params" }).click();
+    await page.getByText(/Not saved: this stack was changed since you opened it/).waitFor();
+    await shot("05b-params-stale-edit");
+    const after = await store.stacks.get(stackId);
+    assert.equal(after?.generation, before.generation + 1, "only the other change was made");
+    assert.notEqual(after?.params["maxPlayers"], 42);
+    await page.getByRole("button", { name: "Discard changes" }).click();
+  });
+
   it("pauses and resumes the stack", async () => {
     await page.getByRole("button", { name: "Pause", exact: true }).click();
     const dialog = page.getByRole("dialog", { name: /Pause/ });
