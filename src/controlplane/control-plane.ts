@@ -80,6 +80,8 @@ export async function startControlPlane(
   await store.catalog.ensureCluster(local, "The cluster the control plane was started against");
 
   const clusters = new Map<string, Promise<Connected>>();
+  /** The last refusal recorded per stack (generation, reason, message), so a resync does not repeat it. */
+  const refusals = new Map<string, string>();
   const reconciler = new StackReconciler({
     store,
     holder,
@@ -107,19 +109,29 @@ export async function startControlPlane(
       ]);
     },
     onTerminal: async (id, error: TerminalError) => {
+      // A resync runs a refused stack again: record the refusal once per generation and cause.
+      const stack = await store.stacks.get(id);
+      const key = `${stack?.generation ?? 0}\u0000${error.reason}\u0000${error.message}`;
+      if (refusals.get(id) === key) return;
+      refusals.set(id, key);
       log.error(
         { stackId: id, reason: error.reason, error: error.message },
         "reconcile failed; not retrying",
       );
-      await store.stacks.record([
-        {
-          stackId: id,
-          source: "reconciler",
-          type: "ReconcileFailed",
-          actor: "reconciler",
-          data: { reason: error.reason, error: error.message, retrying: false },
-        },
-      ]);
+      const data = {
+        reason: error.reason,
+        error: error.message,
+        retrying: false,
+        generation: stack?.generation,
+      };
+      try {
+        await store.stacks.record([
+          { stackId: id, source: "reconciler", type: "ReconcileFailed", actor: "reconciler", data },
+        ]);
+      } catch (e: unknown) {
+        refusals.delete(id); // not recorded: the next refusal tries again
+        throw e;
+      }
     },
   });
 
