@@ -37,6 +37,8 @@ class Inbox {
   readonly #limit: number;
   readonly #queue: StackEvent[] = [];
   #waiter: (() => void) | undefined;
+  /** Events up to this id reached the subscriber another way (the replay): never queued. */
+  #floor = 0;
   /** Set when the stream must end: aborted, overflowed or the feed closed. */
   ended = false;
 
@@ -46,7 +48,8 @@ class Inbox {
   }
 
   push(e: StackEvent): void {
-    if (this.ended || (this.stackId !== undefined && e.stackId !== this.stackId)) return;
+    if (this.ended || e.id <= this.#floor || (this.stackId !== undefined && e.stackId !== this.stackId))
+      return;
     if (this.#queue.length >= this.#limit) this.end();
     else this.#queue.push(e);
     this.#wakeUp();
@@ -55,6 +58,15 @@ class Inbox {
   end(): void {
     this.ended = true;
     this.#wakeUp();
+  }
+
+  /**
+   * The subscriber has every event up to `id` (from the replay): drops them
+   * from the queue, so they take no room there, and refuses them later.
+   */
+  skipThrough(id: number): void {
+    this.#floor = Math.max(this.#floor, id);
+    while ((this.#queue[0]?.id ?? Infinity) <= this.#floor) this.#queue.shift();
   }
 
   /** The next queued event; undefined once the queue is drained and the inbox ended. */
@@ -136,12 +148,15 @@ export class EventFeed {
     // Only once the tailer knows where it starts is every later event sure to reach the inbox.
     await this.#started;
     if (s.signal.aborted || this.#stop.signal.aborted) return;
+    // "From now on" is fixed before the stream counts as subscribed, so an event appended once
+    // `subscribers` includes it is always delivered. Events committed between this read and the
+    // inbox joining the tailer are not lost: the replay below reads everything after the cursor.
+    let cursor = s.after ?? (await this.#store.lastEventId());
     const inbox = new Inbox(s.stackId, this.#bufferSize);
     this.#inboxes.add(inbox);
     const onAbort = (): void => inbox.end();
     s.signal.addEventListener("abort", onAbort, { once: true });
     try {
-      let cursor = s.after ?? (await this.#store.lastEventId());
       for (;;) {
         const page = await this.#store.events({
           after: cursor,
@@ -151,6 +166,7 @@ export class EventFeed {
         for (const e of page) {
           if (s.signal.aborted) return;
           cursor = e.id;
+          inbox.skipThrough(cursor);
           yield e;
         }
         if (page.length < this.#pageSize) break;
