@@ -36,7 +36,7 @@ const create = (name: string, spec: Record<string, unknown>): Promise<ChronikClu
     query: { fieldValidation: "Strict" },
   });
 const read = (name: string): Promise<ChronikCluster> => client.request<ChronikCluster>("GET", clusters(name));
-const inPhase = (name: string, phase: string, timeoutMs = 60_000): Promise<ChronikCluster> =>
+const inPhase = (name: string, phase: string, timeoutMs = 120_000): Promise<ChronikCluster> =>
   eventually(
     `${name} to be ${phase}`,
     async () => {
@@ -205,7 +205,7 @@ describe("a production-sized ChronikCluster", () => {
       podLabels: { "app.kubernetes.io/component": "distributed-stream-processor" },
       tolerations: [{ key: "chronik-dedicated", operator: "Equal", value: "true", effect: "NoSchedule" }],
     });
-    const running = await inPhase("prod", "Running", 90_000);
+    const running = await inPhase("prod", "Running", 180_000);
     assert.deepEqual(running.status?.readyReplicas, { controllers: 5, ingestNodes: 6, searchNodes: 4 });
     assert.equal(running.status?.searchNodes?.length, 4);
     for (const role of ["controller", "ingest", "search"]) {
@@ -229,7 +229,7 @@ describe("a production-sized ChronikCluster", () => {
       storage: { backend: "local", size: "1Gi" },
       metastore: { database: "postgres", connection: { host: "pg", credentialsSecret: "even-credentials" } },
     });
-    await inPhase("even", "Running", 90_000);
+    await inPhase("even", "Running", 180_000);
     assert.ok((await reasons("even")).includes("SpecWarning"), "a SpecWarning event");
   });
 

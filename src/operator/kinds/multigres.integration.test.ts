@@ -60,7 +60,7 @@ const create = (name: string, spec: Record<string, unknown>): Promise<Mg> =>
     query: { fieldValidation: "Strict" },
   });
 const read = (name: string): Promise<Mg> => client.request<Mg>("GET", mgPath(name));
-const inPhase = (name: string, phase: string, timeoutMs = 60_000): Promise<Mg> =>
+const inPhase = (name: string, phase: string, timeoutMs = 120_000): Promise<Mg> =>
   eventually(
     `${name} to be ${phase}`,
     async () => {
@@ -131,13 +131,13 @@ describe("Multigres", () => {
       create("split", { etcd: { image: "quay.io/coreos/etcd:v3.5.21-never-ready" } }),
       create("scaled", { multigateway: { autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 4 } } }),
     ]);
-    const mini = await inPhase("mini", "Ready", 90_000);
+    const mini = await inPhase("mini", "Ready", 180_000);
     assert.ok(mini.metadata.finalizers?.includes(multigresFinalizer));
     assert.deepEqual(
       Object.fromEntries(Object.entries(mini.status?.components ?? {}).map(([k, v]) => [k, v.ready])),
       { etcd: true, multigateway: true, multiorch: true, multipooler: true },
     );
-    const prod = await inPhase("prod", "Ready", 90_000);
+    const prod = await inPhase("prod", "Ready", 180_000);
     assert.deepEqual(prod.status?.components?.["etcd"], {
       ...prod.status?.components?.["etcd"],
       ready: true,
@@ -246,7 +246,7 @@ describe("Multigres", () => {
       async () => ((await read("mini")).status?.phase === "Upgrading" ? true : undefined),
       { intervalMs: 50, ...explain },
     );
-    await inPhase("mini", "Ready", 90_000);
+    await inPhase("mini", "Ready", 180_000);
     const orch = await client.request<Workload>("GET", apps("deployments", "mini-multiorch"));
     assert.equal(orch.spec.template.spec.containers[0]?.image, "multigres/multigres:v0.2.0");
   });
