@@ -52,6 +52,7 @@ describe("componentArgs", () => {
         "--server-address=127.0.0.1:2006",
         "--manage-all-nodes=true",
         "--config=/state/sandbox/unit/kwok-stages.yaml",
+        "--node-lease-duration-seconds=40",
       ],
     ],
   ];

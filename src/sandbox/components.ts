@@ -110,6 +110,10 @@ export function componentArgs(name: ComponentName, paths: SandboxPaths, ports: S
         `--cidr=${podCIDR}`,
         "--node-ip=127.0.0.1",
         `--server-address=127.0.0.1:${ports.kwok}`,
+        // Node heartbeats: KWOK renews a Lease per node. Without it (the default, 0) nothing renews
+        // them when our own stages replace KWOK's default ones, and every --node-monitor-grace-period
+        // (5 min) the node lifecycle controller marks all nodes, and every pod on them, not Ready.
+        "--node-lease-duration-seconds=40",
       ];
   }
 }

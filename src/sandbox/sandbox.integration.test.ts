@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import {
   ApiextensionsV1Api,
   AppsV1Api,
+  CoordinationV1Api,
   CoreV1Api,
   CustomObjectsApi,
   KubernetesObjectApi,
@@ -296,5 +297,31 @@ describe("the bundled kubectl", () => {
     assert.equal(version.status, 0, version.stderr);
     const parsed = JSON.parse(version.stdout) as { clientVersion: { gitVersion: string } };
     assert.match(parsed.clientVersion.gitVersion, /^v1\.\d+\.\d+$/);
+  });
+});
+
+describe("the sandbox's nodes", () => {
+  it("heartbeat through a Lease each that KWOK keeps renewing (so they never go NotReady under their pods)", async () => {
+    const coordination = ns.kc.makeApiClient(CoordinationV1Api);
+    const nodes = (await core.listNode()).items.map((n) => n.metadata?.name ?? "");
+    assert.ok(nodes.length >= 3);
+    const renewed = async (): Promise<Map<string, number>> => {
+      const leases = await coordination.listNamespacedLease({ namespace: "kube-node-lease" });
+      return new Map(
+        leases.items.map((l) => [l.metadata?.name ?? "", new Date(l.spec?.renewTime ?? 0).getTime()]),
+      );
+    };
+    const first = await eventually("a Lease for every node", async () => {
+      const r = await renewed();
+      return nodes.every((n) => (r.get(n) ?? 0) > 0) ? r : undefined;
+    });
+    await eventually(
+      "every node's Lease to be renewed again",
+      async () => {
+        const r = await renewed();
+        return nodes.every((n) => (r.get(n) ?? 0) > (first.get(n) ?? 0)) ? true : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 1_000 },
+    );
   });
 });
