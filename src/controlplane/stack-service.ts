@@ -124,13 +124,17 @@ export class StackService {
     }
   }
 
-  /** The stack with its observed cache and managed objects (secret parameters masked); NotFound when there is none. */
-  async get(id: string): Promise<StackDetail> {
+  /**
+   * The stack with its observed cache and managed objects (secret parameters
+   * masked); with `history`, also the objects deleted or replaced since (old
+   * UIDs, with `deletedAt`). NotFound when there is none.
+   */
+  async get(id: string, options: { history?: boolean } = {}): Promise<StackDetail> {
     const stack = await this.#store.stacks.get(id);
     if (!stack) throw new ServiceError("NotFound", `no stack with id ${id}`);
     const [observed, resources] = await Promise.all([
       this.#store.observed.observed(id),
-      this.#store.observed.resources(id),
+      this.#store.observed.resources(id, options.history === true),
     ]);
     return { stack: await this.#secrets.hide(stack), observed, resources };
   }

@@ -195,6 +195,14 @@ describe("the web UI in Chromium", () => {
       .first()
       .waitFor({ timeout: convergeMs });
     await page.locator(".timeline li.event-drift .drift-tag").first().waitFor();
+    // The deleted Service stays listed, struck through, under its old UID; the new one is live.
+    await page
+      .locator(`table.resources tr.gone[data-kind="Service"][data-uid="${uid}"]`)
+      .waitFor({ timeout: convergeMs });
+    await page
+      .locator(`table.resources tr[data-kind="Service"]:not(.gone):not([data-uid="${uid}"])`)
+      .first()
+      .waitFor({ timeout: convergeMs });
     await shot("04-stack-drift");
   });
 

@@ -228,7 +228,9 @@ export const api = {
     const page = itemsOf<unknown>(await request("GET", `/stacks${q({ limit: 100, cursor })}`));
     return { items: page.items.map(detailOf), nextCursor: page.nextCursor };
   },
-  stack: async (id: string): Promise<StackDetail> => detailOf(await request("GET", `/stacks/${id}`)),
+  /** A stack with its managed objects, replaced and deleted ones (old UIDs) included. */
+  stack: async (id: string): Promise<StackDetail> =>
+    detailOf(await request("GET", `/stacks/${id}?history=true`)),
   createStack: async (body: {
     template: string;
     version?: string;

@@ -38,6 +38,16 @@ export const ListStacksQuery = Type.Object(
   { additionalProperties: false },
 );
 
+/** `GET /api/v1/stacks/{id}`: with `history=true`, objects deleted or replaced (old UIDs) too. */
+export const StackDetailQuery = Type.Object(
+  {
+    history: Type.Optional(
+      Type.Boolean({ description: "Also list objects deleted or replaced since (with deletedAt)." }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 const stackAnswer = (
   status: number,
   stack: StackRecord,
@@ -120,12 +130,14 @@ export const stackRoutes: readonly RouteSpec[] = [
     summary: "A stack with its observed status and managed objects",
     tag: "stacks",
     role: "viewer",
+    query: StackDetailQuery,
     responses: {
       200: { description: "The stack; ETag is its generation", schema: Type.Ref("StackDetail") },
       404: problem("No such stack"),
     },
     handler: async (req: ApiRequest, ctx: ApiContext): Promise<ApiResponse> => {
-      const detail = await ctx.stacks.get(id(req));
+      const { history } = req.query as { history?: boolean };
+      const detail = await ctx.stacks.get(id(req), { history: history === true });
       return {
         status: 200,
         body: { stack: detail.stack, observed: detail.observed ?? null, resources: detail.resources },
