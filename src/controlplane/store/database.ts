@@ -80,6 +80,12 @@ function openPostgres(url: string): Database {
     transaction: (fn) =>
       wrap(async () => {
         const client = await pool.connect();
+        // A server going away while this client is checked out (between two statements) is
+        // reported as an 'error' event; without a listener it would crash the process. The next
+        // statement fails with it, and the client is discarded instead of going back to the pool.
+        let broken: Error | undefined;
+        const onError = (e: Error): void => void (broken = e);
+        client.on("error", onError);
         try {
           await client.query("BEGIN");
           const result = await fn(run(client));
@@ -87,9 +93,11 @@ function openPostgres(url: string): Database {
           return result;
         } catch (e: unknown) {
           await client.query("ROLLBACK").catch(() => undefined);
+          if (broken) throw new StoreUnavailableError("the database is unavailable", { cause: broken });
           throw e;
         } finally {
-          client.release();
+          client.off("error", onError);
+          client.release(broken);
         }
       }),
     close: () => pool.end(),
