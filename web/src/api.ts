@@ -5,31 +5,19 @@
  * Every path the UI calls is in this file.
  */
 
-export type Role = "viewer" | "operator" | "admin";
+import type { Role, StackRecord } from "../../src/controlplane/store/records.ts";
+
+// The shapes the server sends are its own record types (type-only imports: nothing of the server
+// reaches the bundle), so the UI cannot drift from what the API answers.
+export type { Role } from "../../src/controlplane/store/records.ts";
 
 export interface Me {
   readonly name: string;
   readonly role: Role;
 }
 
-export interface Stack {
-  readonly id: string;
-  readonly template: string;
-  readonly templateVersion: string;
-  readonly cluster: string;
-  readonly namespace: string;
-  readonly name: string;
-  readonly params: Record<string, unknown>;
-  readonly generation: number;
-  readonly lastAppliedGeneration: number;
-  readonly desiredState: "Active" | "Paused" | "Deleted";
-  readonly statusSummary: string;
-  readonly removedAt: string | null;
-  readonly createdAt: string;
-  readonly createdBy: string;
-  readonly updatedAt: string;
-  readonly updatedBy: string;
-}
+/** A stack's desired state, as `StackRecord` in the store. */
+export type Stack = StackRecord;
 
 export interface Condition {
   readonly type: string;
