@@ -241,9 +241,21 @@ describe("Multigres", () => {
       body: { spec: { image: "multigres/multigres:v0.2.0" } },
       contentType: "application/merge-patch+json",
     });
+    // Upgrading can be over between two polls (KWOK readies pods in 1-2 s): the phase, or the
+    // Event the operator records for the transition, proves it was entered.
     await eventually(
       "mini to be Upgrading",
-      async () => ((await read("mini")).status?.phase === "Upgrading" ? true : undefined),
+      async () => {
+        if ((await read("mini")).status?.phase === "Upgrading") return true;
+        const events = await client.request<{
+          items: Array<{ regarding?: { name?: string }; note?: string }>;
+        }>("LIST", `/apis/events.k8s.io/v1/namespaces/${ns.namespace}/events`);
+        return events.items.some(
+          (e) => e.regarding?.name === "mini" && (e.note ?? "").includes("→ Upgrading"),
+        )
+          ? true
+          : undefined;
+      },
       { intervalMs: 50, ...explain },
     );
     await inPhase("mini", "Ready", 180_000);
