@@ -17,7 +17,7 @@ import { applyInWaves } from "../src/kube/apply.ts";
 import { KubeClient } from "../src/kube/client.ts";
 import { Reflector } from "../src/kube/reflector.ts";
 import { ResourceTypes } from "../src/kube/resource-type.ts";
-import type { KubeObject } from "../src/kube/store.ts";
+import type { KubeObject } from "../src/api/object.ts";
 import { benchCluster } from "./bench-cluster.ts";
 
 const { values } = parseArgs({

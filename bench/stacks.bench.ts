@@ -14,7 +14,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { stackResourceType, type Stack } from "../src/api/stack.ts";
 import { KubeClient } from "../src/kube/client.ts";
 import { resourcePath } from "../src/kube/resource-type.ts";
-import type { KubeObject } from "../src/kube/store.ts";
+import type { KubeObject } from "../src/api/object.ts";
 import { render } from "../src/resources/render.ts";
 import { findTemplate } from "../src/templates/registry.ts";
 import { validate } from "../src/api/validate.ts";

@@ -1,5 +1,5 @@
 import type { TSchema } from "@sinclair/typebox";
-import type { KubeObject } from "../kube/store.ts";
+import type { KubeObject } from "./object.ts";
 import { StackSpecSchema, StackStatusSchema, stackResourceType } from "./stack.ts";
 
 /** A JSON Schema node as a CRD's `openAPIV3Schema` holds it (apiextensions.k8s.io/v1 JSONSchemaProps). */

@@ -1,6 +1,6 @@
 import { Type, type Static, type TInteger } from "@sinclair/typebox";
-import type { ResourceType } from "../kube/resource-type.ts";
-import type { KubeObject } from "../kube/store.ts";
+import type { ResourceType } from "./resource-type.ts";
+import type { KubeObject } from "./object.ts";
 import { customResourceDefinition, type CrdSchema } from "./crd.ts";
 import { ConditionSchema } from "./stack.ts";
 import { stringEnum } from "./string-enum.ts";

@@ -6,8 +6,8 @@ import {
   type TSchema,
   type TString,
 } from "@sinclair/typebox";
-import type { ResourceType } from "../kube/resource-type.ts";
-import type { KubeObject } from "../kube/store.ts";
+import type { ResourceType } from "./resource-type.ts";
+import type { KubeObject } from "./object.ts";
 import { ConditionSchema } from "./stack.ts";
 import { customResourceDefinition, type CrdSchema } from "./crd.ts";
 import { stringEnum } from "./string-enum.ts";

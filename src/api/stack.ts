@@ -1,6 +1,6 @@
 import { Type, type Static } from "@sinclair/typebox";
-import type { ResourceType } from "../kube/resource-type.ts";
-import type { KubeObject } from "../kube/store.ts";
+import type { ResourceType } from "./resource-type.ts";
+import type { KubeObject } from "./object.ts";
 import { stringEnum } from "./string-enum.ts";
 
 /** The API group of Stackwarden's own kinds. */

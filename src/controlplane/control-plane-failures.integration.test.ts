@@ -12,7 +12,7 @@ import { Registry } from "prom-client";
 import { stackResourceType, type Stack } from "../api/stack.ts";
 import { KubeClient } from "../kube/client.ts";
 import { resourcePath } from "../kube/resource-type.ts";
-import type { KubeObject } from "../kube/store.ts";
+import type { KubeObject } from "../api/object.ts";
 import { createLogger } from "../observability/logger.ts";
 import { stackBinding } from "../operator/stack/stack-controller.ts";
 import { describeNamespace, kubeConfigVia, useTestNamespace } from "../testing/cluster.ts";

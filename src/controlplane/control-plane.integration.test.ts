@@ -11,7 +11,7 @@ import { stackBinding } from "../operator/stack/stack-controller.ts";
 import { stackResourceType, type Stack } from "../api/stack.ts";
 import { KubeClient } from "../kube/client.ts";
 import { resourcePath } from "../kube/resource-type.ts";
-import type { KubeObject } from "../kube/store.ts";
+import type { KubeObject } from "../api/object.ts";
 import { createLogger } from "../observability/logger.ts";
 import { describeNamespace, useTestNamespace } from "../testing/cluster.ts";
 import { freshPostgresUrl, storeBackends } from "../testing/databases.ts";

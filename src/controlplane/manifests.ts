@@ -1,5 +1,5 @@
 import { stackResourceType } from "../api/stack.ts";
-import type { KubeObject } from "../kube/store.ts";
+import type { KubeObject } from "../api/object.ts";
 import { ownedKinds } from "../operator/stack/stack-controller.ts";
 import { defaultDeployment, type DeploymentOptions } from "../operator/manifests.ts";
 

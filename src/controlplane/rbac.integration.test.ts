@@ -10,7 +10,7 @@ import { stackBinding } from "../operator/stack/stack-controller.ts";
 import { KubeClient } from "../kube/client.ts";
 import { applyObject } from "../kube/apply.ts";
 import { ResourceTypes } from "../kube/resource-type.ts";
-import type { KubeObject } from "../kube/store.ts";
+import type { KubeObject } from "../api/object.ts";
 import { createLogger } from "../observability/logger.ts";
 import { describeNamespace, useTestNamespace } from "../testing/cluster.ts";
 import { eventually } from "../testing/eventually.ts";

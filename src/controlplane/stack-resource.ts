@@ -5,7 +5,7 @@
  */
 import { stackApiVersion, type Stack, type StackSpec } from "../api/stack.ts";
 import type { FieldProblem } from "../api/validate.ts";
-import type { KubeObject } from "../kube/store.ts";
+import type { KubeObject } from "../api/object.ts";
 import {
   generationLabel,
   managedByLabel,

@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { type Condition, findCondition, isTrue, setCondition } from "./conditions.ts";
+import { findCondition, isTrue, setCondition } from "./conditions.ts";
+import { type Condition } from "../api/condition.ts";
 
 const t0 = "2026-01-01T00:00:00Z";
 const t1 = "2026-01-01T00:05:00Z";

@@ -1,8 +1,9 @@
 import type { KubeClient } from "./client.ts";
 import { fieldManager, groupByWave, needsApply, withAppliedHash } from "./desired-state.ts";
 import { isNotFound } from "./errors.ts";
-import { resourcePath, type ResourceType, type ResourceTypes } from "./resource-type.ts";
-import type { KubeObject } from "./store.ts";
+import { resourcePath, type ResourceTypes } from "./resource-type.ts";
+import { type ResourceType } from "../api/resource-type.ts";
+import type { KubeObject } from "../api/object.ts";
 
 /** Where apply finds live objects and tells about its writes; usually the operator's caches. */
 export interface LiveObjects {

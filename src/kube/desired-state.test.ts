@@ -9,7 +9,7 @@ import {
   waveOf,
   withAppliedHash,
 } from "./desired-state.ts";
-import type { KubeObject } from "./store.ts";
+import type { KubeObject } from "../api/object.ts";
 
 describe("waveOf", () => {
   const order = [

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { KubeObject } from "./store.ts";
+import type { KubeObject } from "../api/object.ts";
 
 /** The field manager of every write Stackwarden makes. */
 export const fieldManager = "stackwarden";

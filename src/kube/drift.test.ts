@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { OwnDeletions, fieldPaths, foreignChanges } from "./drift.ts";
-import type { KubeObject, ManagedFieldsEntry } from "./store.ts";
+import type { KubeObject, ManagedFieldsEntry } from "../api/object.ts";
 
 describe("fieldPaths", () => {
   const cases: Array<[string, unknown, string[]]> = [

@@ -1,5 +1,5 @@
 import { fieldManager } from "./desired-state.ts";
-import type { KubeObject, ManagedFieldsEntry } from "./store.ts";
+import type { KubeObject, ManagedFieldsEntry } from "../api/object.ts";
 
 /** A change another field manager made to fields Stackwarden owned. */
 export interface ForeignChange {

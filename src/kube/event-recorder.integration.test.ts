@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { KubeClient } from "./client.ts";
 import { EventRecorder } from "./event-recorder.ts";
 import { Redactor } from "./redactor.ts";
-import type { KubeObject } from "./store.ts";
+import type { KubeObject } from "../api/object.ts";
 import { useTestNamespace } from "../testing/cluster.ts";
 
 const ns = await useTestNamespace("event-recorder");

@@ -1,8 +1,9 @@
 import type { ReconcileResult } from "../engine/result.ts";
 import type { KubeClient } from "./client.ts";
 import { isConflict, isInvalid, isNotFound } from "./errors.ts";
-import { resourcePath, type ResourceType } from "./resource-type.ts";
-import type { KubeObject } from "./store.ts";
+import { resourcePath } from "./resource-type.ts";
+import { type ResourceType } from "../api/resource-type.ts";
+import type { KubeObject } from "../api/object.ts";
 
 export interface FinalizerOptions<T extends KubeObject> {
   readonly client: KubeClient;

@@ -6,8 +6,9 @@ import type { KubeClient } from "./client.ts";
 import { isAlreadyExists, isConflict, isNotFound } from "./errors.ts";
 import { decideLease, type LeaseSpec } from "./lease-decision.ts";
 import { toMicroTime } from "./micro-time.ts";
-import { resourcePath, type ResourceType } from "./resource-type.ts";
-import type { ObjectMeta } from "./store.ts";
+import { resourcePath } from "./resource-type.ts";
+import { type ResourceType } from "../api/resource-type.ts";
+import type { ObjectMeta } from "../api/object.ts";
 
 /** A coordination.k8s.io/v1 Lease as the elector reads and writes it. */
 interface Lease {

@@ -9,7 +9,7 @@ import { KubeClient } from "./client.ts";
 import { Reflector, type ReflectorEvent } from "./reflector.ts";
 import { reflectorMetrics } from "./reflector-metrics.ts";
 import { ResourceTypes } from "./resource-type.ts";
-import type { KubeObject } from "./store.ts";
+import type { KubeObject } from "../api/object.ts";
 import { eventually } from "../testing/eventually.ts";
 import { kubeConfigVia, useTestNamespace } from "../testing/cluster.ts";
 import { TcpProxy } from "../testing/tcp-proxy.ts";

@@ -4,8 +4,10 @@ import { errorClassOf, toError } from "../engine/errors.ts";
 import type { KubeClient, Query } from "./client.ts";
 import { KubeApiError, isExpired, type StatusBody } from "./errors.ts";
 import type { ReflectorMetrics } from "./reflector-metrics.ts";
-import { resourcePath, type ResourceType } from "./resource-type.ts";
-import { Store, type KubeObject } from "./store.ts";
+import { resourcePath } from "./resource-type.ts";
+import { type ResourceType } from "../api/resource-type.ts";
+import { Store } from "./store.ts";
+import { type KubeObject } from "../api/object.ts";
 
 /** What a reflector tells its subscribers. Handlers should turn these into work-queue keys and nothing else. */
 export type ReflectorEvent<T> =

@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ResourceTypes, resourcePath, splitApiVersion, type ResourceType } from "./resource-type.ts";
+import { ResourceTypes, resourcePath } from "./resource-type.ts";
+import { splitApiVersion, type ResourceType } from "../api/resource-type.ts";
 
 const deployments: ResourceType = {
   group: "apps",

@@ -1,8 +1,9 @@
 import { applyTransactions, statusMergePatch, type StatusTransaction } from "../engine/status-transaction.ts";
 import type { KubeClient } from "./client.ts";
 import { isConflict } from "./errors.ts";
-import { resourcePath, type ResourceType } from "./resource-type.ts";
-import type { KubeObject } from "./store.ts";
+import { resourcePath } from "./resource-type.ts";
+import { type ResourceType } from "../api/resource-type.ts";
+import type { KubeObject } from "../api/object.ts";
 
 /** An object with a status of shape `S`. */
 export type WithStatus<S> = KubeObject & { readonly status?: S };

@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Store, compareResourceVersions, type KubeObject } from "./store.ts";
+import { Store, compareResourceVersions } from "./store.ts";
+import { type KubeObject } from "../api/object.ts";
 
 const obj = (
   name: string,

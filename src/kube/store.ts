@@ -1,49 +1,5 @@
 import { matchesLabels, parseLabelSelector } from "./label-selector.ts";
-
-/** The metadata every Kubernetes object has that the runtime relies on. */
-export interface ObjectMeta {
-  readonly name: string;
-  readonly namespace?: string;
-  readonly uid?: string;
-  readonly resourceVersion?: string;
-  readonly generation?: number;
-  readonly labels?: Readonly<Record<string, string>>;
-  readonly annotations?: Readonly<Record<string, string>>;
-  readonly ownerReferences?: ReadonlyArray<{
-    readonly apiVersion: string;
-    readonly kind: string;
-    readonly name: string;
-    readonly uid: string;
-    readonly controller?: boolean;
-    readonly blockOwnerDeletion?: boolean;
-  }>;
-  readonly finalizers?: readonly string[];
-  readonly deletionTimestamp?: string;
-  readonly creationTimestamp?: string;
-  readonly managedFields?: ReadonlyArray<ManagedFieldsEntry>;
-}
-
-/** One entry of `metadata.managedFields`. */
-export interface ManagedFieldsEntry {
-  readonly manager?: string;
-  readonly operation?: "Apply" | "Update";
-  readonly apiVersion?: string;
-  readonly time?: string;
-  readonly fieldsType?: string;
-  readonly fieldsV1?: unknown;
-  readonly subresource?: string;
-}
-
-/** A Kubernetes object as it comes off the wire. */
-export interface KubeObject {
-  readonly apiVersion?: string;
-  readonly kind?: string;
-  readonly metadata: ObjectMeta;
-}
-
-/** `namespace/name`, or `name` for cluster-scoped objects: the key the work queue uses. */
-export const objectKey = (o: { metadata: { name: string; namespace?: string } }): string =>
-  o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name;
+import { objectKey, type KubeObject } from "../api/object.ts";
 
 /** Compares two resource versions; undefined when they cannot be ordered (not decimal). */
 export function compareResourceVersions(a: string, b: string): number | undefined {

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { loadAllYaml } from "@kubernetes/client-node";
 import { applyObject } from "../kube/apply.ts";
 import { resourcePath } from "../kube/resource-type.ts";
-import type { KubeObject } from "../kube/store.ts";
+import type { KubeObject } from "../api/object.ts";
 import { packageRoot } from "../sandbox/paths.ts";
 import { describeNamespace, useTestNamespace } from "../testing/cluster.ts";
 import { eventually } from "../testing/eventually.ts";

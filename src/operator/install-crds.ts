@@ -2,7 +2,7 @@ import { boundKinds } from "./kinds.ts";
 import { applyObject } from "../kube/apply.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { ResourceTypes } from "../kube/resource-type.ts";
-import type { KubeObject } from "../kube/store.ts";
+import type { KubeObject } from "../api/object.ts";
 
 /** The CustomResourceDefinitions the operator serves: one per bound kind. */
 export function operatorCrds(): KubeObject[] {

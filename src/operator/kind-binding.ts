@@ -1,6 +1,6 @@
 import type { Stack, StackStatus } from "../api/stack.ts";
-import type { ResourceType } from "../kube/resource-type.ts";
-import type { KubeObject } from "../kube/store.ts";
+import type { ResourceType } from "../api/resource-type.ts";
+import type { KubeObject } from "../api/object.ts";
 
 /**
  * What makes a kind a stack: the binding of a custom resource to the Stack

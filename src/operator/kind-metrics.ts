@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { StackStatus } from "../api/stack.ts";
 import type { Reconciler } from "../engine/result.ts";
-import type { KubeObject } from "../kube/store.ts";
+import type { KubeObject } from "../api/object.ts";
 import { engineStatusField } from "./kind-binding.ts";
 
 /** A kind's own metrics, under the names its users already scrape. */

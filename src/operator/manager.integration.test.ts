@@ -10,7 +10,7 @@ import { done } from "../engine/result.ts";
 import { KubeClient } from "../kube/client.ts";
 import { resourcePath } from "../kube/resource-type.ts";
 import { patchStatus } from "../kube/status.ts";
-import type { KubeObject } from "../kube/store.ts";
+import type { KubeObject } from "../api/object.ts";
 import { eventually } from "../testing/eventually.ts";
 import { useTestNamespace } from "../testing/cluster.ts";
 import { installTestCrd } from "../testing/test-crd.ts";

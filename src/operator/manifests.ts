@@ -1,4 +1,4 @@
-import type { KubeObject } from "../kube/store.ts";
+import type { KubeObject } from "../api/object.ts";
 import { operatorCrds } from "./install-crds.ts";
 import { boundKinds } from "./kinds.ts";
 import { ownedKinds } from "./stack/stack-controller.ts";

@@ -10,7 +10,7 @@ import { KubeClient } from "../kube/client.ts";
 import { applyObject } from "../kube/apply.ts";
 import { isNotFound } from "../kube/errors.ts";
 import { ResourceTypes, resourcePath } from "../kube/resource-type.ts";
-import type { KubeObject } from "../kube/store.ts";
+import type { KubeObject } from "../api/object.ts";
 import { eventually } from "../testing/eventually.ts";
 import { describeNamespace, useTestNamespace } from "../testing/cluster.ts";
 import { startOperator } from "../cli/operator.ts";

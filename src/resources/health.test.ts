@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { KubeObject } from "../kube/store.ts";
+import type { KubeObject } from "../api/object.ts";
 import { health, type HealthStatus } from "./health.ts";
 
 const o = (kind: string, rest: Record<string, unknown> = {}, generation = 1): KubeObject => ({

@@ -1,4 +1,4 @@
-import type { KubeObject } from "../kube/store.ts";
+import type { KubeObject } from "../api/object.ts";
 import { condition, list, num, obj, str, type Json } from "./object-fields.ts";
 import { podHealth } from "./pod-health.ts";
 

@@ -1,4 +1,4 @@
-import type { ObjectMeta } from "../kube/store.ts";
+import type { ObjectMeta } from "../api/object.ts";
 
 /** `app.kubernetes.io/managed-by`: always `stackwarden` on what we manage. */
 export const managedByLabel = "app.kubernetes.io/managed-by";

@@ -1,4 +1,4 @@
-import type { KubeObject } from "../kube/store.ts";
+import type { KubeObject } from "../api/object.ts";
 
 /**
  * A Kubernetes object as a builder writes it: metadata the runtime relies on

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Type } from "@sinclair/typebox";
-import type { KubeObject } from "../kube/store.ts";
+import type { KubeObject } from "../api/object.ts";
 import type { Component, Template } from "../templates/template.ts";
 import { generatedSecretName, render, topologicalLevels, type RenderRoot } from "./render.ts";
 import type { Manifest } from "./manifest.ts";

@@ -1,4 +1,4 @@
-import type { KubeObject, ObjectMeta } from "../kube/store.ts";
+import type { KubeObject, ObjectMeta } from "../api/object.ts";
 import type { Template } from "../templates/template.ts";
 import { managedLabels, ownerReference, selectorLabels } from "./labels.ts";
 import { managedByLabel, managedByValue } from "./labels.ts";

@@ -1,6 +1,6 @@
 import type { TSchema } from "@sinclair/typebox";
 import type { FieldProblem } from "../api/validate.ts";
-import type { KubeObject } from "../kube/store.ts";
+import type { KubeObject } from "../api/object.ts";
 
 export type { FieldProblem } from "../api/validate.ts";
 

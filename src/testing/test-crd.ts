@@ -1,6 +1,6 @@
 import { after } from "node:test";
 import type { KubeClient } from "../kube/client.ts";
-import type { ResourceType } from "../kube/resource-type.ts";
+import type { ResourceType } from "../api/resource-type.ts";
 import { eventually } from "./eventually.ts";
 import { waitForCrd } from "../operator/install-crds.ts";
 

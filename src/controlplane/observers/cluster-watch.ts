@@ -3,7 +3,7 @@ import { stackResourceType, type Stack } from "../../api/stack.ts";
 import { KubeClient } from "../../kube/client.ts";
 import { Reflector } from "../../kube/reflector.ts";
 import { ResourceTypes } from "../../kube/resource-type.ts";
-import type { KubeObject } from "../../kube/store.ts";
+import type { KubeObject } from "../../api/object.ts";
 import { ownedKinds } from "../../operator/stack/stack-controller.ts";
 
 /**

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Stack } from "../../api/stack.ts";
 import { done, requeueAfter, type ReconcileResult, type Reconciler } from "../../engine/result.ts";
-import type { KubeObject } from "../../kube/store.ts";
+import type { KubeObject } from "../../api/object.ts";
 import { componentLabel } from "../../resources/labels.ts";
 import type { SeenResource } from "../store/observed-store.ts";
 import type { NewEvent, ResourceRecord, StackRecord } from "../store/records.ts";

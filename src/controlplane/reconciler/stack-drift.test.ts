@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Stack } from "../../api/stack.ts";
-import type { ManagedFieldsEntry } from "../../kube/store.ts";
+import type { ManagedFieldsEntry } from "../../api/object.ts";
 import {
   adoptParams,
   foreignSpecEdit,

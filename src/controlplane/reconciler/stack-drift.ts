@@ -3,7 +3,7 @@
  * who made it, and what adopting it means for the stored params. Pure.
  */
 import type { Stack } from "../../api/stack.ts";
-import type { KubeObject } from "../../kube/store.ts";
+import type { KubeObject } from "../../api/object.ts";
 import { changedPointers } from "../guardrails.ts";
 
 /**

@@ -16,7 +16,7 @@ import {
 } from "../../api/chronik-cluster.ts";
 import { KubeApiError, isNotFound } from "../../kube/errors.ts";
 import { resourcePath } from "../../kube/resource-type.ts";
-import type { KubeObject } from "../../kube/store.ts";
+import type { KubeObject } from "../../api/object.ts";
 import { describeNamespace, useTestNamespace } from "../../testing/cluster.ts";
 import { eventually } from "../../testing/eventually.ts";
 import { chronikClusterBinding } from "./chronik-cluster.ts";

@@ -6,7 +6,7 @@ import {
   type ChronikClusterSpec,
 } from "../../api/chronik-cluster.ts";
 import type { Stack, StackCondition, StackPhase, StackStatus } from "../../api/stack.ts";
-import type { KubeObject } from "../../kube/store.ts";
+import type { KubeObject } from "../../api/object.ts";
 import { isAutoscaled } from "../../templates/chronik-cluster/build-node-set.ts";
 import { chronikRoles, roleName, type ChronikRoleInfo } from "../../templates/chronik-cluster/roles.ts";
 import { chronikCluster, chronikIgnoreRules } from "../../templates/chronik-cluster/template.ts";

@@ -13,7 +13,7 @@ import { multigresResourceType } from "../../api/multigres.ts";
 import { KubeClient } from "../../kube/client.ts";
 import { KubeApiError, isNotFound } from "../../kube/errors.ts";
 import { resourcePath } from "../../kube/resource-type.ts";
-import type { KubeObject } from "../../kube/store.ts";
+import type { KubeObject } from "../../api/object.ts";
 import { describeNamespace, useTestNamespace } from "../../testing/cluster.ts";
 import { eventually } from "../../testing/eventually.ts";
 import { multigresBinding, multigresFinalizer } from "./multigres.ts";

@@ -8,7 +8,7 @@ import {
   type MultigresComponentStatus,
 } from "../../api/multigres.ts";
 import type { Stack, StackStatus } from "../../api/stack.ts";
-import type { KubeObject } from "../../kube/store.ts";
+import type { KubeObject } from "../../api/object.ts";
 import { maxMultigresNameLength, multigresNames } from "../../templates/multigres/names.ts";
 import { multigres } from "../../templates/multigres/template.ts";
 import type { IgnoreRule } from "../../templates/template.ts";

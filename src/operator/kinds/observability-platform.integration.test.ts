@@ -13,7 +13,7 @@ import {
   type ObservabilityPlatform,
 } from "../../api/observability-platform.ts";
 import { isNotFound } from "../../kube/errors.ts";
-import type { KubeObject } from "../../kube/store.ts";
+import type { KubeObject } from "../../api/object.ts";
 import { describeNamespace, useTestNamespace } from "../../testing/cluster.ts";
 import { eventually } from "../../testing/eventually.ts";
 import { observabilityPlatformBinding } from "./observability-platform.ts";

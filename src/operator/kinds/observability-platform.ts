@@ -6,7 +6,7 @@ import {
   type ObservabilityPlatformSpec,
 } from "../../api/observability-platform.ts";
 import type { Stack, StackStatus } from "../../api/stack.ts";
-import type { KubeObject } from "../../kube/store.ts";
+import type { KubeObject } from "../../api/object.ts";
 import { fallbackVersions, isOn } from "../../templates/observability-platform/components.ts";
 import {
   observabilityPlatformTemplateName,

@@ -3,7 +3,7 @@ import type { Stack } from "../../api/stack.ts";
 import type { KubeClient } from "../../kube/client.ts";
 import { isAlreadyExists } from "../../kube/errors.ts";
 import type { Redactor } from "../../kube/redactor.ts";
-import type { KubeObject } from "../../kube/store.ts";
+import type { KubeObject } from "../../api/object.ts";
 import { managedLabels, ownerReference } from "../../resources/labels.ts";
 import { generatedSecretName } from "../../resources/render.ts";
 import type { GeneratedSecret } from "../../templates/template.ts";

@@ -1,4 +1,4 @@
-import type { KubeObject } from "../../kube/store.ts";
+import type { KubeObject } from "../../api/object.ts";
 
 /** A field to leave alone: in objects of `kind` (named `name`, when given), the value at `jsonPointer`. */
 export interface IgnoreRule {

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import type { KubeObject } from "../../kube/store.ts";
+import type { KubeObject } from "../../api/object.ts";
 import { quotaNeeds, quotaShortfalls, type ResourceQuota } from "./quota.ts";
 
 const sts = (replicas: number, memory: string, cpu = "250m"): KubeObject =>

@@ -1,4 +1,4 @@
-import type { KubeObject } from "../../kube/store.ts";
+import type { KubeObject } from "../../api/object.ts";
 import { formatBytes, parseQuantity } from "../../resources/resource-quantity.ts";
 
 /** A ResourceQuota as the API returns it. */

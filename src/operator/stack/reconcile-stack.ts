@@ -9,7 +9,7 @@ import { configHash } from "../../kube/desired-state.ts";
 import type { EventRecorder } from "../../kube/event-recorder.ts";
 import { withFinalizer } from "../../kube/finalizer.ts";
 import { patchStatus } from "../../kube/status.ts";
-import type { KubeObject } from "../../kube/store.ts";
+import type { KubeObject } from "../../api/object.ts";
 import type { Redactor } from "../../kube/redactor.ts";
 import { render, topologicalLevels, type Rendered } from "../../resources/render.ts";
 import { inheritedLabels } from "../../resources/labels.ts";

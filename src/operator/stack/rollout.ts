@@ -1,6 +1,6 @@
 import { applyObject, type ApplyContext, type Applied } from "../../kube/apply.ts";
 import { groupByWave } from "../../kube/desired-state.ts";
-import type { KubeObject } from "../../kube/store.ts";
+import type { KubeObject } from "../../api/object.ts";
 import { health, type Health } from "../../resources/health.ts";
 import type { Rendered } from "../../resources/render.ts";
 

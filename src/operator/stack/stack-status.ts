@@ -1,5 +1,6 @@
 import type { StatusTransaction } from "../../engine/status-transaction.ts";
-import { setCondition, type Condition } from "../../engine/conditions.ts";
+import { setCondition } from "../../engine/conditions.ts";
+import { type Condition } from "../../api/condition.ts";
 import type {
   LastKnownGood,
   StackFailure,
@@ -9,7 +10,7 @@ import type {
 } from "../../api/stack.ts";
 import type { ConditionType, Decision } from "./lifecycle.ts";
 import type { ComponentState } from "./rollout.ts";
-import type { KubeObject } from "../../kube/store.ts";
+import type { KubeObject } from "../../api/object.ts";
 
 const conditionTypes: readonly ConditionType[] = ["Ready", "Progressing", "Degraded", "Available", "Paused"];
 

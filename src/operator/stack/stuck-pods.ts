@@ -1,6 +1,6 @@
 import type { KubeClient } from "../../kube/client.ts";
 import { isNotFound } from "../../kube/errors.ts";
-import type { KubeObject } from "../../kube/store.ts";
+import type { KubeObject } from "../../api/object.ts";
 
 type StatefulSet = KubeObject & {
   spec?: { selector?: { matchLabels?: Record<string, string> } };

@@ -3,7 +3,7 @@ import { requeueAfter, done } from "../../engine/result.ts";
 import type { ApplyContext } from "../../kube/apply.ts";
 import { isNotFound } from "../../kube/errors.ts";
 import { resourcePath } from "../../kube/resource-type.ts";
-import type { KubeObject } from "../../kube/store.ts";
+import type { KubeObject } from "../../api/object.ts";
 import { componentLabel, stackLabel } from "../../resources/labels.ts";
 
 /**

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import type { V1Container, V1StatefulSet } from "@kubernetes/client-node";
 import { ChronikClusterSpecSchema, type ChronikClusterSpec } from "../../api/chronik-cluster.ts";
 import { validate } from "../../api/validate.ts";
-import type { KubeObject } from "../../kube/store.ts";
+import type { KubeObject } from "../../api/object.ts";
 import { render, topologicalLevels, type RenderRoot } from "../../resources/render.ts";
 import { canonicalQuantity } from "./build-node-set.ts";
 import { chronikCluster, chronikIgnoreRules, chronikPrerequisites } from "./template.ts";

@@ -9,7 +9,7 @@ import type {
 import assert from "node:assert/strict";
 import { validate } from "../../api/validate.ts";
 import type { MultigresSpec } from "../../api/multigres.ts";
-import type { KubeObject } from "../../kube/store.ts";
+import type { KubeObject } from "../../api/object.ts";
 import { render, type RenderRoot } from "../../resources/render.ts";
 import { multigres } from "./template.ts";
 import { multigresEtcdImage } from "./etcd.ts";
