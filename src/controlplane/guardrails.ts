@@ -1,3 +1,4 @@
+import { escapePointerToken } from "../api/json-pointer.ts";
 /**
  * Guardrails of the template catalog: what params a template version accepts,
  * which of them may change after creation, and which out-of-band changes the
@@ -116,12 +117,12 @@ function ajvProblem(e: ErrorObject): FieldProblem {
   switch (e.keyword) {
     case "required":
       return {
-        path: `${e.instancePath}/${escape(String(params["missingProperty"]))}`,
+        path: `${e.instancePath}/${escapePointerToken(String(params["missingProperty"]))}`,
         message: "is required",
       };
     case "additionalProperties": {
       const name = String(params["additionalProperty"]);
-      return { path: `${e.instancePath}/${escape(name)}`, message: `unknown field "${name}"` };
+      return { path: `${e.instancePath}/${escapePointerToken(name)}`, message: `unknown field "${name}"` };
     }
     case "minimum":
     case "maximum":
@@ -154,7 +155,7 @@ function diff(a: unknown, b: unknown, path: string, out: string[]): void {
   if (isPlainObject(a) && isPlainObject(b)) {
     const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
     for (const k of keys) {
-      const here = `${path}/${escape(k)}`;
+      const here = `${path}/${escapePointerToken(k)}`;
       if (!(k in a) || !(k in b)) out.push(here);
       else diff(a[k], b[k], here, out);
     }
@@ -202,10 +203,6 @@ export function checkAdoption(record: TemplateRecord, from: unknown, to: unknown
     (ok ? allowed : forbidden).push(f);
   }
   return { fields, allowed, forbidden };
-}
-
-function escape(key: string): string {
-  return key.replaceAll("~", "~0").replaceAll("/", "~1");
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

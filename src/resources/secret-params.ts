@@ -1,18 +1,6 @@
+import { parsePointer, valueAt } from "../api/json-pointer.ts";
 /** A parameter set: plain JSON. */
 export type Params = Record<string, unknown>;
-
-function keys(pointer: string): string[] {
-  return pointer
-    .split("/")
-    .slice(1)
-    .map((k) => k.replaceAll("~1", "/").replaceAll("~0", "~"));
-}
-
-function at(value: unknown, path: readonly string[]): unknown {
-  let node = value;
-  for (const k of path) node = node !== null && typeof node === "object" ? (node as Params)[k] : undefined;
-  return node;
-}
 
 /**
  * A copy of `params` without the values at `pointers` (secret parameters such
@@ -22,9 +10,9 @@ function at(value: unknown, path: readonly string[]): unknown {
 export function withoutSecrets(params: Params, pointers: readonly string[]): Params {
   const copy = structuredClone(params);
   for (const pointer of pointers) {
-    const path = keys(pointer);
+    const path = parsePointer(pointer);
     const last = path.pop();
-    const parent = at(copy, path);
+    const parent = valueAt(copy, path);
     if (last !== undefined && parent !== null && typeof parent === "object") delete (parent as Params)[last];
   }
   return copy;
@@ -38,8 +26,8 @@ export function withoutSecrets(params: Params, pointers: readonly string[]): Par
 export function withSecretsFrom(snapshot: Params, current: Params, pointers: readonly string[]): Params {
   const copy = structuredClone(snapshot);
   for (const pointer of pointers) {
-    const path = keys(pointer);
-    const value = at(current, path);
+    const path = parsePointer(pointer);
+    const value = valueAt(current, path);
     if (value === undefined) continue;
     const last = path.pop();
     let node: Params = copy;
@@ -63,9 +51,9 @@ export const maskedSecret = "********";
 export function maskSecrets(params: Params, pointers: readonly string[]): Params {
   const copy = structuredClone(params);
   for (const pointer of pointers) {
-    const path = keys(pointer);
+    const path = parsePointer(pointer);
     const last = path.pop();
-    const parent = at(copy, path);
+    const parent = valueAt(copy, path);
     if (last === undefined || parent === null || typeof parent !== "object") continue;
     if ((parent as Params)[last] !== undefined) (parent as Params)[last] = maskedSecret;
   }
@@ -81,6 +69,6 @@ export function unmaskSecrets(wanted: Params, current: Params, pointers: readonl
   return withSecretsFrom(
     wanted,
     current,
-    pointers.filter((p) => at(wanted, keys(p)) === maskedSecret),
+    pointers.filter((p) => valueAt(wanted, parsePointer(p)) === maskedSecret),
   );
 }

@@ -1,3 +1,4 @@
+import { parsePointer } from "../../api/json-pointer.ts";
 /**
  * Drift of the root Stack resource itself: what an out-of-band edit changed,
  * who made it, and what adopting it means for the stored params. Pure.
@@ -94,13 +95,6 @@ function extraKeys(desired: unknown, live: unknown): Record<string, unknown> | u
     }
   }
   return Object.keys(out).length > 0 ? out : undefined;
-}
-
-function parsePointer(pointer: string): string[] {
-  return pointer
-    .split("/")
-    .slice(1)
-    .map((s) => s.replaceAll("~1", "/").replaceAll("~0", "~"));
 }
 
 function getAt(o: unknown, path: readonly string[]): unknown {

@@ -1,3 +1,4 @@
+import { parsePointer } from "../../api/json-pointer.ts";
 import type { KubeObject } from "../../api/object.ts";
 
 /** A field to leave alone: in objects of `kind` (named `name`, when given), the value at `jsonPointer`. */
@@ -20,10 +21,7 @@ export function withoutIgnored(object: KubeObject, rules: readonly IgnoreRule[])
   if (matching.length === 0) return object;
   const copy = structuredClone(object) as unknown as Record<string, unknown>;
   for (const rule of matching) {
-    const keys = rule.jsonPointer
-      .split("/")
-      .slice(1)
-      .map((k) => k.replaceAll("~1", "/").replaceAll("~0", "~"));
+    const keys = parsePointer(rule.jsonPointer);
     const last = keys.pop();
     if (last === undefined) continue;
     let node: unknown = copy;

@@ -1,3 +1,4 @@
+import { valueAt } from "../../api/json-pointer.ts";
 import type { Stack } from "../../api/stack.ts";
 import { formatProblem, validate } from "../../api/validate.ts";
 import { findTemplate, templates } from "../../templates/registry.ts";
@@ -54,8 +55,8 @@ export function validateStack(
   if (good) {
     const before = good.params as Params;
     for (const pointer of template.guardrails.immutable) {
-      const was = at(before, pointer);
-      const now = at(params, pointer);
+      const was = valueAt(before, pointer);
+      const now = valueAt(params, pointer);
       if (was !== undefined && JSON.stringify(was) !== JSON.stringify(now)) {
         problems.push(`/spec/params${pointer}: cannot change after creation (it is ${JSON.stringify(was)})`);
       }
@@ -66,18 +67,7 @@ export function validateStack(
   return problems.length > 0 ? { ok: false, problems } : { ok: true, value: { template, params } };
 }
 
-/** The value at a JSON pointer (`/a/b`), or undefined. */
-export function at(value: unknown, pointer: string): unknown {
-  let current = value;
-  for (const raw of pointer.split("/").slice(1)) {
-    const key = raw.replaceAll("~1", "/").replaceAll("~0", "~");
-    if (current === null || typeof current !== "object") return undefined;
-    current = (current as Record<string, unknown>)[key];
-  }
-  return current;
-}
-
 /** True when any of `pointers` differs between two parameter sets: the change is an upgrade. */
 export function isUpgrade(pointers: readonly string[], from: Params, to: Params): boolean {
-  return pointers.some((p) => JSON.stringify(at(from, p)) !== JSON.stringify(at(to, p)));
+  return pointers.some((p) => JSON.stringify(valueAt(from, p)) !== JSON.stringify(valueAt(to, p)));
 }
