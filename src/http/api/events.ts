@@ -171,6 +171,7 @@ export const eventRoutes: readonly RouteSpec[] = [
     summary: "Live events of every stack (Server-Sent Events), resuming from Last-Event-ID",
     tag: "events",
     role: "viewer",
+    tokenInQuery: true,
     ...streamDoc,
     handler: (req: ApiRequest, ctx: ApiContext): Promise<undefined> => stream(req, ctx),
   },
@@ -180,6 +181,7 @@ export const eventRoutes: readonly RouteSpec[] = [
     summary: "Live events of one stack (Server-Sent Events), resuming from Last-Event-ID",
     tag: "events",
     role: "viewer",
+    tokenInQuery: true,
     ...streamDoc,
     responses: { ...streamDoc.responses, 404: problemResponse("No such stack") },
     handler: async (req: ApiRequest, ctx: ApiContext): Promise<undefined> =>

@@ -68,7 +68,7 @@ function operation(route: RouteSpec): Json {
     operationId: id,
     summary: route.summary,
     tags: [route.tag],
-    ...(route.role !== "public" ? { security: [{ bearer: [] }], "x-role": route.role } : {}),
+    ...(route.role !== "public" ? { security: security(route), "x-role": route.role } : {}),
     parameters: parameters(route),
     ...(route.body
       ? { requestBody: { required: true, content: { "application/json": { schema: plain(route.body) } } } }
@@ -76,6 +76,21 @@ function operation(route: RouteSpec): Json {
     responses,
   };
 }
+
+/** The header everywhere; on the event streams also `?access_token=` (for EventSource). */
+function security(route: RouteSpec): Json[] {
+  return route.tokenInQuery ? [{ bearer: [] }, { accessToken: [] }] : [{ bearer: [] }];
+}
+
+const securitySchemes = {
+  bearer: { type: "http", scheme: "bearer" },
+  accessToken: {
+    type: "apiKey",
+    in: "query",
+    name: "access_token",
+    description: "Only on the event streams, for browsers' EventSource, which cannot set headers",
+  },
+};
 
 const problemContent = { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } };
 
@@ -96,6 +111,6 @@ export function openApiDocument(routes: readonly RouteSpec[], version: string): 
       description: "Stacks from templates with guardrails, their history, and live events. See docs/api.md.",
     },
     paths,
-    components: { schemas, securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    components: { schemas, securitySchemes },
   };
 }

@@ -61,6 +61,12 @@ export interface RouteSpec {
   readonly tag: string;
   /** The weakest role allowed; `public` needs no token. */
   readonly role: Role | "public";
+  /**
+   * True on the event streams only: they also take the token as
+   * `?access_token=`, because a browser's `EventSource` cannot set headers.
+   * Every other route takes it from the Authorization header alone.
+   */
+  readonly tokenInQuery?: boolean;
   readonly query?: TSchema;
   readonly body?: TSchema;
   /** Header parameters the OpenAPI document lists (e.g. `If-Match`). */
@@ -76,13 +82,17 @@ export function problemResponse(description: string): ResponseSpec {
 
 const rank: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 
-/** The bearer token of a request: the Authorization header, else `?access_token=` (for EventSource). */
-function tokenOf(request: FastifyRequest): string | undefined {
+/**
+ * The bearer token of a request: the Authorization header, else, when the
+ * route allows it (`inQuery`: the event streams), `?access_token=`.
+ */
+function tokenOf(request: FastifyRequest, inQuery: boolean): string | undefined {
   const header = request.headers.authorization;
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     return match?.[1];
   }
+  if (!inQuery) return undefined;
   const q = (request.query as Record<string, unknown> | undefined)?.["access_token"];
   return typeof q === "string" ? q : undefined;
 }
@@ -94,7 +104,8 @@ export function fastifyPath(path: string): string {
 
 /**
  * Registers `routes` under `/api`. Each request is authenticated (401 without
- * a known token), authorized (403 below the route's role) and its query
+ * a known token in the Authorization header; `?access_token=` counts only on
+ * routes with {@link RouteSpec.tokenInQuery}), authorized (403 below the route's role) and its query
  * checked (422 listing every problem) before its handler runs; whatever is
  * thrown is answered as a problem document.
  */
@@ -104,7 +115,7 @@ export function registerRoutes(app: FastifyInstance, routes: readonly RouteSpec[
       method: route.method,
       url: `/api${fastifyPath(route.path)}`,
       handler: async (request, reply) => {
-        const user = await authorize(ctx.store, request, route.role);
+        const user = await authorize(ctx.store, request, route);
         const query = checkQuery(route.query, request.query);
         const body = route.body ? checkBody(route.body, request.body) : request.body;
         const answer = await route.handler(
@@ -129,15 +140,15 @@ export function registerRoutes(app: FastifyInstance, routes: readonly RouteSpec[
 
 const publicUser: UserRecord = { id: "", name: "anonymous", role: "viewer", createdAt: "", createdBy: "" };
 
-async function authorize(
-  store: Store,
-  request: FastifyRequest,
-  role: RouteSpec["role"],
-): Promise<UserRecord> {
+async function authorize(store: Store, request: FastifyRequest, route: RouteSpec): Promise<UserRecord> {
+  const { role } = route;
   if (role === "public") return publicUser;
-  const token = tokenOf(request);
+  const token = tokenOf(request, route.tokenInQuery === true);
   const user = token === undefined ? undefined : await store.auth.authenticate(token);
-  if (!user) throw new HttpProblem("Unauthorized", "send a valid token: Authorization: Bearer <token>");
+  if (!user) {
+    const where = route.tokenInQuery ? " (or ?access_token=<token>)" : "";
+    throw new HttpProblem("Unauthorized", `send a valid token: Authorization: Bearer <token>${where}`);
+  }
   if (rank[user.role] < rank[role]) {
     throw new HttpProblem("Forbidden", `this needs the ${role} role; you are ${user.role}`);
   }

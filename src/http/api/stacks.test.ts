@@ -51,11 +51,28 @@ for (const backend of storeBackends) {
         headers: { authorization: "Bearer swt_not-a-real-token-at-all-xxxxxxxxxxxxxxxx" },
       });
       assert.equal(wrong.statusCode, 401);
-      const viaQuery = await api.app.inject({
-        method: "GET",
-        url: `/api/v1/whoami?access_token=${api.tokens.viewer}`,
+      // ?access_token= is for EventSource on the event streams only; elsewhere it is no token at all.
+      for (const [method, url] of [
+        ["GET", "/api/v1/whoami"],
+        ["GET", `/api/v1/stacks/${id}`],
+        ["POST", `/api/v1/stacks/${id}/pause`],
+        ["DELETE", `/api/v1/stacks/${id}`],
+      ] as const) {
+        const before = await api.counts();
+        const viaQuery = await api.app.inject({ method, url: `${url}?access_token=${api.tokens.admin}` });
+        assert.equal(viaQuery.statusCode, 401, `${method} ${url} with ?access_token`);
+        assert.deepEqual(await api.counts(), before, `${method} ${url} with ?access_token changed nothing`);
+      }
+      const before = await api.counts();
+      const created = await api.app.inject({
+        method: "POST",
+        url: `/api/v1/stacks?access_token=${api.tokens.admin}`,
+        headers: { "content-type": "application/json" },
+        payload: JSON.stringify(stackBody("via-query")),
       });
-      assert.equal(viaQuery.json<{ role: string }>().role, "viewer");
+      assert.equal(created.statusCode, 401);
+      assert.deepEqual(await api.counts(), before, "a create with ?access_token changed nothing");
+      assert.equal((await api.store.stacks.get(id))?.desiredState, "Active");
     });
 
     it("creates a stack: 201 with Location and ETag, the actor recorded, the reconciler notified", async () => {
