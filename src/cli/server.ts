@@ -99,7 +99,7 @@ export async function startServer(options: ServerOptions, signal: AbortSignal): 
       kubeconfig: options.kubeconfig,
       localCluster: options.clusterName,
       holder: `${hostname()}_${process.pid}_${randomBytes(3).toString("hex")}`,
-      logger: options.logger.child({ logger: "control-plane" }),
+      logger: options.logger.child({ component: "control-plane" }),
       registry,
     },
     stopWorkers.signal,
@@ -112,7 +112,7 @@ export async function startServer(options: ServerOptions, signal: AbortSignal): 
     registry,
     ready: () => controlPlane.ready() && (options.alsoReady?.() ?? true),
     notify: (id) => controlPlane.notify(id),
-    logger: options.logger.child({ logger: "http" }),
+    logger: options.logger.child({ component: "http" }),
     ...(ui ? { uiDir: ui } : {}),
   });
   let address: string;

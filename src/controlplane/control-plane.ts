@@ -12,6 +12,7 @@ import { Controller } from "../engine/controller.ts";
 import { TerminalError, toError } from "../engine/errors.ts";
 import { retryPolicy } from "../engine/retry-policy.ts";
 import { createLogger } from "../observability/logger.ts";
+import { controlPlaneMetrics } from "./control-plane-metrics.ts";
 import { ClusterWatch } from "./observers/cluster-watch.ts";
 import { StackObserver } from "./observers/stack-observer.ts";
 import { Unavailable } from "./reconciler/cluster-errors.ts";
@@ -194,6 +195,21 @@ export async function startControlPlane(
     }
   };
 
+  controlPlaneMetrics(registry, {
+    ping: () => store.ping(),
+    unobserved: async () => {
+      const counts = new Map<string, number>();
+      for (const s of await store.stacks.listLive()) {
+        const watch = await clusters.get(s.cluster)?.then(
+          (c) => c.watch,
+          () => undefined,
+        );
+        const seen = watch?.synced === true && watch.stackOf(s.id) !== undefined;
+        counts.set(s.cluster, (counts.get(s.cluster) ?? 0) + (seen ? 0 : 1));
+      }
+      return counts;
+    },
+  });
   const localCluster = await connect(local);
   controller.start();
   const loops = [

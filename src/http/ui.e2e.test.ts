@@ -1,6 +1,7 @@
 /**
- * The web UI end to end, in a real headless Chromium (Debian's `chromium`,
- * driven by playwright-core) against the real control plane on the sandbox:
+ * The web UI end to end, in a real headless Chromium (the machine's own, else
+ * the one the @sparticuz/chromium devDependency ships; see src/testing/chromium.ts),
+ * driven by playwright-core, against the real control plane on the sandbox:
  * the store (PGlite in memory, built-in templates, a first admin), the
  * control plane's reconciler and observers, the event feed and the HTTP
  * server serving the built UI, all in-process as `stackwarden server` wires
@@ -30,9 +31,9 @@ import { stackBinding } from "../operator/stack/stack-controller.ts";
 import { packageRoot } from "../sandbox/paths.ts";
 import { describeNamespace, testKubectl, useTestNamespace } from "../testing/cluster.ts";
 import { startKindOperator } from "../testing/kind-operator.ts";
+import { findChromium } from "../testing/chromium.ts";
 import { createHttpServer } from "./server.ts";
 
-const chromiumPath = "/usr/bin/chromium";
 const shots = join(packageRoot, "test-results", "screenshots");
 /** How long a stack may take to converge on the sandbox (KWOK makes pods ready at once; the machine is shared). */
 const convergeMs = 180_000;
@@ -54,7 +55,8 @@ const vite = spawnSync(
 );
 assert.equal(vite.status, 0, `vite build failed:\n${vite.stdout}${vite.stderr}`);
 assert.ok(existsSync(join(uiDir, "index.html")), "the UI was not built");
-assert.ok(existsSync(chromiumPath), `${chromiumPath} is missing: apt-get install chromium (.ci/run does)`);
+const browserExecutable = await findChromium();
+process.stderr.write(`# Chromium: ${browserExecutable.path} (${browserExecutable.source})\n`);
 
 describe("the web UI in Chromium", () => {
   const stop = new AbortController();
@@ -98,7 +100,7 @@ describe("the web UI in Chromium", () => {
     });
     url = await http.listen({ host: "127.0.0.1", port: 0 });
     browser = await chromium.launch({
-      executablePath: chromiumPath,
+      executablePath: browserExecutable.path,
       args: [
         "--headless",
         "--no-sandbox",

@@ -26,16 +26,34 @@ export interface ReflectorOptions {
   readonly clock?: Clock;
   /** List page size; 500 like client-go. */
   readonly pageSize?: number;
-  /** Reconnect when no event or bookmark arrives for this long; 70 s by default. */
+  /**
+   * Reconnect when no event or bookmark arrives for this long. By default, the watch's
+   * `timeoutSeconds` plus {@link watchdogGraceMs}: see {@link watchdogLimitMs}.
+   */
   readonly watchdogMs?: number;
   /** The server-side watch timeout, drawn afresh for each watch; 5–10 min by default. */
   readonly timeoutSeconds?: () => number;
   readonly metrics?: ReflectorMetrics;
   readonly log?: (
-    level: "info" | "warn" | "error",
+    level: "debug" | "info" | "warn" | "error",
     message: string,
     fields?: Record<string, unknown>,
   ) => void;
+}
+
+/** How long past its `timeoutSeconds` a watch may stay open before the watchdog cuts it. */
+export const watchdogGraceMs = 30_000;
+
+/**
+ * How long a watch may stay silent before the watchdog cuts it: `watchdogMs` when given, else the
+ * watch's own `timeoutSeconds` plus {@link watchdogGraceMs}. Silence alone is normal: the API
+ * server sends a bookmark about once a minute only when the watched type's resourceVersion has
+ * moved past the one the watch started from (kube-apiserver's cacher drops bookmarks that are not
+ * newer), so a watch on a quiet type can hear nothing until the server closes it at its timeout.
+ * Only a watch still open after that is half-open.
+ */
+export function watchdogLimitMs(timeoutSeconds: number, watchdogMs?: number): number {
+  return watchdogMs ?? timeoutSeconds * 1000 + watchdogGraceMs;
 }
 
 /** The reflector's state machine, advanced by {@link Reflector.step}. */
@@ -58,8 +76,8 @@ interface WatchEventWire {
  * - A watch the server closes (its timeout) is resumed at once from the last
  *   resourceVersion seen. 410 Gone / Expired, as an HTTP status or as an
  *   ERROR event, means the version is too old: list again.
- * - A watch that goes silent (no event or bookmark for `watchdogMs`) is cut
- *   and resumed: the watchdog guards against half-open connections.
+ * - A watch still silent past its timeout (see {@link watchdogLimitMs}) is
+ *   cut and resumed: the watchdog guards against half-open connections.
  * - Every other failure backs off (800 ms doubling to 30 s with jitter, reset
  *   after two quiet minutes) and retries. Permanent failures (403, 404 — a
  *   CRD not installed yet) are logged and retried at the cap. A reflector
@@ -208,7 +226,7 @@ export class Reflector<T extends KubeObject = KubeObject> {
     const cut = new AbortController();
     const both = AbortSignal.any([signal, cut.signal]);
     this.#lastEventAt = this.#clock.now();
-    const watchdog = this.#watchdog(cut, both);
+    const watchdog = this.#watchdog(watchdogLimitMs(timeoutSeconds, this.#o.watchdogMs), cut, both);
     let resourceVersion = from;
     try {
       const stream = this.#o.client.stream(
@@ -242,14 +260,22 @@ export class Reflector<T extends KubeObject = KubeObject> {
       reason: cut.signal.reason === "watchdog" ? "watchdog" : "closed",
     });
     if (cut.signal.reason === "watchdog") {
-      this.#o.log?.("warn", "watch went silent; reconnecting", { resource: this.resource, resourceVersion });
+      this.#o.log?.("warn", "watch went silent past its timeout; reconnecting", {
+        resource: this.resource,
+        resourceVersion,
+      });
+    } else {
+      // The server ends every watch at its timeoutSeconds: routine, not news.
+      this.#o.log?.("debug", "watch closed by the server; resuming", {
+        resource: this.resource,
+        resourceVersion,
+      });
     }
     return { phase: "watching", resourceVersion };
   }
 
-  /** Cuts the watch when it has been silent for `watchdogMs`; resolves when the watch ends. */
-  async #watchdog(cut: AbortController, watch: AbortSignal): Promise<void> {
-    const limit = this.#o.watchdogMs ?? 70_000;
+  /** Cuts the watch when it has been silent for `limit` ms; resolves when the watch ends. */
+  async #watchdog(limit: number, cut: AbortController, watch: AbortSignal): Promise<void> {
     try {
       while (!watch.aborted) {
         const silentFor = this.#clock.now() - this.#lastEventAt;

