@@ -15,7 +15,7 @@ import { createLogger } from "../observability/logger.ts";
 import { ClusterWatch } from "./observers/cluster-watch.ts";
 import { StackObserver } from "./observers/stack-observer.ts";
 import { Unavailable } from "./reconciler/cluster-errors.ts";
-import { StackReconciler } from "./reconciler/stack-reconciler.ts";
+import { DesiredStateReconciler } from "./reconciler/desired-state-reconciler.ts";
 import type { Store } from "./store/store.ts";
 
 /** How the control plane runs. */
@@ -82,7 +82,7 @@ export async function startControlPlane(
   const clusters = new Map<string, Promise<Connected>>();
   /** The last refusal recorded per stack (generation, reason, message), so a resync does not repeat it. */
   const refusals = new Map<string, string>();
-  const reconciler = new StackReconciler({
+  const reconciler = new DesiredStateReconciler({
     store,
     holder,
     log,

@@ -1,35 +1,17 @@
 import type { KubeObject } from "../api/object.ts";
 import { operatorCrds } from "./install-crds.ts";
 import { boundKinds } from "./kinds.ts";
-import { ownedKinds } from "./stack/stack-controller.ts";
-
-/** Where and how the operator is deployed. */
-export interface DeploymentOptions {
-  readonly namespace: string;
-  readonly image: string;
-  readonly replicas: number;
-}
-
-export const defaultDeployment: DeploymentOptions = {
-  namespace: "stackwarden-system",
-  image: "stackwarden/stackwarden:0.1.0",
-  replicas: 2,
-};
+import { defaultDeployment, type DeploymentOptions } from "../resources/deployment-options.ts";
+import { groupOf, ownedKinds, pluralOf } from "../resources/owned-kinds.ts";
 
 const labels = { "app.kubernetes.io/name": "stackwarden", "app.kubernetes.io/component": "operator" };
 
 /** The API groups and plural names of the kinds a stack may own. */
 function ownedRules(): Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> {
   const byGroup = new Map<string, string[]>();
-  const plural = (kind: string): string =>
-    kind === "Ingress"
-      ? "ingresses"
-      : kind === "NetworkPolicy"
-        ? "networkpolicies"
-        : `${kind.toLowerCase()}s`;
   for (const [apiVersion, kind] of ownedKinds) {
-    const group = apiVersion.includes("/") ? apiVersion.split("/")[0]! : "";
-    byGroup.set(group, [...(byGroup.get(group) ?? []), plural(kind)]);
+    const group = groupOf(apiVersion);
+    byGroup.set(group, [...(byGroup.get(group) ?? []), pluralOf(kind)]);
   }
   return [...byGroup.entries()].map(([group, resources]) => ({
     apiGroups: [group],
