@@ -13,6 +13,7 @@ import { TerminalError, toError } from "../engine/errors.ts";
 import { retryPolicy } from "../engine/retry-policy.ts";
 import { createLogger } from "../observability/logger.ts";
 import { ClusterWatch } from "./observers/cluster-watch.ts";
+import { ObserverHealth, type ObserverHealthReport } from "./observers/observer-health.ts";
 import { StackObserver } from "./observers/stack-observer.ts";
 import { Unavailable } from "./reconciler/cluster-errors.ts";
 import { DesiredStateReconciler } from "./reconciler/desired-state-reconciler.ts";
@@ -41,6 +42,8 @@ export interface ControlPlane {
   notify(stackId: string): void;
   /** True once the local cluster's caches have synced and the first resync has run. */
   ready(): boolean;
+  /** How this replica's observer of `cluster` is doing; undefined while it is not connected. */
+  observerHealth(cluster: string): ObserverHealthReport | undefined;
   /** Settles once the abort signal has stopped every worker and released this replica's claims. */
   readonly done: Promise<void>;
 }
@@ -80,6 +83,7 @@ export async function startControlPlane(
   await store.catalog.ensureCluster(local, "The cluster the control plane was started against");
 
   const clusters = new Map<string, Promise<Connected>>();
+  const observerHealth = new Map<string, ObserverHealth>();
   /** The last refusal recorded per stack (generation, reason, message), so a resync does not repeat it. */
   const refusals = new Map<string, string>();
   const reconciler = new DesiredStateReconciler({
@@ -145,9 +149,11 @@ export async function startControlPlane(
           kubeconfig,
           log: (level, message, fields) => log[level]({ cluster: name, ...fields }, message),
         });
+        let health = observerHealth.get(name);
+        if (!health) observerHealth.set(name, (health = new ObserverHealth(name, registry, log)));
         const observer = new Controller({
           name: `controlplane_observer_${name.replace(/[^a-zA-Z0-9_]/g, "_")}`,
-          reconciler: new StackObserver({ store, cluster: watch, log }),
+          reconciler: new StackObserver({ store, cluster: watch, log, health }),
           registry,
           maxConcurrentReconciles: 2,
           retryPolicy: policy,
@@ -228,6 +234,7 @@ export async function startControlPlane(
   return {
     notify: (id) => controller.queue.add(id),
     ready: () => resynced && localCluster.watch.synced,
+    observerHealth: (cluster) => observerHealth.get(cluster)?.report(),
     done,
   };
 }
