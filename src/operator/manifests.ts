@@ -16,15 +16,30 @@ function ownedRules(): Array<{ apiGroups: string[]; resources: string[]; verbs: 
   return [...byGroup.entries()].map(([group, resources]) => ({
     apiGroups: [group],
     resources: resources.sort(),
-    verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
+    verbs: group === rbacGroup ? rbacVerbs : ["get", "list", "watch", "create", "update", "patch", "delete"],
   }));
 }
+
+const rbacGroup = "rbac.authorization.k8s.io";
+
+/**
+ * Roles and RoleBindings (ChronikCluster's children) as narrowly as RBAC
+ * allows: what server-side apply, the cache and pruning use (apply is
+ * authorized as `patch`, and as `create` when it creates), nothing else —
+ * no `update`, no `deletecollection`, and never `bind` or `escalate`, so
+ * the API server's escalation check holds: the operator can create only
+ * Roles whose every rule it holds itself, and bind only such Roles.
+ * Names cannot narrow it further (RBAC ignores resourceNames on create,
+ * list and watch, and each ChronikCluster names its own).
+ */
+const rbacVerbs = ["get", "list", "watch", "create", "patch", "delete"];
 
 /**
  * Everything needed to run the operator in a cluster, least privilege:
  * the CRDs; a ClusterRole that may read and write the bound kinds (with their
- * status and finalizers), the kinds a stack owns, Events, and may list and delete
- * Pods (for forced rollbacks) — nothing else; a Role for its leader-election
+ * status and finalizers), the kinds a stack owns (Roles and RoleBindings
+ * among them, for ChronikCluster, without `bind` or `escalate`), Events, and
+ * may list and delete Pods (for forced rollbacks) — nothing else; a Role for its leader-election
  * Lease in its own namespace; and a Deployment running as non-root with a
  * read-only root filesystem, probes on :8081 and metrics on :8080. The CRDs
  * are shipped here, so the operator itself needs no CRD permissions.
