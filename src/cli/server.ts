@@ -112,6 +112,7 @@ export async function startServer(options: ServerOptions, signal: AbortSignal): 
     registry,
     ready: () => controlPlane.ready() && (options.alsoReady?.() ?? true),
     notify: (id) => controlPlane.notify(id),
+    observerHealth: (cluster) => controlPlane.observerHealth(cluster),
     logger: options.logger.child({ component: "http" }),
     ...(ui ? { uiDir: ui } : {}),
   });

@@ -14,9 +14,10 @@ import { retryPolicy } from "../engine/retry-policy.ts";
 import { createLogger } from "../observability/logger.ts";
 import { controlPlaneMetrics } from "./control-plane-metrics.ts";
 import { ClusterWatch } from "./observers/cluster-watch.ts";
+import { ObserverHealth, type ObserverHealthReport } from "./observers/observer-health.ts";
 import { StackObserver } from "./observers/stack-observer.ts";
 import { Unavailable } from "./reconciler/cluster-errors.ts";
-import { StackReconciler } from "./reconciler/stack-reconciler.ts";
+import { DesiredStateReconciler } from "./reconciler/desired-state-reconciler.ts";
 import type { Store } from "./store/store.ts";
 
 /** How the control plane runs. */
@@ -42,6 +43,8 @@ export interface ControlPlane {
   notify(stackId: string): void;
   /** True once the local cluster's caches have synced and the first resync has run. */
   ready(): boolean;
+  /** How this replica's observer of `cluster` is doing; undefined while it is not connected. */
+  observerHealth(cluster: string): ObserverHealthReport | undefined;
   /** Settles once the abort signal has stopped every worker and released this replica's claims. */
   readonly done: Promise<void>;
 }
@@ -81,9 +84,10 @@ export async function startControlPlane(
   await store.catalog.ensureCluster(local, "The cluster the control plane was started against");
 
   const clusters = new Map<string, Promise<Connected>>();
+  const observerHealth = new Map<string, ObserverHealth>();
   /** The last refusal recorded per stack (generation, reason, message), so a resync does not repeat it. */
   const refusals = new Map<string, string>();
-  const reconciler = new StackReconciler({
+  const reconciler = new DesiredStateReconciler({
     store,
     holder,
     log,
@@ -146,9 +150,11 @@ export async function startControlPlane(
           kubeconfig,
           log: (level, message, fields) => log[level]({ cluster: name, ...fields }, message),
         });
+        let health = observerHealth.get(name);
+        if (!health) observerHealth.set(name, (health = new ObserverHealth(name, registry, log)));
         const observer = new Controller({
           name: `controlplane_observer_${name.replace(/[^a-zA-Z0-9_]/g, "_")}`,
-          reconciler: new StackObserver({ store, cluster: watch, log }),
+          reconciler: new StackObserver({ store, cluster: watch, log, health }),
           registry,
           maxConcurrentReconciles: 2,
           retryPolicy: policy,
@@ -244,6 +250,7 @@ export async function startControlPlane(
   return {
     notify: (id) => controller.queue.add(id),
     ready: () => resynced && localCluster.watch.synced,
+    observerHealth: (cluster) => observerHealth.get(cluster)?.report(),
     done,
   };
 }

@@ -1,7 +1,7 @@
 import { stackResourceType } from "../api/stack.ts";
 import type { KubeObject } from "../api/object.ts";
-import { ownedKinds } from "../operator/stack/stack-controller.ts";
-import { defaultDeployment, type DeploymentOptions } from "../operator/manifests.ts";
+import { defaultDeployment, type DeploymentOptions } from "../resources/deployment-options.ts";
+import { groupOf, ownedKinds, pluralOf } from "../resources/owned-kinds.ts";
 
 const labels = { "app.kubernetes.io/name": "stackwarden", "app.kubernetes.io/component": "control-plane" };
 
@@ -11,9 +11,8 @@ function ownedResources(): Array<{ apiGroups: string[]; resources: string[]; ver
   for (const [apiVersion, kind] of ownedKinds) {
     // Secrets hold passwords: the control plane learns their UIDs from the Stack's status instead.
     if (kind === "Secret") continue;
-    const group = apiVersion.includes("/") ? (apiVersion.split("/")[0] ?? "") : "";
-    const plural = kind === "Ingress" ? "ingresses" : `${kind.toLowerCase()}s`;
-    byGroup.set(group, [...(byGroup.get(group) ?? []), plural]);
+    const group = groupOf(apiVersion);
+    byGroup.set(group, [...(byGroup.get(group) ?? []), pluralOf(kind)]);
   }
   return [...byGroup.entries()].map(([group, resources]) => ({
     apiGroups: [group],

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { Histogram, type Registry } from "prom-client";
 import type { EventFeed } from "../controlplane/event-feed.ts";
+import type { ObserverHealthReport } from "../controlplane/observers/observer-health.ts";
 import { StackService } from "../controlplane/stack-service.ts";
 import type { Store } from "../controlplane/store/store.ts";
 import type { Logger } from "../observability/logger.ts";
@@ -28,6 +29,8 @@ export interface HttpServerOptions {
   readonly registry: Registry;
   /** Readiness beyond the store answering (e.g. the reconciler's caches synced). */
   readonly ready: () => Promise<boolean> | boolean;
+  /** This replica's observer health per cluster, for `GET /api/v1/clusters` (none: `observer: null`). */
+  readonly observerHealth?: (cluster: string) => ObserverHealthReport | undefined;
   /** Called with the stack id after every desired change, so the reconciler picks it up at once. */
   readonly notify?: (stackId: string) => void;
   /** The web UI's built files, served at `/` (index.html for unknown non-API paths). */
@@ -106,6 +109,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     }),
     pingMs: options.pingMs ?? 15_000,
     streams,
+    observerHealth: options.observerHealth ?? (() => undefined),
     ...(log ? { log } : {}),
   });
 

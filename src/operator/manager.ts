@@ -16,7 +16,7 @@ import { reflectorMetrics } from "../kube/reflector-metrics.ts";
 import { ResourceTypes } from "../kube/resource-type.ts";
 import { type ResourceType } from "../api/resource-type.ts";
 import type { KubeObject } from "../api/object.ts";
-import { startHealthServer } from "../http/health-server.ts";
+import { startHealthServer } from "../observability/health-server.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
 import { reconcileSpanAttributes, withSpan } from "../observability/tracing.ts";
 import type { Reconciler } from "../engine/result.ts";

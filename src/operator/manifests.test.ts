@@ -13,6 +13,17 @@ describe("operator manifests", () => {
   });
 
   const role = operatorManifests().find((o) => o.kind === "ClusterRole") as unknown as { rules: Rule[] };
+  it("grant Roles and RoleBindings (Chronik's children) only what apply, the cache and pruning use", () => {
+    const rbac = role.rules.filter((r) => r.apiGroups.includes("rbac.authorization.k8s.io"));
+    assert.deepEqual(rbac, [
+      {
+        apiGroups: ["rbac.authorization.k8s.io"],
+        resources: ["rolebindings", "roles"],
+        verbs: ["get", "list", "watch", "create", "patch", "delete"],
+      },
+    ]);
+  });
+
   it("grant no wildcard and nothing on CRDs, nodes or RBAC escalation", () => {
     for (const rule of role.rules) {
       assert.ok(

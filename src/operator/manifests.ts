@@ -1,48 +1,45 @@
 import type { KubeObject } from "../api/object.ts";
 import { operatorCrds } from "./install-crds.ts";
 import { boundKinds } from "./kinds.ts";
-import { ownedKinds } from "./stack/stack-controller.ts";
-
-/** Where and how the operator is deployed. */
-export interface DeploymentOptions {
-  readonly namespace: string;
-  readonly image: string;
-  readonly replicas: number;
-}
-
-export const defaultDeployment: DeploymentOptions = {
-  namespace: "stackwarden-system",
-  image: "stackwarden/stackwarden:0.1.0",
-  replicas: 2,
-};
+import { defaultDeployment, type DeploymentOptions } from "../resources/deployment-options.ts";
+import { groupOf, ownedKinds, pluralOf } from "../resources/owned-kinds.ts";
 
 const labels = { "app.kubernetes.io/name": "stackwarden", "app.kubernetes.io/component": "operator" };
 
 /** The API groups and plural names of the kinds a stack may own. */
 function ownedRules(): Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> {
   const byGroup = new Map<string, string[]>();
-  const plural = (kind: string): string =>
-    kind === "Ingress"
-      ? "ingresses"
-      : kind === "NetworkPolicy"
-        ? "networkpolicies"
-        : `${kind.toLowerCase()}s`;
   for (const [apiVersion, kind] of ownedKinds) {
-    const group = apiVersion.includes("/") ? apiVersion.split("/")[0]! : "";
-    byGroup.set(group, [...(byGroup.get(group) ?? []), plural(kind)]);
+    const group = groupOf(apiVersion);
+    byGroup.set(group, [...(byGroup.get(group) ?? []), pluralOf(kind)]);
   }
   return [...byGroup.entries()].map(([group, resources]) => ({
     apiGroups: [group],
     resources: resources.sort(),
-    verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
+    verbs: group === rbacGroup ? rbacVerbs : ["get", "list", "watch", "create", "update", "patch", "delete"],
   }));
 }
+
+const rbacGroup = "rbac.authorization.k8s.io";
+
+/**
+ * Roles and RoleBindings (ChronikCluster's children) as narrowly as RBAC
+ * allows: what server-side apply, the cache and pruning use (apply is
+ * authorized as `patch`, and as `create` when it creates), nothing else —
+ * no `update`, no `deletecollection`, and never `bind` or `escalate`, so
+ * the API server's escalation check holds: the operator can create only
+ * Roles whose every rule it holds itself, and bind only such Roles.
+ * Names cannot narrow it further (RBAC ignores resourceNames on create,
+ * list and watch, and each ChronikCluster names its own).
+ */
+const rbacVerbs = ["get", "list", "watch", "create", "patch", "delete"];
 
 /**
  * Everything needed to run the operator in a cluster, least privilege:
  * the CRDs; a ClusterRole that may read and write the bound kinds (with their
- * status and finalizers), the kinds a stack owns, Events, and may list and delete
- * Pods (for forced rollbacks) — nothing else; a Role for its leader-election
+ * status and finalizers), the kinds a stack owns (Roles and RoleBindings
+ * among them, for ChronikCluster, without `bind` or `escalate`), Events, and
+ * may list and delete Pods (for forced rollbacks) — nothing else; a Role for its leader-election
  * Lease in its own namespace; and a Deployment running as non-root with a
  * read-only root filesystem, probes on :8081 and metrics on :8080. The CRDs
  * are shipped here, so the operator itself needs no CRD permissions.

@@ -16,6 +16,8 @@ import { describeNamespace, useTestNamespace } from "../testing/cluster.ts";
 import { startOperator } from "../cli/operator.ts";
 import { installCrds } from "./install-crds.ts";
 import { operatorManifests } from "./manifests.ts";
+import type { Manifest } from "../resources/manifest.ts";
+import { buildChronikRbac } from "../templates/chronik-cluster/build-rbac.ts";
 
 const ns = await useTestNamespace("rbac");
 const admin = new KubeClient(ns.kc);
@@ -30,6 +32,45 @@ after(async () => {
     .catch(() => undefined);
   admin.close();
 });
+
+/**
+ * Chronik's Role and RoleBinding apply with the operator's token; a Role
+ * granting more than the operator holds, a binding to such a role, and a PUT
+ * of a Role (no `update`) are refused: it holds neither `escalate` nor `bind`.
+ */
+async function rbacIsBounded(asOperator: KubeClient): Promise<void> {
+  const apply = (o: Manifest): Promise<unknown> =>
+    applyObject({ client: asOperator, types }, {
+      ...o,
+      metadata: { ...o.metadata, namespace: ns.namespace },
+    } as KubeObject);
+  for (const o of buildChronikRbac("chronik-rbac")) await apply(o);
+  const role = `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns.namespace}/roles/chronik-rbac`;
+  const forbidden = (e: unknown): boolean => (e as { status?: number }).status === 403;
+  const live = await admin.request<KubeObject>("GET", role);
+  await assert.rejects(asOperator.request("PUT", role, { body: live }), forbidden, "no update on Roles");
+  await assert.rejects(
+    apply({
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: { name: "wider" },
+      rules: [{ apiGroups: [""], resources: ["persistentvolumes", "nodes"], verbs: ["get"] }],
+    }),
+    forbidden,
+    "no escalate: a Role granting what the operator does not hold",
+  );
+  await assert.rejects(
+    apply({
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: { name: "admin" },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
+      subjects: [{ kind: "ServiceAccount", name: "chronik-rbac" }],
+    }),
+    forbidden,
+    "no bind: a binding to a role the operator does not hold",
+  );
+}
 
 describe("the operator's ClusterRole", () => {
   it("is all the operator needs to install, repair and delete a stack", async () => {
@@ -65,6 +106,7 @@ describe("the operator's ClusterRole", () => {
       (e: unknown) => (e as { status?: number }).status === 403,
       "the token really is restricted",
     );
+    await rbacIsBounded(asOperator);
     asOperator.close();
 
     ({ done } = await startOperator(

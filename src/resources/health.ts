@@ -1,15 +1,9 @@
 import type { KubeObject } from "../api/object.ts";
 import { condition, list, num, obj, str, type Json } from "./object-fields.ts";
+import type { Health } from "./health-verdict.ts";
 import { podHealth } from "./pod-health.ts";
 
-/** The health of one object, as Argo CD judges it. */
-export type HealthStatus = "Healthy" | "Progressing" | "Degraded" | "Missing" | "Suspended";
-
-/** A health verdict: the status and a message for humans. */
-export interface Health {
-  readonly status: HealthStatus;
-  readonly message: string;
-}
+export type { Health, HealthStatus } from "./health-verdict.ts";
 
 const healthy = (message: string): Health => ({ status: "Healthy", message });
 const progressing = (message: string): Health => ({ status: "Progressing", message });

@@ -1,4 +1,4 @@
-import type { Health } from "./health.ts";
+import type { Health } from "./health-verdict.ts";
 import { list, obj, str, type Json } from "./object-fields.ts";
 
 /** Container waiting reasons that will not resolve by waiting. */

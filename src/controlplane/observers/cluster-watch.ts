@@ -4,7 +4,7 @@ import { KubeClient } from "../../kube/client.ts";
 import { Reflector } from "../../kube/reflector.ts";
 import { ResourceTypes } from "../../kube/resource-type.ts";
 import type { KubeObject } from "../../api/object.ts";
-import { ownedKinds } from "../../operator/stack/stack-controller.ts";
+import { ownedKinds } from "../../resources/owned-kinds.ts";
 
 /**
  * The child kinds the control plane watches: what a stack owns except

@@ -3,18 +3,23 @@ import type { Stack } from "../../api/stack.ts";
 import { done, requeueAfter, type ReconcileResult, type Reconciler } from "../../engine/result.ts";
 import type { KubeObject } from "../../api/object.ts";
 import { componentLabel } from "../../resources/labels.ts";
-import type { SeenResource } from "../store/observed-store.ts";
-import type { NewEvent, ResourceRecord, StackRecord } from "../store/records.ts";
+import type { ResourceChanges, SeenResource } from "../store/observed-store.ts";
+import type { NewEvent, ObservedRecord, ResourceRecord, StackRecord } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
 import type { ClusterWatch, KubeEvent } from "./cluster-watch.ts";
 import { observationChanged, observationOf, summaryOf } from "./observed-status.ts";
+import type { ObserverHealth, ObserverStage } from "./observer-health.ts";
 
 /** How a {@link StackObserver} is made. */
 export interface StackObserverOptions {
   readonly store: Store;
   readonly cluster: ClusterWatch;
   readonly log: Logger;
+  /** Where failed passes are logged, counted and reported. */
+  readonly health: ObserverHealth;
 }
+
+type Emit = (type: NewEvent["type"], data: Record<string, unknown>, actor?: string) => void;
 
 /**
  * The cluster → DB observer of one stack id, level-based like a reconcile:
@@ -25,7 +30,9 @@ export interface StackObserverOptions {
  * PhaseChanged, the operator's drift corrections (ResourceModifiedExternally
  * and DriftCorrected), and Warning Kubernetes Events. Each transition is
  * judged against what the store already holds, so a resync that finds
- * nothing new writes no event, and a restart loses nothing.
+ * nothing new writes no event, and a restart loses nothing. The rows and the
+ * events of a pass are written in one transaction: a pass that fails wrote
+ * nothing, and the retry finds the same transitions and records each once.
  */
 export class StackObserver implements Reconciler {
   readonly #o: StackObserverOptions;
@@ -39,118 +46,55 @@ export class StackObserver implements Reconciler {
   }
 
   async reconcile(id: string): Promise<ReconcileResult> {
-    const { store, cluster } = this.#o;
+    const { store, cluster, health } = this.#o;
     if (!cluster.synced) return requeueAfter(1_000);
-    const record = await store.stacks.get(id);
-    if (!record || record.cluster !== cluster.name) return done;
-    const live = cluster.stackOf(id);
-    const children = cluster.childrenOf(id);
-    const events: NewEvent[] = [];
-    const event = (type: NewEvent["type"], data: Record<string, unknown>, actor = "k8s_watch"): void => {
-      events.push({ stackId: id, source: "k8s_watch", type, actor, data });
-    };
-    await this.#resources(record, live, children, event);
-    if (live) {
-      const observation = observationOf(id, live);
-      const before = await store.observed.observed(id);
-      if (observationChanged(before, observation)) await store.observed.saveObserved(observation);
-      if (observation.phase !== null && before?.phase !== observation.phase) {
-        event("PhaseChanged", {
-          from: before?.phase ?? null,
-          to: observation.phase,
-          generation: record.generation,
-          resourceGeneration: observation.resourceGeneration,
-          ...(observation.message ? { message: observation.message } : {}),
-        });
+    let stage: ObserverStage = "read";
+    try {
+      const record = await store.stacks.get(id);
+      if (!record || record.cluster !== cluster.name) return done;
+      const live = cluster.stackOf(id);
+      const events: NewEvent[] = [];
+      const event: Emit = (type, data, actor = "k8s_watch") => {
+        events.push({ stackId: id, source: "k8s_watch", type, actor, data });
+      };
+      let observed: Omit<ObservedRecord, "observedAt"> | undefined;
+      if (live) {
+        const observation = observationOf(id, live);
+        const before = await store.observed.observed(id);
+        if (observationChanged(before, observation)) observed = observation;
+        if (observation.phase !== null && before?.phase !== observation.phase) {
+          event("PhaseChanged", {
+            from: before?.phase ?? null,
+            to: observation.phase,
+            generation: record.generation,
+            resourceGeneration: observation.resourceGeneration,
+            ...(observation.message ? { message: observation.message } : {}),
+          });
+        }
+        await this.#operatorCorrections(id, live, event);
+        await this.#warningEvents(id, cluster.eventsOf(live), event);
       }
-      await store.stacks.setSummary(id, summaryOf(live));
-      await this.#operatorCorrections(id, live, event);
-      await this.#warningEvents(id, cluster.eventsOf(live), event);
-    }
-    if (events.length > 0) {
-      try {
-        await store.stacks.record(events);
-      } catch (e: unknown) {
-        // Not recorded: forget what this run marked as seen, so the next run finds it again.
-        this.#corrections.delete(id);
-        this.#warnings.delete(id);
-        throw e;
-      }
-    }
-    return done;
-  }
-
-  async #resources(
-    record: StackRecord,
-    live: Stack | undefined,
-    children: readonly KubeObject[],
-    event: (type: NewEvent["type"], data: Record<string, unknown>) => void,
-  ): Promise<void> {
-    const health = new Map((live?.status?.resources ?? []).map((r) => [r.uid, r.health]));
-    // Secrets are not watched (the control plane may not read them): the operator's status names them.
-    const secrets = (live?.status?.resources ?? [])
-      .filter((r) => r.kind === "Secret")
-      .map((r) => ({
-        apiVersion: r.apiVersion,
-        kind: r.kind,
-        namespace: r.namespace ?? live?.metadata.namespace ?? "",
-        name: r.name,
-        uid: r.uid,
-        component: r.component,
-        health: r.health,
-      }));
-    const seen: SeenResource[] = [...(live ? [live] : []), ...children].map((o) => ({
-      apiVersion: o.apiVersion ?? "",
-      kind: o.kind ?? "",
-      namespace: o.metadata.namespace ?? "",
-      name: o.metadata.name,
-      uid: o.metadata.uid ?? "",
-      component: o.metadata.labels?.[componentLabel] ?? "",
-      health:
-        o === live ? (live.status?.phase ?? "Unknown") : (health.get(o.metadata.uid ?? "") ?? "Unknown"),
-    }));
-    seen.push(...secrets);
-    const { added, removed } = await this.#o.store.observed.syncResources(record.id, seen);
-    const deleting = record.desiredState === "Deleted" || live?.metadata.deletionTimestamp !== undefined;
-    const same = (a: ResourceRecord, b: ResourceRecord): boolean => a.kind === b.kind && a.name === b.name;
-    const declared = new Set((live?.status?.resources ?? []).map((r) => `${r.kind}/${r.name}`));
-    for (const r of removed) {
-      const replacement = added.find((a) => same(a, r));
-      const external =
-        !deleting && (r.kind === "Stack" || replacement !== undefined || declared.has(`${r.kind}/${r.name}`));
-      if (!external) continue;
-      event("ResourceDeletedExternally", {
-        kind: r.kind,
-        name: r.name,
-        namespace: r.namespace,
-        uid: r.uid,
-        ...(replacement ? { replacedBy: replacement.uid } : {}),
+      stage = "write";
+      await store.recordObservation({
+        stackId: id,
+        seen: seenResources(live, cluster.childrenOf(id)),
+        ...(observed ? { observed } : {}),
+        ...(live ? { summary: summaryOf(live) } : {}),
+        events: (changes) => [...resourceEvents(record, live, changes), ...events],
       });
-    }
-    // An object deleted earlier and recreated now replaces the newest deleted UID of that kind and name.
-    const history = added.length > 0 ? await this.#o.store.observed.resources(record.id, true) : [];
-    const gone = history
-      .filter((r) => r.deletedAt !== null)
-      .sort((a, b) => (b.deletedAt ?? "").localeCompare(a.deletedAt ?? ""));
-    for (const a of added) {
-      const replaces = removed.find((r) => same(a, r)) ?? gone.find((r) => same(a, r));
-      event("ResourceCreated", {
-        kind: a.kind,
-        name: a.name,
-        namespace: a.namespace,
-        uid: a.uid,
-        component: a.component,
-        ...(replaces ? { replaces: replaces.uid } : {}),
-      });
+      health.wrote();
+      return done;
+    } catch (e: unknown) {
+      // Not recorded: forget what this pass marked as seen, so the next pass finds it again.
+      this.#corrections.delete(id);
+      this.#warnings.delete(id);
+      health.failed(id, stage, e);
+      throw e;
     }
   }
 
   /** The operator's newest drift correction, when the store does not have it yet. */
-  async #operatorCorrections(
-    id: string,
-    live: Stack,
-    event: (type: NewEvent["type"], data: Record<string, unknown>, actor?: string) => void,
-  ): Promise<void> {
+  async #operatorCorrections(id: string, live: Stack, event: Emit): Promise<void> {
     const last = live.status?.drift?.lastCorrection;
     if (!last) return;
     if (!this.#corrections.has(id)) {
@@ -176,11 +120,7 @@ export class StackObserver implements Reconciler {
   }
 
   /** Warning Events about the Stack that the store does not have yet (by uid and count). */
-  async #warningEvents(
-    id: string,
-    events: readonly KubeEvent[],
-    event: (type: NewEvent["type"], data: Record<string, unknown>) => void,
-  ): Promise<void> {
+  async #warningEvents(id: string, events: readonly KubeEvent[], event: Emit): Promise<void> {
     const warnings = events.filter((e) => e.type === "Warning");
     if (warnings.length === 0) return;
     let seen = this.#warnings.get(id);
@@ -203,4 +143,72 @@ export class StackObserver implements Reconciler {
       });
     }
   }
+}
+
+/** Every object of the stack that exists now: the Stack, its watched children, and its Secrets. */
+function seenResources(live: Stack | undefined, children: readonly KubeObject[]): SeenResource[] {
+  const health = new Map((live?.status?.resources ?? []).map((r) => [r.uid, r.health]));
+  // Secrets are not watched (the control plane may not read them): the operator's status names them.
+  const secrets = (live?.status?.resources ?? [])
+    .filter((r) => r.kind === "Secret")
+    .map((r) => ({
+      apiVersion: r.apiVersion,
+      kind: r.kind,
+      namespace: r.namespace ?? live?.metadata.namespace ?? "",
+      name: r.name,
+      uid: r.uid,
+      component: r.component,
+      health: r.health,
+    }));
+  const seen: SeenResource[] = [...(live ? [live] : []), ...children].map((o) => ({
+    apiVersion: o.apiVersion ?? "",
+    kind: o.kind ?? "",
+    namespace: o.metadata.namespace ?? "",
+    name: o.metadata.name,
+    uid: o.metadata.uid ?? "",
+    component: o.metadata.labels?.[componentLabel] ?? "",
+    health: o === live ? (live.status?.phase ?? "Unknown") : (health.get(o.metadata.uid ?? "") ?? "Unknown"),
+  }));
+  return [...seen, ...secrets];
+}
+
+/**
+ * ResourceDeletedExternally for each UID gone that nobody asked us to delete
+ * (not while the stack is being deleted), and ResourceCreated for each new
+ * UID, naming the UID it replaces (one just removed, else the newest deleted
+ * earlier of that kind and name).
+ */
+function resourceEvents(record: StackRecord, live: Stack | undefined, changes: ResourceChanges): NewEvent[] {
+  const { added, removed, gone } = changes;
+  const events: NewEvent[] = [];
+  const event = (type: NewEvent["type"], data: Record<string, unknown>): void =>
+    void events.push({ stackId: record.id, source: "k8s_watch", type, actor: "k8s_watch", data });
+  const deleting = record.desiredState === "Deleted" || live?.metadata.deletionTimestamp !== undefined;
+  const same = (a: ResourceRecord, b: ResourceRecord): boolean => a.kind === b.kind && a.name === b.name;
+  const declared = new Set((live?.status?.resources ?? []).map((r) => `${r.kind}/${r.name}`));
+  for (const r of removed) {
+    const replacement = added.find((a) => same(a, r));
+    const external =
+      !deleting && (r.kind === "Stack" || replacement !== undefined || declared.has(`${r.kind}/${r.name}`));
+    if (!external) continue;
+    event("ResourceDeletedExternally", {
+      kind: r.kind,
+      name: r.name,
+      namespace: r.namespace,
+      uid: r.uid,
+      ...(replacement ? { replacedBy: replacement.uid } : {}),
+    });
+  }
+  for (const a of added) {
+    const replaces = removed.find((r) => same(a, r)) ?? gone.find((r) => same(a, r));
+    event("ResourceCreated", {
+      kind: a.kind,
+      name: a.name,
+      namespace: a.namespace,
+      uid: a.uid,
+      component: a.component,
+      ...(replaces ? { replaces: replaces.uid } : {}),
+    });
+  }
+  return events;
 }

@@ -1,4 +1,4 @@
-import type { Database } from "./database.ts";
+import type { Database, Sql } from "./database.ts";
 import { iso } from "./event-store.ts";
 import type { ObservedRecord, ResourceRecord } from "./records.ts";
 
@@ -11,6 +11,16 @@ export interface SeenResource {
   readonly uid: string;
   readonly component: string;
   readonly health: string;
+}
+
+/** What {@link ObservedStore.syncResources} changed. */
+export interface ResourceChanges {
+  /** Seen for the first time (new UIDs). */
+  readonly added: ResourceRecord[];
+  /** Live before, not seen now: marked deleted. */
+  readonly removed: ResourceRecord[];
+  /** When something was added: the objects deleted before this sync, newest first. */
+  readonly gone: ResourceRecord[];
 }
 
 interface ResourceRow {
@@ -52,43 +62,52 @@ export class ObservedStore {
   }
 
   /**
-   * Records the objects a stack has now. Returns those seen for the first
-   * time (new UIDs) and those that were live and are no longer among them
-   * (now marked deleted). A deleted-and-recreated object is one of each.
+   * Records the objects a stack has now, in one transaction (`sql`'s when
+   * given, else its own). Returns those seen for the first time (new UIDs),
+   * those that were live and are no longer among them (now marked deleted),
+   * and, when something was added, those deleted earlier, newest first. A
+   * deleted-and-recreated object is one of each.
    */
-  async syncResources(
-    stackId: string,
-    seen: readonly SeenResource[],
-  ): Promise<{ added: ResourceRecord[]; removed: ResourceRecord[] }> {
-    return this.#db.transaction(async (tx) => {
-      const before = (
-        await tx.query<ResourceRow>(
-          "SELECT * FROM stack_resources WHERE stack_id = $1 AND deleted_at IS NULL",
-          [stackId],
-        )
-      ).map(toResource);
-      const known = new Set(before.map((r) => r.uid));
-      const now = new Set(seen.map((r) => r.uid));
-      const added: ResourceRecord[] = [];
-      for (const r of seen) {
-        const rows = await tx.query<ResourceRow>(
-          `INSERT INTO stack_resources (stack_id, api_version, kind, namespace, name, uid, component, health)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-           ON CONFLICT (stack_id, uid) DO UPDATE SET health = excluded.health, last_seen_at = now(), deleted_at = NULL
-           RETURNING *`,
-          [stackId, r.apiVersion, r.kind, r.namespace, r.name, r.uid, r.component, r.health],
-        );
-        if (!known.has(r.uid) && rows[0]) added.push(toResource(rows[0]));
-      }
-      const removed = before.filter((r) => !now.has(r.uid));
-      for (const r of removed) {
-        await tx.query("UPDATE stack_resources SET deleted_at = now() WHERE stack_id = $1 AND uid = $2", [
-          stackId,
-          r.uid,
-        ]);
-      }
-      return { added, removed };
-    });
+  async syncResources(stackId: string, seen: readonly SeenResource[], sql?: Sql): Promise<ResourceChanges> {
+    if (!sql) return this.#db.transaction((tx) => this.syncResources(stackId, seen, tx));
+    const tx = sql;
+    const before = (
+      await tx.query<ResourceRow>(
+        "SELECT * FROM stack_resources WHERE stack_id = $1 AND deleted_at IS NULL",
+        [stackId],
+      )
+    ).map(toResource);
+    const known = new Set(before.map((r) => r.uid));
+    const now = new Set(seen.map((r) => r.uid));
+    const added: ResourceRecord[] = [];
+    for (const r of seen) {
+      const rows = await tx.query<ResourceRow>(
+        `INSERT INTO stack_resources (stack_id, api_version, kind, namespace, name, uid, component, health)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (stack_id, uid) DO UPDATE SET health = excluded.health, last_seen_at = now(), deleted_at = NULL
+         RETURNING *`,
+        [stackId, r.apiVersion, r.kind, r.namespace, r.name, r.uid, r.component, r.health],
+      );
+      if (!known.has(r.uid) && rows[0]) added.push(toResource(rows[0]));
+    }
+    const removed = before.filter((r) => !now.has(r.uid));
+    for (const r of removed) {
+      await tx.query("UPDATE stack_resources SET deleted_at = now() WHERE stack_id = $1 AND uid = $2", [
+        stackId,
+        r.uid,
+      ]);
+    }
+    const gone =
+      added.length === 0
+        ? []
+        : (
+            await tx.query<ResourceRow>(
+              `SELECT * FROM stack_resources WHERE stack_id = $1 AND deleted_at IS NOT NULL
+               AND NOT (uid = ANY($2)) ORDER BY deleted_at DESC`,
+              [stackId, removed.map((r) => r.uid)],
+            )
+          ).map(toResource);
+    return { added, removed, gone };
   }
 
   /** The stack's objects: live ones, and with `includeDeleted` the history of replaced UIDs too. */
@@ -101,9 +120,9 @@ export class ObservedStore {
     return rows.map(toResource);
   }
 
-  /** Replaces the observed cache of a stack. */
-  async saveObserved(o: Omit<ObservedRecord, "observedAt">): Promise<void> {
-    await this.#db.query(
+  /** Replaces the observed cache of a stack (in `sql`'s transaction when given). */
+  async saveObserved(o: Omit<ObservedRecord, "observedAt">, sql: Sql = this.#db): Promise<void> {
+    await sql.query(
       `INSERT INTO stack_observed (stack_id, phase, observed_generation, resource_generation, conditions, components, ready, message, observed_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
        ON CONFLICT (stack_id) DO UPDATE SET phase = excluded.phase, observed_generation = excluded.observed_generation,

@@ -295,8 +295,8 @@ export class StackStore {
   }
 
   /** Sets the summary; returns true when it changed. */
-  async setSummary(id: string, summary: StatusSummary): Promise<boolean> {
-    const rows = await this.#db.query(
+  async setSummary(id: string, summary: StatusSummary, sql: Sql = this.#db): Promise<boolean> {
+    const rows = await sql.query(
       "UPDATE stacks SET status_summary = $2 WHERE id = $1 AND status_summary <> $2 RETURNING id",
       [id, summary],
     );

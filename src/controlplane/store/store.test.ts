@@ -205,6 +205,82 @@ for (const backend of storeBackends) {
       assert.equal((await store.observed.resources(stack.id, true)).length, 2);
     });
 
+    it("writes an observation's rows and events in one transaction: a failure between them leaves both unwritten", async () => {
+      const store = await backend.open();
+      await seeded(store);
+      const { stack } = await store.stacks.create(newStack("obs"), "alice");
+      const service = {
+        apiVersion: "v1",
+        kind: "Service",
+        namespace: "games",
+        name: "obs",
+        component: "server",
+      };
+      const pass = (uid: string): Parameters<Store["recordObservation"]>[0] => ({
+        stackId: stack.id,
+        seen: [{ ...service, uid, health: "Healthy" }],
+        observed: {
+          stackId: stack.id,
+          phase: uid,
+          observedGeneration: 1,
+          resourceGeneration: 1,
+          conditions: [],
+          components: [],
+          ready: "1/1",
+          message: "",
+        },
+        summary: "Healthy",
+        events: ({ added, removed }) => [
+          ...removed.map((r) => ({
+            stackId: stack.id,
+            source: "k8s_watch" as const,
+            type: "ResourceDeletedExternally" as const,
+            actor: "k8s_watch",
+            data: { uid: r.uid },
+          })),
+          ...added.map((a) => ({
+            stackId: stack.id,
+            source: "k8s_watch" as const,
+            type: "ResourceCreated" as const,
+            actor: "k8s_watch",
+            data: { uid: a.uid },
+          })),
+        ],
+      });
+      const observedEvents = async (): Promise<string[]> =>
+        (await store.events({ stackId: stack.id, after: 0, limit: 100 }))
+          .filter((e) => e.source === "k8s_watch")
+          .map((e) => `${e.type}:${String(e.data["uid"])}`);
+      assert.equal((await store.recordObservation(pass("u1"))).length, 1);
+
+      // The store fails between the rows and the events: a real error raised by the database
+      // inside the transaction, after stack_resources, stack_observed and stacks were written.
+      await store.db.exec(`
+        CREATE FUNCTION test_refuse_events() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'injected: the store fails before the events'; END $$;
+        CREATE TRIGGER test_refuse_events BEFORE INSERT ON stack_events
+          FOR EACH ROW EXECUTE FUNCTION test_refuse_events();`);
+      await assert.rejects(store.recordObservation(pass("u2")), /injected/);
+      assert.deepEqual(
+        (await store.observed.resources(stack.id, true)).map((r) => [r.uid, r.deletedAt]),
+        [["u1", null]],
+        "the rows are unwritten: u1 still live, u2 unknown",
+      );
+      assert.equal((await store.observed.observed(stack.id))?.phase, "u1", "the observed cache is unwritten");
+      assert.deepEqual(await observedEvents(), ["ResourceCreated:u1"], "the events are unwritten");
+
+      await store.db.exec("DROP TRIGGER test_refuse_events ON stack_events");
+      await store.recordObservation(pass("u2"));
+      await store.recordObservation(pass("u2"));
+      assert.deepEqual(
+        await observedEvents(),
+        ["ResourceCreated:u1", "ResourceDeletedExternally:u1", "ResourceCreated:u2"],
+        "after recovery each event appears exactly once",
+      );
+      assert.equal((await store.observed.observed(stack.id))?.phase, "u2");
+      assert.equal((await store.stacks.get(stack.id))?.statusSummary, "Healthy");
+    });
+
     it("stores token hashes only and authenticates by token", async () => {
       const store = await backend.open();
       const token = await store.auth.bootstrapAdmin();

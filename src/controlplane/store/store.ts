@@ -1,10 +1,10 @@
 import { AuthStore } from "./auth-store.ts";
 import { CatalogStore } from "./catalog-store.ts";
 import { openDatabase, type Database, type DatabaseOptions } from "./database.ts";
-import { lastEventId, queryEvents, type EventQuery } from "./event-store.ts";
+import { appendEvents, lastEventId, queryEvents, type EventQuery } from "./event-store.ts";
 import { migrate } from "./migrations.ts";
-import { ObservedStore, WorkStore } from "./observed-store.ts";
-import type { StackEvent } from "./records.ts";
+import { ObservedStore, WorkStore, type ResourceChanges, type SeenResource } from "./observed-store.ts";
+import type { NewEvent, ObservedRecord, StackEvent, StatusSummary } from "./records.ts";
 import { StackStore } from "./stack-store.ts";
 
 /**
@@ -20,16 +20,36 @@ export class Store {
   readonly work: WorkStore;
   readonly auth: AuthStore;
   readonly #appendListeners = new Set<() => void>();
+  readonly #appended = (): void => {
+    for (const listener of this.#appendListeners) listener();
+  };
 
   constructor(db: Database) {
     this.db = db;
-    this.stacks = new StackStore(db, () => {
-      for (const listener of this.#appendListeners) listener();
-    });
+    this.stacks = new StackStore(db, this.#appended);
     this.catalog = new CatalogStore(db);
     this.observed = new ObservedStore(db);
     this.work = new WorkStore(db);
     this.auth = new AuthStore(db);
+  }
+
+  /**
+   * Writes one observer pass of a stack in ONE transaction: its objects by
+   * UID, the observed cache and the summary when given, and the events of the
+   * pass, which `events` derives from what the rows changed. Either all of it
+   * is committed or none is: a failure anywhere (the rows, an event) leaves
+   * the rows as they were, so the next pass finds the same changes again and
+   * records their events then, once.
+   */
+  async recordObservation(o: Observation): Promise<StackEvent[]> {
+    const appended = await this.db.transaction(async (tx) => {
+      const changes = await this.observed.syncResources(o.stackId, o.seen, tx);
+      if (o.observed) await this.observed.saveObserved(o.observed, tx);
+      if (o.summary) await this.stacks.setSummary(o.stackId, o.summary, tx);
+      return appendEvents(tx, o.events(changes));
+    });
+    if (appended.length > 0) this.#appended();
+    return appended;
   }
 
   /** Reads the event history (see {@link EventQuery}). */
@@ -66,6 +86,18 @@ export class Store {
   close(): Promise<void> {
     return this.db.close();
   }
+}
+
+/** One observer pass of a stack, for {@link Store.recordObservation}. */
+export interface Observation {
+  readonly stackId: string;
+  /** Every object of the stack that exists now. */
+  readonly seen: readonly SeenResource[];
+  /** The new observed cache, when it changed. */
+  readonly observed?: Omit<ObservedRecord, "observedAt">;
+  readonly summary?: StatusSummary;
+  /** The pass's events, given what syncing the objects changed (pure: it may run once per attempt). */
+  readonly events: (changes: ResourceChanges) => NewEvent[];
 }
 
 /** Opens and migrates the store: PostgreSQL when `url` is given, else PGlite in `dataDir`. */

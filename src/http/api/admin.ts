@@ -63,7 +63,10 @@ export const adminRoutes: readonly RouteSpec[] = [
     responses: { 200: { description: "Clusters", schema: Type.Array(Type.Ref("Cluster")) } },
     handler: async (_req: ApiRequest, ctx: ApiContext): Promise<ApiResponse> => ({
       status: 200,
-      body: await ctx.store.catalog.listClusters(),
+      body: (await ctx.store.catalog.listClusters()).map((c) => ({
+        ...c,
+        observer: ctx.observerHealth(c.name) ?? null,
+      })),
     }),
   },
   {

@@ -9,6 +9,7 @@ import { Value } from "@sinclair/typebox/value";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { validate } from "../../api/validate.ts";
 import type { EventFeed } from "../../controlplane/event-feed.ts";
+import type { ObserverHealthReport } from "../../controlplane/observers/observer-health.ts";
 import type { StackService } from "../../controlplane/stack-service.ts";
 import type { Role, UserRecord } from "../../controlplane/store/records.ts";
 import type { Store } from "../../controlplane/store/store.ts";
@@ -24,6 +25,8 @@ export interface ApiContext {
   readonly pingMs: number;
   /** Open streams, aborted when the server closes (so closing does not wait for clients). */
   readonly streams: Set<AbortController>;
+  /** How this replica's observer of a cluster is doing (undefined: not observing it here). */
+  readonly observerHealth: (cluster: string) => ObserverHealthReport | undefined;
   readonly log?: Logger;
 }
 

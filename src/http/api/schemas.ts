@@ -112,6 +112,29 @@ export const ClusterSchema = Type.Object(
     hasKubeconfig: Type.Boolean(),
     createdAt: Time,
     createdBy: Type.String(),
+    observer: Type.Optional(
+      Type.Union(
+        [
+          Type.Object({
+            failures: Type.Integer({ description: "Failed observer passes since this replica started" }),
+            lastFailure: Type.Union([
+              Type.Null(),
+              Type.Object({
+                at: Time,
+                stage: Type.Union([Type.Literal("read"), Type.Literal("write")]),
+                error: Type.String(),
+              }),
+            ]),
+            lastWriteAt: Type.Union([Type.Null(), Time]),
+          }),
+          Type.Null(),
+        ],
+        {
+          description:
+            "How the answering replica's cluster → database observer is doing (GET /api/v1/clusters only); null while it does not observe this cluster. A failed pass writes nothing and is retried.",
+        },
+      ),
+    ),
   },
   { $id: "Cluster" },
 );

@@ -23,8 +23,8 @@ export interface ClusterSource {
   connect(name: string): Promise<ClusterWatch>;
 }
 
-/** How a {@link StackReconciler} is made. */
-export interface StackReconcilerOptions {
+/** How a {@link DesiredStateReconciler} is made. */
+export interface DesiredStateReconcilerOptions {
   readonly store: Store;
   readonly clusters: ClusterSource;
   /** This process's claim holder id: two replicas never work one stack at once. */
@@ -56,8 +56,8 @@ const observePollMs = 5_000;
  * away it changes nothing. The cluster away → one `ReconcileDeferred` per
  * outage per stack, and a transient error so the queue backs off.
  */
-export class StackReconciler implements Reconciler {
-  readonly #o: StackReconcilerOptions;
+export class DesiredStateReconciler implements Reconciler {
+  readonly #o: DesiredStateReconcilerOptions;
   /** Stacks whose cluster is unreachable right now (one ReconcileDeferred per outage). */
   readonly #deferred = new Set<string>();
   /** The generation whose ReconcileStarted was recorded, per stack. */
@@ -67,7 +67,7 @@ export class StackReconciler implements Reconciler {
   /** Stacks this replica has claimed (released on stop). */
   readonly claimed = new Set<string>();
 
-  constructor(options: StackReconcilerOptions) {
+  constructor(options: DesiredStateReconcilerOptions) {
     this.#o = options;
   }
 
