@@ -1,4 +1,3 @@
-import { parseArgs } from "node:util";
 import { once } from "node:events";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -16,6 +15,7 @@ import { createHttpServer } from "../http/server.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
 import { packageRoot } from "../sandbox/paths.ts";
 import { parseBindAddress } from "./operator.ts";
+import type { ServerFlags } from "./program.ts";
 
 /** How the control plane runs; the flags of `stackwarden server`. */
 export interface ServerOptions {
@@ -149,32 +149,21 @@ export function announceAdminToken(server: RunningServer, log: (line: string) =>
 }
 
 /** `stackwarden server [flags]`: the API, the UI and the control plane's workers, until SIGINT/SIGTERM. */
-export async function runServer(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      listen: { type: "string", default: "0.0.0.0:8080" },
-      "database-url": { type: "string" },
-      "data-dir": { type: "string", default: ".stackwarden" },
-      kubeconfig: { type: "string" },
-      "cluster-name": { type: "string", default: "local" },
-      "log-level": { type: "string", default: "info" },
-    },
-  });
+export async function runServer(flags: ServerFlags): Promise<number> {
   const kubeconfig = new KubeConfig();
-  if (values.kubeconfig) kubeconfig.loadFromFile(values.kubeconfig);
+  if (flags.kubeconfig) kubeconfig.loadFromFile(flags.kubeconfig);
   else kubeconfig.loadFromDefault();
-  const logger = createLogger({ level: values["log-level"], name: "server" });
+  const logger = createLogger({ level: flags.logLevel, name: "server" });
   const stop = new AbortController();
   process.once("SIGINT", () => stop.abort());
   process.once("SIGTERM", () => stop.abort());
   const server = await startServer(
     {
-      listen: values.listen,
-      databaseUrl: values["database-url"] ?? process.env.DATABASE_URL,
-      dataDir: resolve(values["data-dir"]),
+      listen: flags.listen,
+      databaseUrl: flags.databaseUrl,
+      dataDir: resolve(flags.dataDir),
       kubeconfig,
-      clusterName: values["cluster-name"],
+      clusterName: flags.clusterName,
       bootstrapToken: process.env.STACKWARDEN_ADMIN_TOKEN || undefined,
       logger,
     },
