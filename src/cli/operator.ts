@@ -14,6 +14,8 @@ export interface OperatorOptions {
   readonly installCrds: boolean;
   readonly leaderElect: boolean;
   readonly leaseNamespace: string;
+  /** The leader election's Lease; `stackwarden-operator` by default. */
+  readonly leaseName?: string | undefined;
   /** `host:port` for /metrics (and health); `0` turns it off. */
   readonly metricsBindAddress: string;
   /** `host:port` for /healthz and /readyz; `0` turns it off. */
@@ -53,6 +55,7 @@ export async function startOperator(
   const manager = new Manager({
     kubeconfig: options.kubeconfig,
     leaseNamespace: options.leaseNamespace,
+    ...(options.leaseName ? { leaseName: options.leaseName } : {}),
     leaderElection: options.leaderElect,
     ...(probes ? { healthPort: probes.port, healthHost: probes.host } : {}),
     ...(metrics ? { metricsPort: metrics.port, metricsHost: metrics.host } : {}),

@@ -1,7 +1,6 @@
 import { once } from "node:events";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { KubeConfig } from "@kubernetes/client-node";
@@ -16,6 +15,7 @@ import { createLogger, type Logger } from "../observability/logger.ts";
 import { packageRoot } from "../sandbox/paths.ts";
 import { parseBindAddress } from "./operator.ts";
 import type { ServerFlags } from "./program.ts";
+import { ensureWebUi } from "./web-build.ts";
 
 /** How the control plane runs; the flags of `stackwarden server`. */
 export interface ServerOptions {
@@ -59,10 +59,14 @@ export interface RunningServer {
   readonly done: Promise<void>;
 }
 
-/** The web UI's built files, when they have been built. */
-function uiDir(): string | undefined {
-  const dir = join(packageRoot, "web", "dist");
-  return existsSync(join(dir, "index.html")) ? dir : undefined;
+/** The web UI's built files, built first when missing or stale (see {@link ensureWebUi}). */
+function uiDir(logger: Logger): string | undefined {
+  const ui = ensureWebUi({ root: packageRoot }, (line) => logger.info(line));
+  if (ui.problem !== undefined) {
+    // With no UI at all, say it loudly; an older build still serves, so then it is only news.
+    logger[ui.dir === undefined ? "warn" : "info"]({ state: ui.state }, ui.problem);
+  }
+  return ui.dir;
 }
 
 /**
@@ -73,6 +77,7 @@ function uiDir(): string | undefined {
 export async function startServer(options: ServerOptions, signal: AbortSignal): Promise<RunningServer> {
   const bind = parseBindAddress(options.listen);
   if (!bind) throw new Error("--listen must be host:port");
+  const ui = uiDir(options.logger);
   const store = await openStore(
     options.databaseUrl ? { url: options.databaseUrl } : { dataDir: join(options.dataDir, "db") },
   );
@@ -105,7 +110,6 @@ export async function startServer(options: ServerOptions, signal: AbortSignal): 
     stopWorkers.signal,
   );
   const feed = new EventFeed({ store });
-  const ui = uiDir();
   const http = createHttpServer({
     store,
     feed,

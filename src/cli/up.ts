@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { resolve } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
@@ -8,6 +9,17 @@ import { announceAdminToken, startServer } from "./server.ts";
 import type { UpFlags } from "./program.ts";
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+/**
+ * The Lease `up`'s operator is elected on. Two `up`s on one cluster for the same namespaces take
+ * turns (one leads, one stands by); for different `--namespaces` they are different operators and
+ * must not wait on each other, so the set of namespaces is part of the name.
+ */
+export function upLeaseName(namespaces: readonly string[]): string {
+  if (namespaces.length === 0) return "stackwarden-operator";
+  const scope = [...new Set(namespaces)].sort().join(",");
+  return `stackwarden-operator-${createHash("sha256").update(scope).digest("hex").slice(0, 10)}`;
+}
 
 /**
  * `stackwarden up`: both planes in one process on embedded defaults — the
@@ -37,6 +49,7 @@ export async function runUp(flags: UpFlags): Promise<number> {
       installCrds: true,
       leaderElect: true,
       leaseNamespace: "default",
+      leaseName: upLeaseName(flags.namespaces),
       // One address serves everything: the operator's own servers stay off.
       metricsBindAddress: "0",
       healthProbeBindAddress: "0",
