@@ -65,8 +65,9 @@ if (!env.STACKWARDEN_TEST_DATABASE_URL) {
   log(`✔ PostgreSQL at ${postgres.url()}`);
 }
 
-// The UI's end-to-end test drives the built UI that the server serves from web/dist.
-if (!step("build the web UI (vite)", bin("vite"), ["build", "web", "--logLevel", "warn"]))
+// Built (when missing or stale) before the tests, as `stackwarden up` would, so the tests that start
+// servers find web/dist fresh and none of them rebuilds it while another serves it.
+if (!step("build the web UI (when missing or stale)", process.execPath, ["scripts/build-web.ts"]))
   failed.push("web build");
 
 if (failed.length > 0) log(`\n✖ failed before the tests: ${failed.join(", ")}; the run will fail`);

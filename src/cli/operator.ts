@@ -1,4 +1,3 @@
-import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
 import { Manager } from "../operator/manager.ts";
 import { installCrds } from "../operator/install-crds.ts";
@@ -6,6 +5,7 @@ import { registerStackControllers } from "../operator/stack/stack-controller.ts"
 import { boundKinds } from "../operator/kinds.ts";
 import { startTracing } from "../observability/tracing.ts";
 import { createLogger } from "../observability/logger.ts";
+import type { OperatorFlags } from "./program.ts";
 
 /** How the operator runs; the flags of `stackwarden operator`. */
 export interface OperatorOptions {
@@ -14,6 +14,8 @@ export interface OperatorOptions {
   readonly installCrds: boolean;
   readonly leaderElect: boolean;
   readonly leaseNamespace: string;
+  /** The leader election's Lease; `stackwarden-operator` by default. */
+  readonly leaseName?: string | undefined;
   /** `host:port` for /metrics (and health); `0` turns it off. */
   readonly metricsBindAddress: string;
   /** `host:port` for /healthz and /readyz; `0` turns it off. */
@@ -53,6 +55,7 @@ export async function startOperator(
   const manager = new Manager({
     kubeconfig: options.kubeconfig,
     leaseNamespace: options.leaseNamespace,
+    ...(options.leaseName ? { leaseName: options.leaseName } : {}),
     leaderElection: options.leaderElect,
     ...(probes ? { healthPort: probes.port, healthHost: probes.host } : {}),
     ...(metrics ? { metricsPort: metrics.port, metricsHost: metrics.host } : {}),
@@ -66,22 +69,9 @@ export async function startOperator(
 }
 
 /** `stackwarden operator [flags]`: runs until SIGINT or SIGTERM. */
-export async function runOperator(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      kubeconfig: { type: "string" },
-      namespaces: { type: "string", default: "" },
-      "install-crds": { type: "boolean", default: false },
-      "leader-elect": { type: "boolean", default: false },
-      "leader-election-namespace": { type: "string" },
-      "metrics-bind-address": { type: "string", default: ":8080" },
-      "health-probe-bind-address": { type: "string", default: ":8081" },
-      "log-level": { type: "string", default: "info" },
-    },
-  });
+export async function runOperator(flags: OperatorFlags): Promise<number> {
   const kubeconfig = new KubeConfig();
-  if (values.kubeconfig) kubeconfig.loadFromFile(values.kubeconfig);
+  if (flags.kubeconfig) kubeconfig.loadFromFile(flags.kubeconfig);
   else kubeconfig.loadFromDefault();
   const stop = new AbortController();
   process.once("SIGINT", () => stop.abort());
@@ -89,13 +79,13 @@ export async function runOperator(argv: string[]): Promise<number> {
   const { done } = await startOperator(
     {
       kubeconfig,
-      namespaces: values.namespaces.split(",").filter((n) => n !== ""),
-      installCrds: values["install-crds"],
-      leaderElect: values["leader-elect"],
-      leaseNamespace: values["leader-election-namespace"] ?? process.env.POD_NAMESPACE ?? "default",
-      metricsBindAddress: values["metrics-bind-address"],
-      healthProbeBindAddress: values["health-probe-bind-address"],
-      logLevel: values["log-level"],
+      namespaces: flags.namespaces,
+      installCrds: flags.installCrds,
+      leaderElect: flags.leaderElect,
+      leaseNamespace: flags.leaderElectionNamespace,
+      metricsBindAddress: flags.metricsBindAddress,
+      healthProbeBindAddress: flags.healthProbeBindAddress,
+      logLevel: flags.logLevel,
       otlpEndpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT,
     },
     stop.signal,

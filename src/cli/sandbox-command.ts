@@ -1,18 +1,15 @@
-import { parseArgs } from "node:util";
 import { sandboxDown, sandboxStatus, sandboxUp } from "../sandbox/sandbox.ts";
 import { readyNodeCount } from "../sandbox/probes.ts";
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 /** `stackwarden sandbox <up|down|status|kubeconfig> [--name NAME]`; resolves to the exit code. */
-export async function runSandboxCommand(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { name: { type: "string", default: process.env.STACKWARDEN_SANDBOX ?? "default" } },
-  });
-  const options = { name: values.name, env: process.env, log };
-  switch (positionals[0]) {
+export async function runSandboxCommand(
+  action: "up" | "down" | "status" | "kubeconfig",
+  name: string,
+): Promise<number> {
+  const options = { name, env: process.env, log };
+  switch (action) {
     case "up": {
       const sandbox = await sandboxUp(options);
       log(
@@ -63,10 +60,5 @@ export async function runSandboxCommand(argv: string[]): Promise<number> {
       process.stdout.write(`${status.state.kubeconfig}\n`);
       return 0;
     }
-    default:
-      log(
-        `stackwarden sandbox: expected up, down, status or kubeconfig, got ${JSON.stringify(positionals[0] ?? "")}`,
-      );
-      return 2;
   }
 }

@@ -1,8 +1,6 @@
-import { parseArgs } from "node:util";
 import { once } from "node:events";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { KubeConfig } from "@kubernetes/client-node";
@@ -16,6 +14,8 @@ import { createHttpServer } from "../http/server.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
 import { packageRoot } from "../sandbox/paths.ts";
 import { parseBindAddress } from "./operator.ts";
+import type { ServerFlags } from "./program.ts";
+import { ensureWebUi } from "./web-build.ts";
 
 /** How the control plane runs; the flags of `stackwarden server`. */
 export interface ServerOptions {
@@ -59,10 +59,14 @@ export interface RunningServer {
   readonly done: Promise<void>;
 }
 
-/** The web UI's built files, when they have been built. */
-function uiDir(): string | undefined {
-  const dir = join(packageRoot, "web", "dist");
-  return existsSync(join(dir, "index.html")) ? dir : undefined;
+/** The web UI's built files, built first when missing or stale (see {@link ensureWebUi}). */
+function uiDir(logger: Logger): string | undefined {
+  const ui = ensureWebUi({ root: packageRoot }, (line) => logger.info(line));
+  if (ui.problem !== undefined) {
+    // With no UI at all, say it loudly; an older build still serves, so then it is only news.
+    logger[ui.dir === undefined ? "warn" : "info"]({ state: ui.state }, ui.problem);
+  }
+  return ui.dir;
 }
 
 /**
@@ -73,6 +77,7 @@ function uiDir(): string | undefined {
 export async function startServer(options: ServerOptions, signal: AbortSignal): Promise<RunningServer> {
   const bind = parseBindAddress(options.listen);
   if (!bind) throw new Error("--listen must be host:port");
+  const ui = uiDir(options.logger);
   const store = await openStore(
     options.databaseUrl ? { url: options.databaseUrl } : { dataDir: join(options.dataDir, "db") },
   );
@@ -105,7 +110,6 @@ export async function startServer(options: ServerOptions, signal: AbortSignal): 
     stopWorkers.signal,
   );
   const feed = new EventFeed({ store });
-  const ui = uiDir();
   const http = createHttpServer({
     store,
     feed,
@@ -150,32 +154,21 @@ export function announceAdminToken(server: RunningServer, log: (line: string) =>
 }
 
 /** `stackwarden server [flags]`: the API, the UI and the control plane's workers, until SIGINT/SIGTERM. */
-export async function runServer(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      listen: { type: "string", default: "0.0.0.0:8080" },
-      "database-url": { type: "string" },
-      "data-dir": { type: "string", default: ".stackwarden" },
-      kubeconfig: { type: "string" },
-      "cluster-name": { type: "string", default: "local" },
-      "log-level": { type: "string", default: "info" },
-    },
-  });
+export async function runServer(flags: ServerFlags): Promise<number> {
   const kubeconfig = new KubeConfig();
-  if (values.kubeconfig) kubeconfig.loadFromFile(values.kubeconfig);
+  if (flags.kubeconfig) kubeconfig.loadFromFile(flags.kubeconfig);
   else kubeconfig.loadFromDefault();
-  const logger = createLogger({ level: values["log-level"], name: "server" });
+  const logger = createLogger({ level: flags.logLevel, name: "server" });
   const stop = new AbortController();
   process.once("SIGINT", () => stop.abort());
   process.once("SIGTERM", () => stop.abort());
   const server = await startServer(
     {
-      listen: values.listen,
-      databaseUrl: values["database-url"] ?? process.env.DATABASE_URL,
-      dataDir: resolve(values["data-dir"]),
+      listen: flags.listen,
+      databaseUrl: flags.databaseUrl,
+      dataDir: resolve(flags.dataDir),
       kubeconfig,
-      clusterName: values["cluster-name"],
+      clusterName: flags.clusterName,
       bootstrapToken: process.env.STACKWARDEN_ADMIN_TOKEN || undefined,
       logger,
     },

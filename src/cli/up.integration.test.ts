@@ -3,7 +3,8 @@
  * starting a sandbox, and limited to one namespace): both planes in one
  * process on PGlite, one address serving the UI, the API, /metrics and the
  * probes, and a stack created through the API converging through the
- * operator in the same process.
+ * operator in the same process. The panel it serves is the built UI (it builds
+ * web/ when missing or stale), and no log line it writes has a key twice.
  */
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -14,6 +15,7 @@ import { join } from "node:path";
 import { packageRoot } from "../sandbox/paths.ts";
 import { describeNamespace, useTestNamespace } from "../testing/cluster.ts";
 import { eventually } from "../testing/eventually.ts";
+import { duplicateKeys } from "../testing/json-duplicate-keys.ts";
 
 const { kubeconfig, kc, namespace } = await useTestNamespace("cli-up");
 const dataDir = mkdtempSync(join(tmpdir(), "stackwarden-up-"));
@@ -30,13 +32,14 @@ describe("stackwarden up", () => {
         `--data-dir=${dataDir}`,
         `--kubeconfig=${kubeconfig}`,
         `--namespaces=${namespace}`,
-        "--log-level=warn",
+        "--log-level=info",
       ],
       { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DATABASE_URL: "" } },
     );
     let err = "";
+    let out = "";
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    child.stdout.resume();
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     after(() => void child.kill("SIGKILL"));
     const url = await eventually(
       "up to say where the panel is",
@@ -56,6 +59,13 @@ describe("stackwarden up", () => {
     const home = await fetch(`${url}/`);
     assert.equal(home.status, 200);
     assert.match(home.headers.get("content-type") ?? "", /text\/html/);
+    const page = await home.text();
+    assert.doesNotMatch(page, /not built/);
+    assert.match(
+      page,
+      /<script type="module" crossorigin src="\/assets\//,
+      "the built panel, not its sources",
+    );
 
     const created = await fetch(`${url}/api/v1/stacks`, {
       method: "POST",
@@ -94,5 +104,10 @@ describe("stackwarden up", () => {
     child.kill("SIGINT");
     const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
     assert.equal(code, 0, err);
+
+    const lines = out.split("\n").filter((line) => line !== "");
+    assert.ok(lines.length > 0, "up logs JSON lines on standard output");
+    const twice = lines.flatMap((line) => duplicateKeys(line).map((key) => `${key} in ${line}`));
+    assert.deepEqual(twice, [], "no log line has a key twice");
   });
 });

@@ -1,4 +1,4 @@
-import { parseArgs } from "node:util";
+import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { resolve } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
@@ -6,8 +6,20 @@ import { sandboxDown, sandboxUp } from "../sandbox/sandbox.ts";
 import { createLogger } from "../observability/logger.ts";
 import { startOperator } from "./operator.ts";
 import { announceAdminToken, startServer } from "./server.ts";
+import type { UpFlags } from "./program.ts";
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+/**
+ * The Lease `up`'s operator is elected on. Two `up`s on one cluster for the same namespaces take
+ * turns (one leads, one stands by); for different `--namespaces` they are different operators and
+ * must not wait on each other, so the set of namespaces is part of the name.
+ */
+export function upLeaseName(namespaces: readonly string[]): string {
+  if (namespaces.length === 0) return "stackwarden-operator";
+  const scope = [...new Set(namespaces)].sort().join(",");
+  return `stackwarden-operator-${createHash("sha256").update(scope).digest("hex").slice(0, 10)}`;
+}
 
 /**
  * `stackwarden up`: both planes in one process on embedded defaults — the
@@ -18,25 +30,12 @@ const log = (line: string): void => void process.stderr.write(`${line}\n`);
  * to `<data-dir>/admin-token` (mode 0600). Stays in the foreground until
  * Ctrl-C, then stops both planes and, if this command started it, the sandbox.
  */
-export async function runUp(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      listen: { type: "string", default: "127.0.0.1:8080" },
-      "data-dir": { type: "string", default: ".stackwarden" },
-      "database-url": { type: "string" },
-      kubeconfig: { type: "string" },
-      /** Limit the operator to these namespaces (comma-separated); all by default. */
-      namespaces: { type: "string", default: "" },
-      sandbox: { type: "string", default: process.env.STACKWARDEN_SANDBOX ?? "default" },
-      "log-level": { type: "string", default: process.env.STACKWARDEN_LOG_LEVEL ?? "info" },
-    },
-  });
-  const sandboxOptions = { name: values.sandbox, env: process.env, log };
+export async function runUp(flags: UpFlags): Promise<number> {
+  const sandboxOptions = { name: flags.sandbox, env: process.env, log };
   const kubeconfig = new KubeConfig();
   let sandbox: Awaited<ReturnType<typeof sandboxUp>> | undefined;
-  if (values.kubeconfig) {
-    kubeconfig.loadFromFile(values.kubeconfig);
+  if (flags.kubeconfig) {
+    kubeconfig.loadFromFile(flags.kubeconfig);
   } else {
     log("stackwarden up: starting the local sandbox cluster");
     sandbox = await sandboxUp(sandboxOptions);
@@ -46,14 +45,15 @@ export async function runUp(argv: string[]): Promise<number> {
   const operator = await startOperator(
     {
       kubeconfig,
-      namespaces: values.namespaces.split(",").filter((n) => n !== ""),
+      namespaces: flags.namespaces,
       installCrds: true,
       leaderElect: true,
       leaseNamespace: "default",
+      leaseName: upLeaseName(flags.namespaces),
       // One address serves everything: the operator's own servers stay off.
       metricsBindAddress: "0",
       healthProbeBindAddress: "0",
-      logLevel: values["log-level"],
+      logLevel: flags.logLevel,
     },
     stop.signal,
   );
@@ -61,12 +61,12 @@ export async function runUp(argv: string[]): Promise<number> {
   try {
     server = await startServer(
       {
-        listen: values.listen,
-        databaseUrl: values["database-url"] ?? process.env.DATABASE_URL,
-        dataDir: resolve(values["data-dir"]),
+        listen: flags.listen,
+        databaseUrl: flags.databaseUrl,
+        dataDir: resolve(flags.dataDir),
         kubeconfig,
         clusterName: "local",
-        logger: createLogger({ level: values["log-level"], name: "control-plane" }),
+        logger: createLogger({ level: flags.logLevel, name: "control-plane" }),
         registry: operator.manager.registry,
         alsoReady: () => operator.manager.ready,
       },
@@ -84,7 +84,7 @@ export async function runUp(argv: string[]): Promise<number> {
   log(`  panel and API:  ${server.url}  (API under /api/v1, OpenAPI at /api/openapi.json)`);
   log(`  health:         ${server.url}/readyz   metrics: ${server.url}/metrics`);
   log(
-    `  store:          ${server.store.db.kind === "pglite" ? `PGlite in ${resolve(values["data-dir"], "db")}` : "PostgreSQL"}`,
+    `  store:          ${server.store.db.kind === "pglite" ? `PGlite in ${resolve(flags.dataDir, "db")}` : "PostgreSQL"}`,
   );
   if (sandbox) {
     log(`  Kubernetes API: ${sandbox.server}${sandbox.reused ? " (already running)" : ""}`);

@@ -25,7 +25,9 @@ const types: Record<string, string> = {
 const notBuilt = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Stackwarden</title></head>
 <body><h1>Stackwarden</h1>
-<p>The web UI is not built. The API is at <a href="/api/openapi.json">/api/openapi.json</a>.</p>
+<p>The web UI is not built, and this installation cannot build it: vite, a devDependency, is
+missing. Run <code>npm install</code> in Stackwarden's folder and start it again; it builds the UI
+on start. The API is at <a href="/api/openapi.json">/api/openapi.json</a>.</p>
 </body></html>
 `;
 
