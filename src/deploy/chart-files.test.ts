@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { load } from "js-yaml";
-import { alertRulesFile, chartDir, chartFiles } from "./chart-files.ts";
+import { alertRulesFile, chartDir, chartFiles, dashboardFiles, dashboardsDir } from "./chart-files.ts";
 import { operatorCrds } from "../operator/install-crds.ts";
 
 const generated = await chartFiles();
@@ -13,6 +13,13 @@ describe("the chart's generated files", () => {
     it(`${path} is what \`npm run chart\` writes from the code`, async () => {
       const committed = await readFile(join(chartDir, path), "utf8").catch(() => "(missing)");
       assert.ok(committed === content, `${path} is out of date: run \`npm run chart\``);
+    });
+  }
+
+  for (const [name, content] of dashboardFiles()) {
+    it(`deploy/dashboards/${name} is what \`npm run chart\` writes`, async () => {
+      const committed = await readFile(join(dashboardsDir, name), "utf8").catch(() => "(missing)");
+      assert.ok(committed === content, `deploy/dashboards/${name} is out of date: run \`npm run chart\``);
     });
   }
 
