@@ -93,7 +93,13 @@ describe("stackwarden up", () => {
           ? true
           : undefined;
       },
-      { timeoutMs: 120_000, explain: () => describeNamespace(kc, namespace) },
+      {
+        timeoutMs: 120_000,
+        explain: async () => {
+          const problems = out.split("\n").filter((line) => /"level":"(warn|error|fatal)"/.test(line));
+          return `${await describeNamespace(kc, namespace)}\nup's warnings and errors:\n${problems.slice(-30).join("\n")}`;
+        },
+      },
     );
 
     const metrics = await (await fetch(`${url}/metrics`)).text();
