@@ -51,7 +51,8 @@ export interface ManagerOptions {
 
 interface Registered {
   readonly controller: Controller;
-  readonly primary: Reflector;
+  /** The caches of the kind it reconciles: one per watched namespace, or one for all. */
+  readonly primaries: readonly Reflector[];
 }
 
 /**
@@ -155,49 +156,61 @@ export class Manager {
   }
 
   /**
-   * Adds a controller. `primary` is the reflector of the kind it reconciles:
-   * every change to a primary object enqueues its key, and every primary key
-   * is enqueued again as a resync each `resyncPeriodMs`.
+   * Adds a controller. `primaries` are the caches of the kind it reconciles (one per watched
+   * namespace, or one for all), and every one is treated alike: a change to a primary object that
+   * {@link specChanged} accepts enqueues its key, and every primary key is enqueued again as a
+   * resync each `resyncPeriodMs`.
    */
   addController<T extends KubeObject>(
-    primary: Reflector<T>,
+    primaries: Reflector<T> | ReadonlyArray<Reflector<T>>,
     options: Omit<ControllerOptions<string>, "registry" | "clock"> & { readonly clock?: Clock },
   ): Controller {
-    const kind = primary.kind;
-    const inner = options.reconciler;
-    // Every reconcile is a span; the API requests it makes are its children, and its log lines carry its trace id.
-    const reconciler: Reconciler<string> = {
+    const caches = (Array.isArray(primaries) ? primaries : [primaries]) as unknown as readonly Reflector[];
+    const kind = caches[0]?.kind ?? "";
+    const find = (key: string): KubeObject | undefined =>
+      caches.map((c) => c.store.get(key)).find((o) => o !== undefined);
+    const controller = new Controller<string>({
+      ...options,
+      reconciler: this.#traced(options.name, kind, find, options.reconciler),
+      registry: this.registry,
+      clock: options.clock ?? this.#clock,
+      rateLimiter: options.rateLimiter ?? this.#rateLimiter,
+    });
+    for (const primary of caches) {
+      primary.on((event) => {
+        if (event.type === "modified" && !specChanged(event.previous, event.object)) return;
+        const m = event.object.metadata;
+        controller.queue.add(m.namespace ? `${m.namespace}/${m.name}` : m.name);
+      });
+    }
+    this.#controllers.push({ controller, primaries: caches });
+    return controller;
+  }
+
+  /** Every reconcile as a span; the API requests it makes are its children, and its log lines carry its trace id. */
+  #traced(
+    name: string,
+    kind: string,
+    find: (key: string) => KubeObject | undefined,
+    inner: Reconciler<string>,
+  ): Reconciler<string> {
+    return {
       reconcile: (key, signal) => {
-        const [namespace, name] = key.includes("/") ? key.split("/", 2) : [undefined, key];
+        const [namespace, objectName] = key.includes("/") ? key.split("/", 2) : [undefined, key];
+        const generation = find(key)?.metadata.generation;
         return withSpan(
-          `reconcile ${options.name}`,
+          `reconcile ${name}`,
           reconcileSpanAttributes({
-            controller: options.name,
+            controller: name,
             kind,
             ...(namespace ? { namespace } : {}),
-            name: name ?? key,
-            ...(primary.store.get(key)?.metadata.generation !== undefined
-              ? { generation: primary.store.get(key)!.metadata.generation! }
-              : {}),
+            name: objectName ?? key,
+            ...(generation !== undefined ? { generation } : {}),
           }),
           () => inner.reconcile(key, signal),
         );
       },
     };
-    const controller = new Controller<string>({
-      ...options,
-      reconciler,
-      registry: this.registry,
-      clock: options.clock ?? this.#clock,
-      rateLimiter: options.rateLimiter ?? this.#rateLimiter,
-    });
-    primary.on((event) => {
-      if (event.type === "modified" && !specChanged(event.previous, event.object)) return;
-      const m = event.object.metadata;
-      controller.queue.add(m.namespace ? `${m.namespace}/${m.name}` : m.name);
-    });
-    this.#controllers.push({ controller, primary: primary as unknown as Reflector });
-    return controller;
   }
 
   /** True when every cache has synced: the process is ready to serve. */
@@ -277,8 +290,8 @@ export class Manager {
       for (;;) {
         await this.#clock.sleep(period, signal);
         if (!this.#leading) continue;
-        for (const { controller, primary } of this.#controllers) {
-          for (const o of primary.store.list()) {
+        for (const { controller, primaries } of this.#controllers) {
+          for (const o of primaries.flatMap((p) => p.store.list())) {
             const m = o.metadata;
             controller.queue.add(m.namespace ? `${m.namespace}/${m.name}` : m.name, { priority: "resync" });
           }
