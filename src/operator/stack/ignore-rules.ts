@@ -1,12 +1,6 @@
 import { parsePointer } from "../../api/json-pointer.ts";
 import type { KubeObject } from "../../api/object.ts";
-
-/** A field to leave alone: in objects of `kind` (named `name`, when given), the value at `jsonPointer`. */
-export interface IgnoreRule {
-  readonly kind: string;
-  readonly name?: string | undefined;
-  readonly jsonPointer: string;
-}
+import type { IgnoreRule } from "../../api/stack.ts";
 
 /**
  * `object` without the fields the rules name. Stackwarden never sets an
@@ -31,19 +25,4 @@ export function withoutIgnored(object: KubeObject, rules: readonly IgnoreRule[])
     else if (node !== null && typeof node === "object") delete (node as Record<string, unknown>)[last];
   }
   return copy as unknown as KubeObject;
-}
-
-/** True when a drifted field (`spec.replicas`) is covered by a rule for this object. */
-export function isIgnoredField(
-  kind: string,
-  name: string,
-  field: string,
-  rules: readonly IgnoreRule[],
-): boolean {
-  return rules.some(
-    (r) =>
-      r.kind === kind &&
-      (r.name === undefined || r.name === name) &&
-      field.startsWith(r.jsonPointer.slice(1).replaceAll("/", ".")),
-  );
 }
