@@ -8,6 +8,7 @@
  * reused while the inputs stay the same. Users build FROM node:24-slim as usual.
  */
 import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -24,7 +25,10 @@ export const podmanEnv: NodeJS.ProcessEnv = {
 const nodeBinary = join(packageRoot, "node_modules", "node", "bin", "node");
 const npmDir = "/usr/lib/node_modules/npm";
 const caBundle = "/etc/ssl/certs/ca-certificates.crt";
-const aptSources = "/etc/apt/sources.list.d/debian.sources";
+/** The machine's apt sources, which mmdebstrap reads the mirror from (deb822 or one-line style). */
+const aptSources =
+  ["/etc/apt/sources.list.d/debian.sources", "/etc/apt/sources.list"].find((p) => existsSync(p)) ??
+  "/etc/apt/sources.list";
 const packages = ["ca-certificates"];
 const mmdebstrapArgs = [
   "--quiet",
