@@ -16,11 +16,10 @@ import { withLock } from "../sandbox/lock.ts";
 import { cacheDir, packageRoot } from "../sandbox/paths.ts";
 import { formatElapsed } from "../sandbox/go-tool.ts";
 
-/** podman's settings for these machines (runc, cgroupfs), through CONTAINERS_CONF. */
-export const podmanEnv: NodeJS.ProcessEnv = {
-  ...process.env,
-  CONTAINERS_CONF: join(packageRoot, "deploy", "image", "containers.conf"),
-};
+/** The environment podman runs in: this one, with the settings for these machines (runc, cgroupfs). */
+export function podmanEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, CONTAINERS_CONF: join(packageRoot, "deploy", "image", "containers.conf") };
+}
 
 const nodeBinary = join(packageRoot, "node_modules", "node", "bin", "node");
 const npmDir = "/usr/lib/node_modules/npm";
@@ -55,7 +54,7 @@ export class ImageError extends Error {
 
 /** Runs a command, streaming nothing; resolves with its output, rejects with its tail. */
 export async function run(command: string, args: readonly string[], cwd = packageRoot): Promise<string> {
-  const child = spawn(command, args, { cwd, env: podmanEnv, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(command, args, { cwd, env: podmanEnv(), stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
@@ -110,7 +109,7 @@ export async function baseImageTag(): Promise<string> {
 }
 
 function imageExists(tag: string): boolean {
-  return spawnSync("podman", ["image", "exists", tag], { env: podmanEnv }).status === 0;
+  return spawnSync("podman", ["image", "exists", tag], { env: podmanEnv() }).status === 0;
 }
 
 /**
