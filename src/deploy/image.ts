@@ -25,9 +25,10 @@ const nodeBinary = join(packageRoot, "node_modules", "node", "bin", "node");
 const npmDir = "/usr/lib/node_modules/npm";
 const caBundle = "/etc/ssl/certs/ca-certificates.crt";
 /** The machine's apt sources, which mmdebstrap reads the mirror from (deb822 or one-line style). */
-const aptSources =
-  ["/etc/apt/sources.list.d/debian.sources", "/etc/apt/sources.list"].find((p) => existsSync(p)) ??
-  "/etc/apt/sources.list";
+function aptSources(): string {
+  const candidates = ["/etc/apt/sources.list.d/debian.sources", "/etc/apt/sources.list"];
+  return candidates.find((p) => existsSync(p)) ?? "/etc/apt/sources.list";
+}
 const packages = ["ca-certificates"];
 const mmdebstrapArgs = [
   "--quiet",
@@ -99,7 +100,7 @@ async function hashFile(path: string): Promise<string> {
 export async function baseImageTag(): Promise<string> {
   const hash = createHash("sha256");
   hash.update(suite(await readFile("/etc/os-release", "utf8")));
-  hash.update(await readFile(aptSources));
+  hash.update(await readFile(aptSources()));
   hash.update(mmdebstrapArgs.join("\0"));
   hash.update(baseContainerfile);
   hash.update(await hashFile(nodeBinary));
@@ -131,7 +132,7 @@ export async function ensureBaseImage(progress: (line: string) => void): Promise
     await mkdir(dir, { recursive: true });
     try {
       const codename = suite(await readFile("/etc/os-release", "utf8"));
-      await run("mmdebstrap", [...mmdebstrapArgs, codename, join(dir, "rootfs.tar"), aptSources]);
+      await run("mmdebstrap", [...mmdebstrapArgs, codename, join(dir, "rootfs.tar"), aptSources()]);
       await cp(nodeBinary, join(dir, "node"));
       await cp(npmDir, join(dir, "npm"), { recursive: true });
       await cp(caBundle, join(dir, "ca-certificates.crt"));
