@@ -22,7 +22,13 @@ export function podmanEnv(): NodeJS.ProcessEnv {
 }
 
 const nodeBinary = join(packageRoot, "node_modules", "node", "bin", "node");
-const npmDir = "/usr/lib/node_modules/npm";
+/** The machine's npm package (plain JavaScript), copied into the base so the Dockerfile's `npm ci` runs. */
+function npmDir(): string {
+  const root = spawnSync("npm", ["root", "--global"], { encoding: "utf8" }).stdout.trim();
+  if (!root)
+    throw new ImageError("the base image takes the machine's npm, but `npm root --global` found none");
+  return join(root, "npm");
+}
 const caBundle = "/etc/ssl/certs/ca-certificates.crt";
 /** The machine's apt sources, which mmdebstrap reads the mirror from (deb822 or one-line style). */
 function aptSources(): string {
@@ -104,7 +110,7 @@ export async function baseImageTag(): Promise<string> {
   hash.update(mmdebstrapArgs.join("\0"));
   hash.update(baseContainerfile);
   hash.update(await hashFile(nodeBinary));
-  hash.update(await readFile(join(npmDir, "package.json")));
+  hash.update(await readFile(join(npmDir(), "package.json")));
   hash.update(await hashFile(caBundle));
   return `localhost/stackwarden-base:${hash.digest("hex").slice(0, 16)}`;
 }
@@ -134,7 +140,7 @@ export async function ensureBaseImage(progress: (line: string) => void): Promise
       const codename = suite(await readFile("/etc/os-release", "utf8"));
       await run("mmdebstrap", [...mmdebstrapArgs, codename, join(dir, "rootfs.tar"), aptSources()]);
       await cp(nodeBinary, join(dir, "node"));
-      await cp(npmDir, join(dir, "npm"), { recursive: true });
+      await cp(npmDir(), join(dir, "npm"), { recursive: true });
       await cp(caBundle, join(dir, "ca-certificates.crt"));
       await writeFile(join(dir, "Containerfile"), baseContainerfile);
       await run("podman", ["build", "--network=host", "-t", tag, "-f", "Containerfile", "."], dir);
