@@ -1,9 +1,12 @@
-# The operator image. Not built in this project's CI (its machines have no container engine);
-# the deployment manifests in deploy/ expect an image built from this file.
-FROM node:24-slim
+# The Stackwarden image: `stackwarden operator` by default, `server` for the control plane.
+# CI builds and runs it with podman (src/deploy/image.integration.test.ts); there, BASE is a
+# Debian image built locally with Node.js 24, since no base image can be pulled. Everyone else
+# gets the official one.
+ARG BASE=node:24-slim
+FROM ${BASE}
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY src ./src
 COPY bin ./bin
 USER 65532:65532

@@ -40,6 +40,13 @@ describe("controlPlaneMetrics", () => {
     assert.match(await registry.metrics(), /^stackwarden_store_up 0$/m);
   });
 
+  it("counts a database that does not answer in time as down, without holding the scrape", async () => {
+    const registry = new Registry();
+    const never = new Promise<never>(() => undefined);
+    controlPlaneMetrics(registry, { ping: () => never, unobserved: () => never }, { timeoutMs: 20 });
+    assert.match(await registry.metrics(), /^stackwarden_store_up 0$/m);
+  });
+
   it("replaces the gauges when called again on one registry", async () => {
     const registry = new Registry();
     controlPlaneMetrics(registry, {
