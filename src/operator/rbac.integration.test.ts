@@ -40,10 +40,10 @@ after(async () => {
  */
 async function rbacIsBounded(asOperator: KubeClient): Promise<void> {
   const apply = (o: Manifest): Promise<unknown> =>
-    applyObject({ client: asOperator, types }, {
-      ...o,
-      metadata: { ...o.metadata, namespace: ns.namespace },
-    } as KubeObject);
+    applyObject(
+      { client: asOperator, types },
+      { ...o, metadata: { ...o.metadata, namespace: ns.namespace } },
+    );
   for (const o of buildChronikRbac("chronik-rbac")) await apply(o);
   const role = `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns.namespace}/roles/chronik-rbac`;
   const forbidden = (e: unknown): boolean => (e as { status?: number }).status === 403;
