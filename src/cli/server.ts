@@ -1,11 +1,12 @@
 import { once } from "node:events";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { KubeConfig } from "@kubernetes/client-node";
 import { Registry, collectDefaultMetrics } from "prom-client";
 import type { FastifyInstance } from "fastify";
+import { KubeconfigKeyring } from "../controlplane/store/kubeconfig-keyring.ts";
 import { openStore, type Store } from "../controlplane/store/store.ts";
 import { builtinTemplateRecords } from "../controlplane/guardrails.ts";
 import { startControlPlane } from "../controlplane/control-plane.ts";
@@ -42,6 +43,14 @@ export interface ServerOptions {
    * printed once and written to `<dataDir>/admin-token`.
    */
   readonly bootstrapToken?: string | undefined;
+  /**
+   * The keyring that seals stored kubeconfigs (`id:base64key`, comma- or
+   * newline-separated, the sealing key first): `STACKWARDEN_KUBECONFIG_KEYS`,
+   * or the file `STACKWARDEN_KUBECONFIG_KEYS_FILE` names (a mounted Secret).
+   * Without it, `<dataDir>/kubeconfig-keys`, created with one random key on
+   * first start (mode 0600).
+   */
+  readonly kubeconfigKeys?: string | undefined;
   /** Extra readiness (the operator's caches, in `up`). */
   readonly alsoReady?: () => boolean;
 }
@@ -78,9 +87,10 @@ export async function startServer(options: ServerOptions, signal: AbortSignal): 
   const bind = parseBindAddress(options.listen);
   if (!bind) throw new Error("--listen must be host:port");
   const ui = uiDir(options.logger);
-  const store = await openStore(
-    options.databaseUrl ? { url: options.databaseUrl } : { dataDir: join(options.dataDir, "db") },
-  );
+  const store = await openStore({
+    ...(options.databaseUrl ? { url: options.databaseUrl } : { dataDir: join(options.dataDir, "db") }),
+    kubeconfigKeys: KubeconfigKeyring.parse(options.kubeconfigKeys ?? localKeyring(options)),
+  });
   await store.catalog.syncBuiltins(builtinTemplateRecords());
   const given = options.bootstrapToken;
   const created = await store.auth.bootstrapAdmin(given);
@@ -144,6 +154,26 @@ export async function startServer(options: ServerOptions, signal: AbortSignal): 
   return { url: address, store, http, adminToken, adminTokenFile, done };
 }
 
+/**
+ * The keyring in `<dataDir>/kubeconfig-keys`, made with one random key when
+ * there is none. Only for a PGlite store: a PostgreSQL store is shared by
+ * replicas that must share its keyring, so it needs one given.
+ */
+function localKeyring(options: ServerOptions): string {
+  if (options.databaseUrl) {
+    throw new Error(
+      "a PostgreSQL store needs the keyring that seals kubeconfigs, shared by every replica: set STACKWARDEN_KUBECONFIG_KEYS or STACKWARDEN_KUBECONFIG_KEYS_FILE (see docs/control-plane.md)",
+    );
+  }
+  const { dataDir } = options;
+  const file = join(dataDir, "kubeconfig-keys");
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, `${KubeconfigKeyring.generateEntry("local-1")}\n`, { mode: 0o600, flag: "wx" });
+  }
+  return readFileSync(file, "utf8");
+}
+
 /** Prints the first admin's token (once: only the start that created it has it). */
 export function announceAdminToken(server: RunningServer, log: (line: string) => void): void {
   if (!server.adminToken) return;
@@ -170,6 +200,11 @@ export async function runServer(flags: ServerFlags): Promise<number> {
       kubeconfig,
       clusterName: flags.clusterName,
       bootstrapToken: process.env.STACKWARDEN_ADMIN_TOKEN || undefined,
+      kubeconfigKeys:
+        process.env.STACKWARDEN_KUBECONFIG_KEYS ||
+        (process.env.STACKWARDEN_KUBECONFIG_KEYS_FILE
+          ? readFileSync(process.env.STACKWARDEN_KUBECONFIG_KEYS_FILE, "utf8")
+          : undefined),
       logger,
     },
     stop.signal,

@@ -18,6 +18,7 @@ import { ObserverHealth, type ObserverHealthReport } from "./observers/observer-
 import { StackObserver } from "./observers/stack-observer.ts";
 import { Unavailable } from "./reconciler/cluster-errors.ts";
 import { DesiredStateReconciler } from "./reconciler/desired-state-reconciler.ts";
+import { KeyringError } from "./store/kubeconfig-keyring.ts";
 import type { Store } from "./store/store.ts";
 
 /** How the control plane runs. */
@@ -256,7 +257,11 @@ export async function startControlPlane(
 }
 
 async function storedKubeconfig(store: Store, name: string): Promise<KubeConfig> {
-  const text = await store.catalog.clusterKubeconfig(name);
+  const text = await store.catalog.clusterKubeconfig(name).catch((e: unknown) => {
+    // No configured key opens it: retrying will not help until the keyring changes.
+    if (e instanceof KeyringError) throw new TerminalError("KubeconfigUnreadable", e.message);
+    throw e;
+  });
   if (!text) throw new TerminalError("UnknownCluster", `cluster ${name} has no stored kubeconfig`);
   const kc = new KubeConfig();
   kc.loadFromString(text);

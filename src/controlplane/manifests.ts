@@ -27,7 +27,8 @@ function ownedResources(): Array<{ apiGroups: string[]; resources: string[]; ver
  * privilege: a ClusterRole that may write `Stack` resources and only read
  * Events and the kinds a stack owns except Secrets (the operator is the only
  * writer of children; Secrets are known from the Stack's status); a Deployment of stateless replicas on the PostgreSQL named by
- * the Secret `stackwarden-database` (key `url`), with the first admin's token
+ * the Secret `stackwarden-database` (key `url`), the keyring sealing stored
+ * kubeconfigs from the Secret `stackwarden-kubeconfig-keys` (key `keys`), with the first admin's token
  * from the Secret `stackwarden-admin-token` (key `token`, optional), non-root
  * with a read-only root filesystem; and a Service on port 80.
  */
@@ -88,6 +89,10 @@ export function controlPlaneManifests(options: DeploymentOptions = defaultDeploy
                   {
                     name: "DATABASE_URL",
                     valueFrom: { secretKeyRef: { name: "stackwarden-database", key: "url" } },
+                  },
+                  {
+                    name: "STACKWARDEN_KUBECONFIG_KEYS",
+                    valueFrom: { secretKeyRef: { name: "stackwarden-kubeconfig-keys", key: "keys" } },
                   },
                   {
                     name: "STACKWARDEN_ADMIN_TOKEN",

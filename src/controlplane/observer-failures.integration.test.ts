@@ -138,7 +138,7 @@ for (const backend of storeBackends) {
       const since = cp.observerHealth("local")?.lastWriteAt ?? "";
       await eventually(
         "another committed observer pass",
-        () => ((cp.observerHealth("local")?.lastWriteAt ?? "") > since ? true : undefined),
+        () => Promise.resolve((cp.observerHealth("local")?.lastWriteAt ?? "") > since ? true : undefined),
         explain,
       );
       assert.deepEqual(await deletion(), [service.uid], "ResourceDeletedExternally exactly once");

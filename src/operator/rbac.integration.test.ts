@@ -42,10 +42,7 @@ async function rbacIsBounded(asOperator: KubeClient): Promise<void> {
   const apply = (o: Manifest): Promise<unknown> =>
     applyObject(
       { client: asOperator, types },
-      {
-        ...o,
-        metadata: { ...o.metadata, namespace: ns.namespace },
-      },
+      { ...o, metadata: { ...o.metadata, namespace: ns.namespace } },
     );
   for (const o of buildChronikRbac("chronik-rbac")) await apply(o);
   const role = `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns.namespace}/roles/chronik-rbac`;

@@ -1,6 +1,7 @@
 import type { Database } from "./database.ts";
 import { StoreError, sqlState, uniqueViolation } from "./errors.ts";
 import { appendEvents, iso } from "./event-store.ts";
+import { KubeconfigKeyring } from "./kubeconfig-keyring.ts";
 import type { ClusterRecord, TemplateRecord } from "./records.ts";
 
 interface TemplateRow {
@@ -52,12 +53,17 @@ const toCluster = (r: ClusterRow): ClusterRecord => ({
   createdBy: r.created_by,
 });
 
-/** The template catalog and the clusters stacks deploy to. */
+/**
+ * The template catalog and the clusters stacks deploy to. Kubeconfigs are
+ * stored sealed by `keyring` (AES-256-GCM) and are never part of a record.
+ */
 export class CatalogStore {
   readonly #db: Database;
+  readonly #keyring: KubeconfigKeyring;
 
-  constructor(db: Database) {
+  constructor(db: Database, keyring: KubeconfigKeyring) {
     this.#db = db;
+    this.#keyring = keyring;
   }
 
   /**
@@ -153,10 +159,48 @@ export class CatalogStore {
     return rows[0] ? toCluster(rows[0]) : undefined;
   }
 
-  /** The stored kubeconfig of a cluster (a secret: for connecting, never for a response). */
+  /**
+   * The kubeconfig of a cluster, unsealed (a secret: for connecting, never
+   * for a response). Null for the process's own cluster, undefined for no
+   * such cluster; throws `KeyringError` when no configured key opens it.
+   */
   async clusterKubeconfig(name: string): Promise<string | null | undefined> {
     const rows = await this.#db.query<ClusterRow>("SELECT kubeconfig FROM clusters WHERE name = $1", [name]);
-    return rows[0] ? rows[0].kubeconfig : undefined;
+    const stored = rows[0]?.kubeconfig;
+    if (stored === undefined || stored === null) return stored;
+    return KubeconfigKeyring.keyIdOf(stored) === undefined ? stored : this.#keyring.open(stored, name);
+  }
+
+  /**
+   * Re-seals, under the keyring's first key, every stored kubeconfig sealed
+   * with another key or stored before sealing (plain text). Run at start, it
+   * completes a key rotation. Returns the clusters re-sealed, and those whose
+   * key is not configured (left as they are).
+   */
+  async resealKubeconfigs(): Promise<{ resealed: string[]; unreadable: string[] }> {
+    const resealed: string[] = [];
+    const unreadable: string[] = [];
+    const rows = await this.#db.query<{ name: string; kubeconfig: string }>(
+      "SELECT name, kubeconfig FROM clusters WHERE kubeconfig IS NOT NULL ORDER BY name",
+    );
+    for (const row of rows) {
+      const id = KubeconfigKeyring.keyIdOf(row.kubeconfig);
+      if (id === this.#keyring.primaryId) continue;
+      let plain: string;
+      try {
+        plain = id === undefined ? row.kubeconfig : this.#keyring.open(row.kubeconfig, row.name);
+      } catch {
+        unreadable.push(row.name);
+        continue;
+      }
+      await this.#db.query("UPDATE clusters SET kubeconfig = $2 WHERE name = $1 AND kubeconfig = $3", [
+        row.name,
+        this.#keyring.seal(plain, row.name),
+        row.kubeconfig,
+      ]);
+      resealed.push(row.name);
+    }
+    return { resealed, unreadable };
   }
 
   /** Adds a cluster; `Conflict` when the name is taken. `kubeconfig` null: the process's own cluster. */
@@ -168,7 +212,12 @@ export class CatalogStore {
       return await this.#db.transaction(async (tx) => {
         const rows = await tx.query<ClusterRow>(
           "INSERT INTO clusters (name, description, kubeconfig, created_by) VALUES ($1, $2, $3, $4) RETURNING *",
-          [c.name, c.description, c.kubeconfig, actor],
+          [
+            c.name,
+            c.description,
+            c.kubeconfig === null ? null : this.#keyring.seal(c.kubeconfig, c.name),
+            actor,
+          ],
         );
         await appendEvents(tx, [
           {

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { storeBackends } from "../../testing/databases.ts";
 import { migrate } from "./migrations.ts";
 import { StoreError } from "./errors.ts";
-import type { Store } from "./store.ts";
+import { KubeconfigKeyring } from "./kubeconfig-keyring.ts";
+import { Store } from "./store.ts";
 
 const template = {
   name: "demo",
@@ -279,6 +280,44 @@ for (const backend of storeBackends) {
       );
       assert.equal((await store.observed.observed(stack.id))?.phase, "u2");
       assert.equal((await store.stacks.get(stack.id))?.statusSummary, "Healthy");
+    });
+
+    it("stores kubeconfigs sealed, and re-seals them under a new key (rotation)", async () => {
+      const store = await backend.open();
+      const key = (byte: number): string => `k${byte}:${Buffer.alloc(32, byte).toString("base64")}`;
+      const kubeconfig = "apiVersion: v1\nusers:\n- name: a\n  user: {token: very-secret-token}\n";
+      const first = new Store(store.db, KubeconfigKeyring.parse(key(1)));
+      await first.catalog.addCluster({ name: "edge", description: "", kubeconfig }, "alice");
+      const column = async (): Promise<string> =>
+        (
+          await store.db.query<{ kubeconfig: string }>("SELECT kubeconfig FROM clusters WHERE name = 'edge'")
+        )[0]?.kubeconfig ?? "";
+      assert.ok(!(await column()).includes("very-secret-token"), "no plain text in the database");
+      assert.equal(KubeconfigKeyring.keyIdOf(await column()), "k1");
+      assert.equal(await first.catalog.clusterKubeconfig("edge"), kubeconfig);
+      assert.ok(!JSON.stringify(await first.catalog.listClusters()).includes("very-secret-token"));
+
+      // Rotation: k2 first, k1 still there; the restart re-seals under k2; then k1 can go.
+      const rotating = new Store(store.db, KubeconfigKeyring.parse(`${key(2)},${key(1)}`));
+      assert.deepEqual(await rotating.catalog.resealKubeconfigs(), { resealed: ["edge"], unreadable: [] });
+      assert.equal(KubeconfigKeyring.keyIdOf(await column()), "k2");
+      const rotated = new Store(store.db, KubeconfigKeyring.parse(key(2)));
+      assert.equal(await rotated.catalog.clusterKubeconfig("edge"), kubeconfig);
+      await assert.rejects(
+        first.catalog.clusterKubeconfig("edge"),
+        /sealed with key k2, which is not configured/,
+      );
+
+      // A kubeconfig stored before sealing existed is sealed at the next start.
+      await store.db.query("UPDATE clusters SET kubeconfig = $1 WHERE name = 'edge'", [kubeconfig]);
+      assert.deepEqual(await rotated.catalog.resealKubeconfigs(), { resealed: ["edge"], unreadable: [] });
+      assert.equal(KubeconfigKeyring.keyIdOf(await column()), "k2");
+      assert.deepEqual(await first.catalog.resealKubeconfigs(), { resealed: [], unreadable: ["edge"] });
+      assert.equal(
+        await rotated.catalog.clusterKubeconfig("edge"),
+        kubeconfig,
+        "an unreadable row is left as it was",
+      );
     });
 
     it("stores token hashes only and authenticates by token", async () => {

@@ -2,6 +2,7 @@ import { AuthStore } from "./auth-store.ts";
 import { CatalogStore } from "./catalog-store.ts";
 import { openDatabase, type Database, type DatabaseOptions } from "./database.ts";
 import { appendEvents, lastEventId, queryEvents, type EventQuery } from "./event-store.ts";
+import { KubeconfigKeyring } from "./kubeconfig-keyring.ts";
 import { migrate } from "./migrations.ts";
 import { ObservedStore, WorkStore, type ResourceChanges, type SeenResource } from "./observed-store.ts";
 import type { NewEvent, ObservedRecord, StackEvent, StatusSummary } from "./records.ts";
@@ -24,10 +25,11 @@ export class Store {
     for (const listener of this.#appendListeners) listener();
   };
 
-  constructor(db: Database) {
+  /** `keyring` seals the kubeconfigs of added clusters at rest. */
+  constructor(db: Database, keyring: KubeconfigKeyring) {
     this.db = db;
     this.stacks = new StackStore(db, this.#appended);
-    this.catalog = new CatalogStore(db);
+    this.catalog = new CatalogStore(db, keyring);
     this.observed = new ObservedStore(db);
     this.work = new WorkStore(db);
     this.auth = new AuthStore(db);
@@ -100,8 +102,22 @@ export interface Observation {
   readonly events: (changes: ResourceChanges) => NewEvent[];
 }
 
-/** Opens and migrates the store: PostgreSQL when `url` is given, else PGlite in `dataDir`. */
-export async function openStore(options: DatabaseOptions): Promise<Store> {
+/** Where the store lives, and the keys that seal kubeconfigs in it. */
+export interface StoreOptions extends DatabaseOptions {
+  /**
+   * Seals kubeconfigs at rest. Without it, a random key that dies with the
+   * process: fine for tests and throwaway stores, never for a store that
+   * outlives the process (the servers always pass one; see docs/control-plane.md).
+   */
+  readonly kubeconfigKeys?: KubeconfigKeyring;
+}
+
+/**
+ * Opens and migrates the store: PostgreSQL when `url` is given, else PGlite
+ * in `dataDir`. Every stored kubeconfig not sealed with the keyring's first
+ * key is then re-sealed with it (completing a key rotation).
+ */
+export async function openStore(options: StoreOptions): Promise<Store> {
   const db = await openDatabase(options);
   try {
     await migrate(db);
@@ -109,5 +125,7 @@ export async function openStore(options: DatabaseOptions): Promise<Store> {
     await db.close().catch(() => undefined);
     throw e;
   }
-  return new Store(db);
+  const store = new Store(db, options.kubeconfigKeys ?? KubeconfigKeyring.ephemeral());
+  await store.catalog.resealKubeconfigs();
+  return store;
 }
