@@ -5,23 +5,7 @@ import type { LiveObjects } from "../../kube/apply.ts";
 import type { Reflector } from "../../kube/reflector.ts";
 import { managedByLabel, managedByValue, stackLabel } from "../../resources/labels.ts";
 import type { Manager } from "../manager.ts";
-
-/** The kinds a stack's children can have; the operator caches those it labelled as its own. */
-export const ownedKinds: ReadonlyArray<[apiVersion: string, kind: string]> = [
-  ["v1", "ConfigMap"],
-  ["v1", "Secret"],
-  ["v1", "Service"],
-  ["v1", "ServiceAccount"],
-  ["v1", "PersistentVolumeClaim"],
-  ["apps/v1", "StatefulSet"],
-  ["apps/v1", "Deployment"],
-  ["batch/v1", "Job"],
-  ["policy/v1", "PodDisruptionBudget"],
-  ["autoscaling/v2", "HorizontalPodAutoscaler"],
-  ["rbac.authorization.k8s.io/v1", "Role"],
-  ["rbac.authorization.k8s.io/v1", "RoleBinding"],
-  ["networking.k8s.io/v1", "Ingress"],
-];
+import { ownedKinds } from "../../resources/owned-kinds.ts";
 
 /** The caches of a stack's children, one per owned kind and watched namespace (or one for all). */
 export interface ChildCaches {

@@ -11,8 +11,6 @@ import { StackOperatorReconciler, stackFinalizer } from "./reconcile-stack.ts";
 import { recordFailure } from "./record-failure.ts";
 import { stackMetrics, type StackMetrics } from "./stack-metrics.ts";
 
-export { ownedKinds } from "./child-caches.ts";
-
 /** How {@link registerStackControllers} runs its controllers. */
 export interface StackControllerOptions {
   /** Watch only these namespaces; all when empty. */
