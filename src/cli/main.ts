@@ -23,7 +23,8 @@ Commands:
   server [flags]             run the control plane: --listen (0.0.0.0:8080), --database-url (or DATABASE_URL;
                              else PGlite in --data-dir), --kubeconfig, --cluster-name (local), --log-level
   operator [flags]           run the operator: --kubeconfig, --namespaces a,b, --install-crds, --leader-elect,
-                             --metrics-bind-address (:8080), --health-probe-bind-address (:8081), --log-level
+                             --metrics-bind-address (:8080), --health-probe-bind-address (:8081), --log-level,
+                             --resync-period-seconds (600: how often converged stacks are reconciled again)
   manifests [control-plane]  print the operator's deployment manifests (CRDs, RBAC, Deployment),
                              or the control plane's (RBAC, Deployment, Service; PostgreSQL via a Secret)
   sandbox up [--name N]      start a local Kubernetes sandbox; returns once it is usable (idempotent)

@@ -78,8 +78,14 @@ export async function runOperator(argv: string[]): Promise<number> {
       "metrics-bind-address": { type: "string", default: ":8080" },
       "health-probe-bind-address": { type: "string", default: ":8081" },
       "log-level": { type: "string", default: "info" },
+      "resync-period-seconds": { type: "string", default: "600" },
     },
   });
+  const resyncSeconds = Number(values["resync-period-seconds"]);
+  if (!Number.isInteger(resyncSeconds) || resyncSeconds < 1)
+    throw new Error(
+      `--resync-period-seconds must be a whole number of seconds, at least 1; got ${JSON.stringify(values["resync-period-seconds"])}`,
+    );
   const kubeconfig = new KubeConfig();
   if (values.kubeconfig) kubeconfig.loadFromFile(values.kubeconfig);
   else kubeconfig.loadFromDefault();
@@ -97,6 +103,7 @@ export async function runOperator(argv: string[]): Promise<number> {
       healthProbeBindAddress: values["health-probe-bind-address"],
       logLevel: values["log-level"],
       otlpEndpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT,
+      resyncPeriodMs: resyncSeconds * 1000,
     },
     stop.signal,
   );

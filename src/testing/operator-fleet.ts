@@ -133,9 +133,10 @@ export class OperatorFleet {
   static async start(options: OperatorFleetOptions): Promise<OperatorFleet> {
     const fleet = new OperatorFleet(options);
     try {
-      for (let i = 0; i < options.replicas; i++) {
-        await fleet.#spawn(`replica-${i}`, i === 0 && options.installCrds === true);
-      }
+      // The first replica installs the CRDs before the others list them (a 404 backs a list off 30 s).
+      const first = await fleet.#spawn("replica-0", options.installCrds === true);
+      if (options.installCrds === true) await fleet.waitReady(first);
+      for (let i = 1; i < options.replicas; i++) await fleet.#spawn(`replica-${i}`, false);
       await Promise.all(fleet.replicas.map((r) => fleet.waitReady(r)));
     } catch (e: unknown) {
       await fleet.stop();
