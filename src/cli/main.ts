@@ -31,6 +31,8 @@ Commands:
   sandbox down [--name N]    stop every sandbox process and remove its state
   sandbox status [--name N]  show the sandbox's processes and health (exit 3 when it is not running)
   sandbox kubeconfig [--name N]  print the path of the sandbox's admin kubeconfig
+  sandbox restart COMPONENT [--name N]  restart one component in place (etcd, kube-apiserver,
+                             kube-controller-manager, kube-scheduler, kwok): same ports, certificates, data
   kubectl ARGS...            run the bundled kubectl against the sandbox (STACKWARDEN_SANDBOX picks the name)
 `;
 

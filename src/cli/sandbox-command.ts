@@ -1,10 +1,11 @@
 import { parseArgs } from "node:util";
 import { sandboxDown, sandboxStatus, sandboxUp } from "../sandbox/sandbox.ts";
 import { readyNodeCount } from "../sandbox/probes.ts";
+import { parseComponentName, restartSandboxComponent } from "../sandbox/restart-component.ts";
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
-/** `stackwarden sandbox <up|down|status|kubeconfig> [--name NAME]`; resolves to the exit code. */
+/** `stackwarden sandbox <up|down|status|kubeconfig|restart COMPONENT> [--name NAME]`; resolves to the exit code. */
 export async function runSandboxCommand(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
@@ -54,6 +55,12 @@ export async function runSandboxCommand(argv: string[]): Promise<number> {
       }
       return status.running ? 0 : 3;
     }
+    case "restart": {
+      const component = parseComponentName(positionals[1] ?? "");
+      await restartSandboxComponent(options, component);
+      log(`sandbox ${options.name}: ${component} restarted`);
+      return 0;
+    }
     case "kubeconfig": {
       const status = await sandboxStatus(options);
       if (!status.state) {
@@ -65,7 +72,7 @@ export async function runSandboxCommand(argv: string[]): Promise<number> {
     }
     default:
       log(
-        `stackwarden sandbox: expected up, down, status or kubeconfig, got ${JSON.stringify(positionals[0] ?? "")}`,
+        `stackwarden sandbox: expected up, down, status, kubeconfig or restart, got ${JSON.stringify(positionals[0] ?? "")}`,
       );
       return 2;
   }
