@@ -242,10 +242,13 @@ export class OperatorFleet {
   /**
    * A graceful leader change: SIGTERMs the leader (it drains, writes its pending Events and
    * releases the Lease), waits for another replica to lead, then starts a new process in the old
-   * one's slot. Returns the new leader.
+   * one's slot. Returns the new leader. A standby that has led before is first replaced by a new
+   * process, so the new leader has never led: every reconcile its /metrics count is one it made
+   * since it took over.
    */
   async handOver(): Promise<OperatorReplica> {
     const old = await this.leader();
+    for (const standby of this.standbys(old)) if (standby.identity !== undefined) await this.restart(standby);
     await this.kill(old, "SIGTERM");
     const next = await this.leader();
     await this.restart(old);
