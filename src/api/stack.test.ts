@@ -71,6 +71,7 @@ describe("Stack status", () => {
       totalComponents: 1,
       ready: "1/1",
       currentOperation: { type: "Upgrade", startedAt: "2025-01-01T00:00:00Z", progress: "0/3" },
+      rollout: { state: "Upgrading", fromGeneration: 2, toGeneration: 3, startedAt: "2025-01-01T00:00:00Z" },
       lastFailure: { time: "2025-01-01T00:00:00Z", reason: "ApplyFailed", message: "x", retryCount: 2 },
       lastKnownGood: { generation: 2, templateVersion: "1.0.0", params: { eula: true }, renderedHash: "abc" },
       resources: [
@@ -79,7 +80,31 @@ describe("Stack status", () => {
       drift: {
         corrections: 1,
         fights: 0,
-        lastCorrection: { time: "t", kind: "Service", name: "s", fields: [], manager: "kubectl" },
+        detected: 2,
+        lastCorrection: {
+          time: "t",
+          kind: "Service",
+          name: "s",
+          change: "Deleted",
+          by: "Person",
+          fields: [],
+          manager: "unknown",
+          uid: "u0",
+        },
+        pending: [
+          {
+            time: "t",
+            kind: "Deployment",
+            name: "d",
+            change: "Modified",
+            by: "Controller",
+            fields: ["spec.replicas"],
+            manager: "argocd",
+          },
+        ],
+        contested: [
+          { kind: "Deployment", name: "d", manager: "argocd", corrections: ["t"], backoffUntil: "t2" },
+        ],
       },
       generatedSecrets: ["s-rcon"],
     };

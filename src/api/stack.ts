@@ -37,6 +37,9 @@ export const DriftIgnoreRuleSchema = Type.Object(
   closed,
 );
 
+/** A field left alone: in objects of `kind` (and `name`, when given), the value at `jsonPointer`. */
+export type IgnoreRule = Static<typeof DriftIgnoreRuleSchema>;
+
 /** The drift policies a stack may choose: restore what others change, or leave it. */
 export const DriftPolicySchema = stringEnum(["enforce", "ignore"], { default: "enforce" });
 /** `enforce` (restore and record) or `ignore`. */
@@ -158,23 +161,69 @@ export const TrackedResourceSchema = Type.Object(
   closed,
 );
 
-/** Schema of the drift record: corrections made, the last one, and fights detected. */
+/** Who made an out-of-band change: a person (kubectl and its kin, or any deletion) or another controller. */
+export const DriftWriterSchema = stringEnum(["Person", "Controller"]);
+/** What happened to a managed object: a field we own was changed, or the object was deleted. */
+export const DriftChangeSchema = stringEnum(["Modified", "Deleted"]);
+
+/** Schema of one out-of-band change: which object, how, by which field manager. */
+export const DriftRecordSchema = Type.Object(
+  {
+    time: Type.String(),
+    kind: Type.String(),
+    name: Type.String(),
+    change: DriftChangeSchema,
+    by: DriftWriterSchema,
+    manager: Type.String(),
+    fields: Type.Array(Type.String()),
+    uid: Type.Optional(Type.String({ description: "The UID of the deleted object" })),
+  },
+  closed,
+);
+
+/** Schema of an object another controller keeps changing back: the times we corrected it, and the backoff. */
+export const DriftContestSchema = Type.Object(
+  {
+    kind: Type.String(),
+    name: Type.String(),
+    manager: Type.String(),
+    corrections: Type.Array(Type.String(), { description: "When each recent correction was made" }),
+    backoffUntil: Type.Optional(Type.String()),
+  },
+  closed,
+);
+
+/**
+ * Schema of the drift record: changes found, corrections made, the last one, fights detected, the
+ * changes found and not yet corrected, and the objects in a fight. All of it lives in status so a
+ * restart or a leader change loses nothing.
+ */
 export const DriftStatusSchema = Type.Object(
   {
+    detected: Type.Optional(Type.Integer({ minimum: 0 })),
     corrections: Type.Integer({ minimum: 0 }),
-    lastCorrection: Type.Optional(
-      Type.Object(
-        {
-          time: Type.String(),
-          kind: Type.String(),
-          name: Type.String(),
-          fields: Type.Array(Type.String()),
-          manager: Type.String(),
-        },
-        closed,
-      ),
-    ),
+    lastCorrection: Type.Optional(DriftRecordSchema),
     fights: Type.Integer({ minimum: 0 }),
+    pending: Type.Optional(Type.Array(DriftRecordSchema)),
+    contested: Type.Optional(Type.Array(DriftContestSchema)),
+  },
+  closed,
+);
+
+/** The states of a rollout: installing, upgrading, rolling an upgrade back, rolled back, or stable. */
+export const rolloutStates = ["Installing", "Upgrading", "RollingBack", "RolledBack", "Stable"] as const;
+
+/**
+ * Schema of `status.rollout`: the operation under way, from which generation to which, since when.
+ * `startedAt` is set once when an operation starts and kept while it lasts. While rolling back,
+ * `fromGeneration` is the failed generation and `toGeneration` the last known good one.
+ */
+export const RolloutSchema = Type.Object(
+  {
+    state: stringEnum(rolloutStates),
+    fromGeneration: Type.Integer({ minimum: 0 }),
+    toGeneration: Type.Integer({ minimum: 0 }),
+    startedAt: Type.String(),
   },
   closed,
 );
@@ -195,6 +244,7 @@ export const StackStatusSchema = Type.Object(
     totalComponents: Type.Optional(Type.Integer({ minimum: 0 })),
     ready: Type.Optional(Type.String({ description: 'Ready components out of all, e.g. "2/3"' })),
     currentOperation: Type.Optional(OperationSchema),
+    rollout: Type.Optional(RolloutSchema),
     lastFailure: Type.Optional(FailureSchema),
     lastKnownGood: Type.Optional(LastKnownGoodSchema),
     resources: Type.Optional(Type.Array(TrackedResourceSchema)),
@@ -222,6 +272,14 @@ export type StackFailure = Static<typeof FailureSchema>;
 export type LastKnownGood = Static<typeof LastKnownGoodSchema>;
 /** `status.drift`. */
 export type DriftStatus = Static<typeof DriftStatusSchema>;
+/** One out-of-band change in `status.drift`. */
+export type DriftRecord = Static<typeof DriftRecordSchema>;
+/** One object in a drift fight, in `status.drift.contested`. */
+export type DriftContest = Static<typeof DriftContestSchema>;
+/** `status.rollout`. */
+export type RolloutStatus = Static<typeof RolloutSchema>;
+/** One of {@link rolloutStates}. */
+export type RolloutState = (typeof rolloutStates)[number];
 
 /** A `Stack` custom resource. */
 export type Stack = KubeObject & { readonly spec: StackSpec; readonly status?: StackStatus };

@@ -80,6 +80,24 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 }
 
 describe("Controller", () => {
+  it("starts again after a stop (a replica that leads again), with an empty queue", async () => {
+    const { clock, calls, controller } = setup(() => Promise.resolve(done));
+    controller.start();
+    controller.queue.add("a");
+    await clock.settle();
+    await controller.stop();
+    controller.queue.add("dropped");
+    controller.start();
+    assert.throws(() => controller.start(), /already started/);
+    controller.queue.add("b");
+    await clock.settle();
+    assert.deepEqual(
+      calls.map((c) => c.key),
+      ["a", "b"],
+    );
+    await controller.stop();
+  });
+
   const backoffCases: Array<[ErrorClass, number[]]> = [
     ["transient", [10 * s, 20 * s, 40 * s, 60 * s, 60 * s]],
     ["unknown", [2 * min, 2 * min, 2 * min]],

@@ -56,8 +56,7 @@ type Outcome =
  * is called, and a reconcile that throws after that is neither counted nor retried.
  */
 export class Controller<K extends string = string> {
-  /** Its queue: add keys here. */
-  readonly queue: WorkQueue<K>;
+  #queue: WorkQueue<K>;
   readonly #options: ControllerOptions<K>;
   readonly #labels: { readonly controller: string };
   readonly #metrics: ControllerMetrics;
@@ -66,7 +65,7 @@ export class Controller<K extends string = string> {
   readonly #policy: RetryPolicy;
   readonly #rateLimiter: TokenBucket;
   readonly #workers: number;
-  readonly #stopping = new AbortController();
+  #stopping = new AbortController();
   #running: Array<Promise<void>> | undefined;
   #stopped: Promise<void> | undefined;
 
@@ -83,10 +82,7 @@ export class Controller<K extends string = string> {
     this.#rateLimiter = options.rateLimiter ?? new TokenBucket({ clock: this.#clock });
     this.#labels = { controller: options.name };
     this.#metrics = controllerMetrics(options.registry);
-    this.queue = new WorkQueue<K>({
-      clock: this.#clock,
-      metrics: workQueueMetrics(this.#metrics, options.name),
-    });
+    this.#queue = this.#newQueue();
     for (const result of ["success", "error", "requeue", "requeue_after"]) {
       this.#metrics.reconcileTotal.inc({ ...this.#labels, result }, 0);
     }
@@ -96,9 +92,31 @@ export class Controller<K extends string = string> {
     this.#metrics.activeWorkers.set(this.#labels, 0);
   }
 
-  /** Starts the workers. Throws if already started. */
+  /** Its queue: add keys here. After a restart, a new one (handlers should read it each time). */
+  get queue(): WorkQueue<K> {
+    return this.#queue;
+  }
+
+  #newQueue(): WorkQueue<K> {
+    return new WorkQueue<K>({
+      clock: this.#clock,
+      metrics: workQueueMetrics(this.#metrics, this.#options.name),
+    });
+  }
+
+  /**
+   * Starts the workers. Throws if running. Once {@link Controller.stop} has resolved it may start
+   * again (a replica that leads again), afresh: an empty queue and a new signal.
+   */
   start(): void {
-    if (this.#running !== undefined) throw new Error(`controller ${this.#options.name} already started`);
+    if (this.#running !== undefined && this.#stopped === undefined) {
+      throw new Error(`controller ${this.#options.name} already started`);
+    }
+    if (this.#stopped !== undefined) {
+      this.#queue = this.#newQueue();
+      this.#stopping = new AbortController();
+      this.#stopped = undefined;
+    }
     this.#running = Array.from({ length: this.#workers }, () => this.#work());
   }
 

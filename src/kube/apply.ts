@@ -11,7 +11,7 @@ export interface LiveObjects {
   get?(type: ResourceType, namespace: string | undefined, name: string): KubeObject | undefined;
   /** Called with the object the API server returned from a write, for read-your-writes. */
   written?(type: ResourceType, object: KubeObject): void;
-  /** Called when an object was deleted by us (so its disappearance is not drift). */
+  /** Called when an object was deleted by us, so the cache forgets it at once. */
   deleted?(type: ResourceType, object: KubeObject): void;
 }
 

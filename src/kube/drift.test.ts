@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { OwnDeletions, fieldPaths, foreignChanges } from "./drift.ts";
+import { fieldPaths, foreignChanges } from "./drift.ts";
 import type { KubeObject, ManagedFieldsEntry } from "../api/object.ts";
 
 describe("fieldPaths", () => {
@@ -110,19 +110,5 @@ describe("foreignChanges", () => {
       entry("kubectl-edit", { "f:spec": { "f:replicas": {} } }, "t2"),
     ]);
     assert.deepEqual(foreignChanges(withEdit, edited), []);
-  });
-});
-
-describe("OwnDeletions", () => {
-  it("tells our deletions from others', once, until they expire", () => {
-    let now = 0;
-    const own = new OwnDeletions({ ttlMs: 1000, now: () => now });
-    own.add("a");
-    own.add("b");
-    assert.equal(own.take("a"), true);
-    assert.equal(own.take("a"), false);
-    assert.equal(own.take("c"), false);
-    now = 2000;
-    assert.equal(own.take("b"), false);
   });
 });

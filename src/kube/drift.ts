@@ -54,8 +54,8 @@ export function ownedPaths(object: KubeObject, manager = fieldManager): Set<stri
  * What other managers changed between two versions of an object we manage:
  * managedFields entries of other managers that are new or newer in `object`
  * and name fields that `previous` had under our manager. Status writes and
- * metadata bookkeeping are not drift. Pure; the operator calls it on every
- * watch update of an object it owns.
+ * metadata bookkeeping are not drift. Pure. (The operator finds drift
+ * level-based in its reconcile instead; see operator/stack/find-drift.ts.)
  */
 export function foreignChanges(previous: KubeObject, object: KubeObject): ForeignChange[] {
   const owned = ownedPaths(previous);
@@ -86,33 +86,4 @@ export function foreignChanges(previous: KubeObject, object: KubeObject): Foreig
 
 function isBookkeeping(path: string): boolean {
   return path.startsWith("metadata.managedFields") || path === "metadata.resourceVersion";
-}
-
-/**
- * Remembers the objects the runtime deleted itself, so that a deletion seen
- * on the watch can be told apart from one made by someone else (which is
- * drift). Entries are forgotten once seen, or after `ttlMs`.
- */
-export class OwnDeletions {
-  readonly #uids = new Map<string, number>();
-  readonly #ttlMs: number;
-  readonly #now: () => number;
-
-  constructor({ ttlMs = 10 * 60_000, now = Date.now }: { ttlMs?: number; now?: () => number } = {}) {
-    this.#ttlMs = ttlMs;
-    this.#now = now;
-  }
-
-  /** Records that we are deleting the object with this UID. */
-  add(uid: string): void {
-    this.#uids.set(uid, this.#now() + this.#ttlMs);
-    for (const [k, expires] of this.#uids) if (expires < this.#now()) this.#uids.delete(k);
-  }
-
-  /** True, once, when the deletion of `uid` was ours. */
-  take(uid: string): boolean {
-    const expires = this.#uids.get(uid);
-    this.#uids.delete(uid);
-    return expires !== undefined && expires >= this.#now();
-  }
 }

@@ -24,7 +24,7 @@ export interface FinalizerOptions<T extends KubeObject> {
  *
  * | finalizer | deleting | what happens |
  * |---|---|---|
- * | absent | no | add it (append with a JSON patch, never rewriting others'), then `apply` |
+ * | absent | no | add it (append with a JSON patch guarded by a `test` of the list as read, so it is never added twice and others' are never rewritten), then `apply` |
  * | present | no | `apply` |
  * | present | yes | `cleanup`; when it returns `done`, remove our finalizer with a JSON patch `test` + `remove` at its index, so a concurrent change to the list fails the patch instead of dropping someone else's finalizer |
  * | absent | yes | nothing: the object is going and is not ours to hold |
@@ -61,16 +61,41 @@ async function patch<T extends KubeObject>(options: FinalizerOptions<T>, ops: un
 }
 
 async function addFinalizer<T extends KubeObject>(options: FinalizerOptions<T>): Promise<T> {
-  const list = options.object.metadata.finalizers;
-  return patch(
-    options,
-    list === undefined
-      ? // No list yet: create it, guarded by the resourceVersion so a list made meanwhile is not replaced.
-        [
-          { op: "test", path: "/metadata/resourceVersion", value: options.object.metadata.resourceVersion },
-          { op: "add", path: "/metadata/finalizers", value: [options.finalizer] },
-        ]
-      : [{ op: "add", path: "/metadata/finalizers/-", value: options.finalizer }],
+  let current: T = options.object;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const list = current.metadata.finalizers;
+    if (list?.includes(options.finalizer)) return current;
+    try {
+      return await patch(
+        { ...options, object: current },
+        list === undefined
+          ? // No list yet: create it, guarded by the resourceVersion so a list made meanwhile is not replaced.
+            [
+              { op: "test", path: "/metadata/resourceVersion", value: current.metadata.resourceVersion },
+              { op: "add", path: "/metadata/finalizers", value: [options.finalizer] },
+            ]
+          : // Kubernetes does not deduplicate finalizers: append only to the list as we read it.
+            [
+              { op: "test", path: "/metadata/finalizers", value: list },
+              { op: "add", path: "/metadata/finalizers/-", value: options.finalizer },
+            ],
+      );
+    } catch (e: unknown) {
+      // A failed test is 422 Invalid: the list moved. Re-read; it may hold ours already.
+      if (!isInvalid(e) && !isConflict(e)) throw e;
+      current = await reread(options, current);
+    }
+  }
+  throw new Error(`could not add finalizer ${options.finalizer}: its list kept changing`);
+}
+
+async function reread<T extends KubeObject>(options: FinalizerOptions<T>, current: T): Promise<T> {
+  return options.client.request<T>(
+    "GET",
+    resourcePath(options.type, current.metadata.namespace, current.metadata.name),
+    {
+      ...(options.signal ? { signal: options.signal } : {}),
+    },
   );
 }
 
@@ -89,12 +114,8 @@ async function removeFinalizer<T extends KubeObject>(options: FinalizerOptions<T
       if (isNotFound(e)) return;
       // A failed test is 422 Invalid; a stale resourceVersion is 409: re-read and retry.
       if (!isInvalid(e) && !isConflict(e)) throw e;
-      const { type } = options;
       try {
-        current = await options.client.request<T>(
-          "GET",
-          resourcePath(type, current.metadata.namespace, current.metadata.name),
-        );
+        current = await reread(options, current);
       } catch (readError: unknown) {
         if (isNotFound(readError)) return;
         throw readError;

@@ -1,6 +1,7 @@
 import type { Stack, StackStatus } from "../api/stack.ts";
 import type { ResourceType } from "../api/resource-type.ts";
 import type { KubeObject } from "../api/object.ts";
+import type { StatusTransaction } from "../engine/status-transaction.ts";
 
 /**
  * What makes a kind a stack: the binding of a custom resource to the Stack
@@ -42,4 +43,27 @@ export const engineStatusField = "stackwarden";
 /** The binding of the generic Stack kind to the engine: the identity. */
 export function isStackBinding(binding: KindBinding): boolean {
   return binding.projectStatus === undefined;
+}
+
+/**
+ * The engine's status transactions as transactions on an object of the bound kind: for the Stack
+ * kind, the transactions themselves; for a typed kind, applied to `status.stackwarden` and then
+ * projected into the kind's own fields by `projectStatus`. The one place a typed kind's status is
+ * projected, so a status written by a reconcile and one written after a failure have one shape.
+ */
+export function kindStatusTransactions(
+  binding: KindBinding,
+  object: KubeObject,
+  engine: ReadonlyArray<StatusTransaction<StackStatus>>,
+): Array<StatusTransaction<Record<string, unknown>>> {
+  const project = binding.projectStatus;
+  if (!project) return engine as unknown as Array<StatusTransaction<Record<string, unknown>>>;
+  return [
+    (s) => {
+      const inner = (s[engineStatusField] ?? {}) as StackStatus;
+      for (const tx of engine) tx(inner);
+      s[engineStatusField] = inner;
+      Object.assign(s, project(inner, object));
+    },
+  ];
 }

@@ -51,7 +51,8 @@ export interface ManagerOptions {
 
 interface Registered {
   readonly controller: Controller;
-  readonly primary: Reflector;
+  /** The caches of the kind it reconciles: one per watched namespace, or one for all. */
+  readonly primaries: readonly Reflector[];
 }
 
 /**
@@ -155,49 +156,60 @@ export class Manager {
   }
 
   /**
-   * Adds a controller. `primary` is the reflector of the kind it reconciles:
-   * every change to a primary object enqueues its key, and every primary key
-   * is enqueued again as a resync each `resyncPeriodMs`.
+   * Adds a controller. `primaries` are the caches of the kind it reconciles (one per watched
+   * namespace, or one for all), and every one is treated alike: a change to a primary object that
+   * {@link specChanged} accepts enqueues its key, and every primary key is enqueued again as a
+   * resync each `resyncPeriodMs`.
    */
   addController<T extends KubeObject>(
-    primary: Reflector<T>,
+    primaries: Reflector<T> | ReadonlyArray<Reflector<T>>,
     options: Omit<ControllerOptions<string>, "registry" | "clock"> & { readonly clock?: Clock },
   ): Controller {
-    const kind = primary.kind;
-    const inner = options.reconciler;
-    // Every reconcile is a span; the API requests it makes are its children, and its log lines carry its trace id.
-    const reconciler: Reconciler<string> = {
+    const caches = (Array.isArray(primaries) ? primaries : [primaries]) as unknown as readonly Reflector[];
+    const kind = caches[0]?.kind ?? "";
+    const find = (key: string): KubeObject | undefined =>
+      caches.map((c) => c.store.get(key)).find((o) => o !== undefined);
+    const controller = new Controller<string>({
+      ...options,
+      reconciler: this.#traced(options.name, kind, find, options.reconciler),
+      registry: this.registry,
+      clock: options.clock ?? this.#clock,
+      rateLimiter: options.rateLimiter ?? this.#rateLimiter,
+    });
+    for (const primary of caches) {
+      primary.on((event) => {
+        if (event.type === "modified" && !specChanged(event.previous, event.object)) return;
+        controller.queue.add(keyOf(event.object));
+      });
+    }
+    this.#controllers.push({ controller, primaries: caches });
+    return controller;
+  }
+
+  /** Every reconcile as a span; the API requests it makes are its children, and its log lines carry its trace id. */
+  #traced(
+    name: string,
+    kind: string,
+    find: (key: string) => KubeObject | undefined,
+    inner: Reconciler<string>,
+  ): Reconciler<string> {
+    return {
       reconcile: (key, signal) => {
-        const [namespace, name] = key.includes("/") ? key.split("/", 2) : [undefined, key];
+        const [namespace, objectName] = key.includes("/") ? key.split("/", 2) : [undefined, key];
+        const generation = find(key)?.metadata.generation;
         return withSpan(
-          `reconcile ${options.name}`,
+          `reconcile ${name}`,
           reconcileSpanAttributes({
-            controller: options.name,
+            controller: name,
             kind,
             ...(namespace ? { namespace } : {}),
-            name: name ?? key,
-            ...(primary.store.get(key)?.metadata.generation !== undefined
-              ? { generation: primary.store.get(key)!.metadata.generation! }
-              : {}),
+            name: objectName ?? key,
+            ...(generation !== undefined ? { generation } : {}),
           }),
           () => inner.reconcile(key, signal),
         );
       },
     };
-    const controller = new Controller<string>({
-      ...options,
-      reconciler,
-      registry: this.registry,
-      clock: options.clock ?? this.#clock,
-      rateLimiter: options.rateLimiter ?? this.#rateLimiter,
-    });
-    primary.on((event) => {
-      if (event.type === "modified" && !specChanged(event.previous, event.object)) return;
-      const m = event.object.metadata;
-      controller.queue.add(m.namespace ? `${m.namespace}/${m.name}` : m.name);
-    });
-    this.#controllers.push({ controller, primary: primary as unknown as Reflector });
-    return controller;
   }
 
   /** True when every cache has synced: the process is ready to serve. */
@@ -205,13 +217,60 @@ export class Manager {
     return [...this.#reflectors.values()].every((r) => r.hasSynced);
   }
 
-  /** Runs until `signal` aborts, then shuts down in order. */
+  /**
+   * Runs until `signal` aborts, then shuts down in order and resolves. When the leader's work fails
+   * (its caches cannot sync or a controller cannot start) or a cache stops for good, it does not
+   * linger as a leader doing nothing: it stops, gives up the Lease and rejects with the failure, so
+   * the process exits non-zero and another replica takes over.
+   */
   async run(signal: AbortSignal): Promise<void> {
+    const failed = new AbortController();
+    let failure: Error | undefined;
+    const fail = (e: unknown, message: string, fields: Record<string, unknown> = {}): void => {
+      if (signal.aborted || failed.signal.aborted) return;
+      failure = toError(e);
+      this.log.error({ ...fields, error: failure.message }, message);
+      failed.abort(failure);
+    };
+    const stop = AbortSignal.any([signal, failed.signal]);
     for (const r of this.#reflectors.values()) {
-      void r.run(this.#caches.signal).catch((e: unknown) => {
-        this.log.error({ resource: r.resource, error: toError(e).message }, "reflector stopped");
-      });
+      void r
+        .run(this.#caches.signal)
+        .catch((e: unknown) => fail(e, "a cache stopped", { resource: r.resource }));
     }
+    const [server, metricsServer] = await this.#serve();
+    const resync = this.#resyncLoop(stop);
+    const lead = (leading: AbortSignal): Promise<void> =>
+      this.#lead(leading).catch((e: unknown) => fail(e, "the leader's work failed; giving up the Lease"));
+    try {
+      if (this.#o.leaderElection === false) {
+        await lead(stop);
+      } else {
+        const elector = new LeaderElector({
+          client: this.client,
+          namespace: this.#o.leaseNamespace,
+          name: this.#o.leaseName ?? "stackwarden-operator",
+          identity: this.identity,
+          clock: this.#clock,
+          onStartedLeading: lead,
+          onNewLeader: (leader) => this.log.info({ leader }, "leader elected"),
+          log: this.#logTo,
+        });
+        await elector.run(stop);
+      }
+    } finally {
+      this.#caches.abort();
+      await resync;
+      await this.events.flush();
+      await server?.close();
+      await metricsServer?.close();
+      this.client.close();
+    }
+    if (failure) throw failure;
+  }
+
+  /** Starts the health and metrics servers that are asked for. */
+  async #serve(): Promise<Array<Awaited<ReturnType<typeof startHealthServer>> | undefined>> {
     const checks = { live: () => true, ready: () => this.ready };
     const serve = (
       port: number | undefined,
@@ -226,31 +285,7 @@ export class Manager {
     ]);
     this.#healthPort = server?.port;
     this.#metricsPort = metricsServer?.port;
-    const resync = this.#resyncLoop(signal);
-    try {
-      if (this.#o.leaderElection === false) {
-        await this.#lead(signal);
-      } else {
-        const elector = new LeaderElector({
-          client: this.client,
-          namespace: this.#o.leaseNamespace,
-          name: this.#o.leaseName ?? "stackwarden-operator",
-          identity: this.identity,
-          clock: this.#clock,
-          onStartedLeading: (leading) => this.#lead(leading),
-          onNewLeader: (leader) => this.log.info({ leader }, "leader elected"),
-          log: this.#logTo,
-        });
-        await elector.run(signal);
-      }
-    } finally {
-      this.#caches.abort();
-      await resync;
-      await this.events.flush();
-      await server?.close();
-      await metricsServer?.close();
-      this.client.close();
-    }
+    return [server, metricsServer];
   }
 
   /** Runs the controllers until `signal` aborts (leadership lost or shutdown), then drains them. */
@@ -260,14 +295,21 @@ export class Manager {
       { identity: this.identity, controllers: this.#controllers.length },
       "leading: starting controllers",
     );
-    for (const r of this.#reflectors.values()) await r.waitForSync();
-    for (const { controller } of this.#controllers) controller.start();
-    await new Promise<void>((resolve) => {
-      if (signal.aborted) resolve();
-      else signal.addEventListener("abort", () => resolve(), { once: true });
-    });
-    await Promise.all(this.#controllers.map(({ controller }) => controller.stop()));
-    this.#leading = false;
+    try {
+      for (const r of this.#reflectors.values()) await r.waitForSync();
+      for (const { controller, primaries } of this.#controllers) {
+        controller.start();
+        // Whatever changed while another replica led is looked at now.
+        for (const o of primaries.flatMap((p) => p.store.list())) controller.queue.add(keyOf(o));
+      }
+      await new Promise<void>((resolve) => {
+        if (signal.aborted) resolve();
+        else signal.addEventListener("abort", () => resolve(), { once: true });
+      });
+    } finally {
+      await Promise.all(this.#controllers.map(({ controller }) => controller.stop()));
+      this.#leading = false;
+    }
     this.log.info({ identity: this.identity }, "stopped leading: controllers drained");
   }
 
@@ -277,10 +319,9 @@ export class Manager {
       for (;;) {
         await this.#clock.sleep(period, signal);
         if (!this.#leading) continue;
-        for (const { controller, primary } of this.#controllers) {
-          for (const o of primary.store.list()) {
-            const m = o.metadata;
-            controller.queue.add(m.namespace ? `${m.namespace}/${m.name}` : m.name, { priority: "resync" });
+        for (const { controller, primaries } of this.#controllers) {
+          for (const o of primaries.flatMap((p) => p.store.list())) {
+            controller.queue.add(keyOf(o), { priority: "resync" });
           }
         }
       }
@@ -288,6 +329,11 @@ export class Manager {
       // Aborted: shutting down.
     }
   }
+}
+
+/** `namespace/name`, or `name` for a cluster-scoped object: the key of a work queue. */
+function keyOf(o: KubeObject): string {
+  return o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { TSchema } from "@sinclair/typebox";
 import type { FieldProblem } from "../api/validate.ts";
 import type { KubeObject } from "../api/object.ts";
+import type { IgnoreRule } from "../api/stack.ts";
 
 export type { FieldProblem } from "../api/validate.ts";
 
@@ -77,13 +78,6 @@ export interface UpgradeRules<P> {
   readonly fields: readonly string[];
   /** Returns why an upgrade from `from` to `to` is not allowed, or undefined when it is. */
   readonly allowed?: (from: P, to: P) => string | undefined;
-}
-
-/** A field left alone: in objects of `kind` (and `name`, when given), the value at `jsonPointer`. */
-export interface IgnoreRule {
-  readonly kind: string;
-  readonly name?: string;
-  readonly jsonPointer: string;
 }
 
 export interface GeneratedSecret {

@@ -11,7 +11,7 @@ import type { Stack, StackStatus } from "../../api/stack.ts";
 import type { KubeObject } from "../../api/object.ts";
 import { maxMultigresNameLength, multigresNames } from "../../templates/multigres/names.ts";
 import { multigres } from "../../templates/multigres/template.ts";
-import type { IgnoreRule } from "../../templates/template.ts";
+import type { IgnoreRule } from "../../api/stack.ts";
 import type { KindBinding } from "../kind-binding.ts";
 
 /** The finalizer the operator holds on every Multigres until its children are gone. */

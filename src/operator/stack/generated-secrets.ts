@@ -25,8 +25,10 @@ export async function ensureGeneratedSecrets(options: {
   readonly cached: (namespace: string, name: string) => KubeObject | undefined;
   readonly redactor: Redactor;
   readonly written: (object: KubeObject) => void;
+  readonly signal?: AbortSignal;
 }): Promise<string[]> {
   const { stack } = options;
+  const signal = options.signal ? { signal: options.signal } : {};
   const namespace = stack.metadata.namespace ?? "default";
   const names: string[] = [];
   for (const generated of options.secrets) {
@@ -66,6 +68,7 @@ export async function ensureGeneratedSecrets(options: {
               },
               data,
             },
+            ...signal,
           },
         );
         options.written(secret);
@@ -74,6 +77,7 @@ export async function ensureGeneratedSecrets(options: {
         secret = await options.client.request<SecretObject>(
           "GET",
           `/api/v1/namespaces/${namespace}/secrets/${name}`,
+          signal,
         );
       }
     }

@@ -1,12 +1,6 @@
 import { parsePointer } from "../../api/json-pointer.ts";
 import type { KubeObject } from "../../api/object.ts";
-
-/** A field to leave alone: in objects of `kind` (named `name`, when given), the value at `jsonPointer`. */
-export interface IgnoreRule {
-  readonly kind: string;
-  readonly name?: string | undefined;
-  readonly jsonPointer: string;
-}
+import type { IgnoreRule } from "../../api/stack.ts";
 
 /**
  * `object` without the fields the rules name. Stackwarden never sets an

@@ -2,6 +2,8 @@ import type { StatusTransaction } from "../../engine/status-transaction.ts";
 import { setCondition } from "../../engine/conditions.ts";
 import { type Condition } from "../../api/condition.ts";
 import type {
+  DriftStatus,
+  RolloutStatus,
   LastKnownGood,
   StackFailure,
   StackOperation,
@@ -36,7 +38,7 @@ export function decisionStatus(
   };
 }
 
-/** Records the components' states, the ready count for the printer column, and the tracked objects. */
+/** Records the components' states and the ready count for the printer column. */
 export function componentsStatus(components: readonly ComponentState[]): StatusTransaction<StackStatus> {
   return (s) => {
     const ready = components.filter((c) => c.ready).length;
@@ -50,21 +52,42 @@ export function componentsStatus(components: readonly ComponentState[]): StatusT
     s.readyComponents = ready;
     s.totalComponents = components.length;
     s.ready = `${ready}/${components.length}`;
-    const resources: TrackedResource[] = components.flatMap((c) =>
-      c.objects
-        .filter((o) => o.object.metadata.uid)
-        .map((o) => ({
-          apiVersion: o.object.apiVersion ?? "",
-          kind: o.object.kind ?? "",
-          name: o.object.metadata.name,
-          ...(o.object.metadata.namespace ? { namespace: o.object.metadata.namespace } : {}),
-          uid: o.object.metadata.uid ?? "",
-          component: c.name,
-          health: o.health.status,
-          ...replicaCounts(o.object),
-        })),
-    );
-    s.resources = resources;
+  };
+}
+
+/** Records the children the stack tracks, with their UIDs: what a later pass finds deletions against. */
+export function trackedStatus(resources: readonly TrackedResource[]): StatusTransaction<StackStatus> {
+  return (s) => {
+    s.resources = [...resources];
+  };
+}
+
+/** Drops the children with these UIDs from `status.resources` (before they are pruned). */
+export function untrackStatus(uids: ReadonlySet<string>): StatusTransaction<StackStatus> {
+  return (s) => {
+    if (s.resources) s.resources = s.resources.filter((r) => !uids.has(r.uid));
+  };
+}
+
+/** Sets the rollout state. */
+export function rolloutStatus(rollout: RolloutStatus): StatusTransaction<StackStatus> {
+  return (s) => {
+    s.rollout = rollout;
+  };
+}
+
+/** Sets the drift record; leaves a stack that never drifted without one. */
+export function driftStatus(drift: DriftStatus): StatusTransaction<StackStatus> {
+  return (s) => {
+    if (
+      s.drift === undefined &&
+      drift.corrections === 0 &&
+      drift.fights === 0 &&
+      !drift.pending &&
+      !drift.contested
+    )
+      return;
+    s.drift = drift;
   };
 }
 
@@ -87,27 +110,6 @@ export function lastKnownGoodStatus(good: LastKnownGood): StatusTransaction<Stac
 export function failureStatus(failure: StackFailure): StatusTransaction<StackStatus> {
   return (s) => {
     s.lastFailure = failure;
-  };
-}
-
-/** Counts drift corrections and fights, and records the last correction. */
-export function driftStatus(
-  corrections: ReadonlyArray<{ time: string; kind: string; name: string; fields: string[]; manager: string }>,
-  fights: number,
-): StatusTransaction<StackStatus> {
-  return (s) => {
-    if (corrections.length === 0 && fights === 0) return;
-    const before = s.drift ?? { corrections: 0, fights: 0 };
-    const last = corrections[corrections.length - 1];
-    s.drift = {
-      corrections: before.corrections + corrections.length,
-      fights: before.fights + fights,
-      ...(last
-        ? { lastCorrection: last }
-        : before.lastCorrection
-          ? { lastCorrection: before.lastCorrection }
-          : {}),
-    };
   };
 }
 

@@ -20,7 +20,9 @@ type Pod = KubeObject & { status?: { conditions?: Array<{ type: string; status: 
 export async function replaceStuckPods(
   client: KubeClient,
   statefulSets: readonly KubeObject[],
+  signal?: AbortSignal,
 ): Promise<string[]> {
+  const aborts = signal ? { signal } : {};
   const deleted: string[] = [];
   for (const sts of statefulSets as readonly StatefulSet[]) {
     if (sts.kind !== "StatefulSet") continue;
@@ -33,6 +35,7 @@ export async function replaceStuckPods(
     const namespace = sts.metadata.namespace ?? "default";
     const pods = await client.request<{ items: Pod[] }>("LIST", `/api/v1/namespaces/${namespace}/pods`, {
       query: { labelSelector: selector },
+      ...aborts,
     });
     for (const pod of pods.items) {
       const ready = pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
@@ -41,6 +44,7 @@ export async function replaceStuckPods(
       try {
         await client.request("DELETE", `/api/v1/namespaces/${namespace}/pods/${pod.metadata.name}`, {
           body: { preconditions: { uid: pod.metadata.uid } },
+          ...aborts,
         });
         deleted.push(pod.metadata.name);
       } catch (e: unknown) {

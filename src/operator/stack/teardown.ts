@@ -22,7 +22,6 @@ export async function teardown(options: {
   /** The stack's children still known (ours: labelled and owned by the stack). */
   readonly children: readonly KubeObject[];
   readonly deleteVolumes: boolean;
-  readonly deleted: (object: KubeObject) => void;
 }): Promise<ReconcileResult> {
   const { ctx, stack } = options;
   const order = [...options.levels].reverse().map((names) => new Set(names));
@@ -35,9 +34,7 @@ export async function teardown(options: {
   ];
   const batch = batches.find((b) => b.length > 0);
   if (batch) {
-    await Promise.all(
-      batch.filter((o) => !o.metadata.deletionTimestamp).map((o) => remove(ctx, o, options.deleted)),
-    );
+    await Promise.all(batch.filter((o) => !o.metadata.deletionTimestamp).map((o) => remove(ctx, o)));
     return requeueAfter(1000);
   }
   if (options.deleteVolumes) {
@@ -45,29 +42,27 @@ export async function teardown(options: {
     const claims = await ctx.client.request<{ items: KubeObject[] }>(
       "LIST",
       `/api/v1/namespaces/${namespace}/persistentvolumeclaims`,
-      { query: { labelSelector: `${stackLabel}=${stack.metadata.name}` } },
+      {
+        query: { labelSelector: `${stackLabel}=${stack.metadata.name}` },
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      },
     );
     const left = claims.items.map((c) => ({ ...c, apiVersion: "v1", kind: "PersistentVolumeClaim" }));
     if (left.length > 0) {
-      await Promise.all(
-        left.filter((c) => !c.metadata.deletionTimestamp).map((c) => remove(ctx, c, options.deleted)),
-      );
+      await Promise.all(left.filter((c) => !c.metadata.deletionTimestamp).map((c) => remove(ctx, c)));
       return requeueAfter(1000);
     }
   }
   return done;
 }
 
-async function remove(
-  ctx: ApplyContext,
-  o: KubeObject,
-  deleted: (object: KubeObject) => void,
-): Promise<void> {
+async function remove(ctx: ApplyContext, o: KubeObject): Promise<void> {
   const type = await ctx.types.resolve(ctx.client, o.apiVersion ?? "", o.kind ?? "");
-  deleted(o);
+  ctx.live?.deleted?.(type, o);
   try {
     await ctx.client.request("DELETE", resourcePath(type, o.metadata.namespace, o.metadata.name), {
       body: { propagationPolicy: "Background", preconditions: { uid: o.metadata.uid } },
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
   } catch (e: unknown) {
     if (!isNotFound(e)) throw e;

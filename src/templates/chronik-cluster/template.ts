@@ -1,6 +1,7 @@
 import { ChronikClusterSpecSchema, type ChronikClusterSpec } from "../../api/chronik-cluster.ts";
 import type { Manifest } from "../../resources/manifest.ts";
-import type { Component, IgnoreRule, Prerequisite, RenderContext, Template } from "../template.ts";
+import type { Component, Prerequisite, RenderContext, Template } from "../template.ts";
+import type { IgnoreRule } from "../../api/stack.ts";
 import { buildChronikConfigMap } from "./build-config.ts";
 import { buildNodeServices, buildNodeStatefulSet, isAutoscaled } from "./build-node-set.ts";
 import { buildNodeHpa, buildNodePdb } from "./build-policies.ts";
