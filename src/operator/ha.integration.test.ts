@@ -237,20 +237,31 @@ describe("two operator replicas with leader election", () => {
       async () => {
         const s = await observe();
         const r = s.status?.rollout;
-        const ended = r?.state === "RolledBack" || (r?.state === "Stable" && s.status?.phase === "Ready");
-        return ended && r.toGeneration === upgrading.toGeneration ? r : undefined;
+        const stable =
+          r?.state === "Stable" && r.toGeneration === upgrading.toGeneration && s.status?.phase === "Ready";
+        // A rollback is an operation of its own: from the failed generation back to the last good one.
+        const rolledBack = r?.state === "RolledBack" && r.fromGeneration === upgrading.toGeneration;
+        return stable || rolledBack ? r : undefined;
       },
-      { timeoutMs: 180_000, ...explain },
+      {
+        timeoutMs: 180_000,
+        explain: async () =>
+          `rollouts seen (distinct): ${JSON.stringify([...new Set(seen.map((r) => JSON.stringify(r)))])}\n${await explain.explain()}`,
+      },
     );
     assert.equal(final.state, "RolledBack", "an image that is never Ready is rolled back");
-    const operation = seen.filter((r) => r.toGeneration === upgrading.toGeneration);
+    const operation = seen.filter(
+      (r) => r.state === "Upgrading" && r.toGeneration === upgrading.toGeneration,
+    );
     assert.deepEqual(
       [...new Set(operation.map((r) => `${r.fromGeneration} ${r.startedAt}`))],
       [`${upgrading.fromGeneration} ${upgrading.startedAt}`],
       "one operation: the same fromGeneration and startedAt before and after the takeover",
     );
-    const states = operation.map((r) => r.state);
+    const states = [...new Set(seen.map((r) => r.state))];
     assert.ok(!states.includes("Installing"), `states seen: ${states.join(" → ")}`);
+    const rollback = seen.filter((r) => r.state === "RollingBack" || r.state === "RolledBack");
+    assert.equal(new Set(rollback.map((r) => r.startedAt)).size, 1, "one rollback, started once");
     // Only the successor can have decided the rollback: the killed leader was gone before the deadline.
     const rollbackEvents = (await listEvents(client, ns.namespace)).filter(
       (e) => e.regarding.name === "upgrade" && /RollingBack|RolledBack|UpgradeFailed/.test(e.reason),
@@ -264,24 +275,28 @@ describe("two operator replicas with leader election", () => {
   });
 
   it("finds and counts a Service deleted while no replica runs, once one starts", async () => {
-    const before = await read("kept");
-    const corrections = before.status?.drift?.corrections ?? 0;
+    await createStack("offline", java());
+    await ready("offline");
     for (const replica of fleet.replicas) await fleet.kill(replica, "SIGTERM");
-    const uid = await uidOf(core("services", "kept"));
-    await client.request("DELETE", core("services", "kept"));
+    const uid = await uidOf(core("services", "offline"));
+    await client.request("DELETE", core("services", "offline"));
     for (const replica of fleet.replicas) await fleet.restart(replica);
     await eventually("the Service to be put back", async () => {
-      const now = await uidOf(core("services", "kept"));
+      const now = await uidOf(core("services", "offline"));
       return now && now !== uid ? now : undefined;
     });
     await eventually(
       "the deletion to be counted",
-      async () => ((await read("kept")).status?.drift?.corrections === corrections + 1 ? true : undefined),
-      explain,
+      async () => ((await read("offline")).status?.drift?.corrections === 1 ? true : undefined),
+      {
+        explain: async () =>
+          `drift: ${JSON.stringify((await read("offline")).status?.drift)}\n${await explain.explain()}`,
+      },
     );
-    await bothHaveLooked("stack", 2);
+    await bothHaveLooked("stack", 3);
     const events = await listEvents(client, ns.namespace);
-    assert.equal(occurrences(events, "ResourceDeletedExternally", ["kept"]), 2, "one more deletion reported");
-    assert.equal((await read("kept")).status?.drift?.corrections, corrections + 1);
+    assert.equal(occurrences(events, "ResourceDeletedExternally", ["offline"]), 1);
+    assert.equal(occurrences(events, "DriftCorrected", ["offline"]), 1);
+    assert.equal((await read("offline")).status?.drift?.corrections, 1);
   });
 });
