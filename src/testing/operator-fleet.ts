@@ -189,7 +189,7 @@ export class OperatorFleet {
         if (!replica.alive) throw new Error(`${replica.slot} exited with ${replica.exitStatus}`);
         return (await replica.ready()) ? true : undefined;
       },
-      { timeoutMs, explain: async () => this.describe() },
+      { timeoutMs, explain: () => Promise.resolve(this.describe()) },
     );
   }
 
@@ -216,7 +216,7 @@ export class OperatorFleet {
         const holder = await this.holder();
         return this.replicas.find((r) => r.alive && holder !== undefined && r.identity === holder);
       },
-      { timeoutMs, intervalMs: 200, explain: async () => this.describe() },
+      { timeoutMs, intervalMs: 200, explain: () => Promise.resolve(this.describe()) },
     );
   }
 
