@@ -26,6 +26,7 @@ import {
   occurrences,
   readStack,
   reconciles,
+  stackStatusFields,
   type ObservedStack,
   type RolloutStatus,
 } from "../testing/stack-probes.ts";
@@ -256,7 +257,7 @@ describe("two operator replicas with leader election", () => {
     assert.deepEqual(
       [...new Set(operation.map((r) => `${r.fromGeneration} ${r.startedAt}`))],
       [`${upgrading.fromGeneration} ${upgrading.startedAt}`],
-      "one operation: the same fromGeneration and startedAt before and after the takeover",
+      `one operation: the same fromGeneration and startedAt before and after the takeover (${await stackStatusFields(client)})`,
     );
     const states = [...new Set(seen.map((r) => r.state))];
     assert.ok(!states.includes("Installing"), `states seen: ${states.join(" → ")}`);

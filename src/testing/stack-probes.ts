@@ -86,3 +86,25 @@ export async function idle(replica: OperatorReplica, controller: string): Promis
 export async function reconciles(replica: OperatorReplica, controller: string): Promise<number> {
   return metricSum(await replica.metrics(), "controller_runtime_reconcile_total", { controller });
 }
+
+/**
+ * The `status` fields the Stack CRD installed in the cluster declares, for a failure message: on
+ * a shared cluster another run may install an older CRD mid-test, and the API server then prunes
+ * every status field it does not declare (`rollout`, `drift.pending`) from the operator's writes.
+ */
+export async function stackStatusFields(client: KubeClient): Promise<string> {
+  const crd = await client.request<{
+    spec: {
+      versions: Array<{
+        schema?: {
+          openAPIV3Schema?: {
+            properties?: { status?: { properties?: Record<string, { properties?: object }> } };
+          };
+        };
+      }>;
+    };
+  }>("GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/stacks.stackwarden.dev");
+  const status = crd.spec.versions[0]?.schema?.openAPIV3Schema?.properties?.status?.properties ?? {};
+  const drift = Object.keys(status.drift?.properties ?? {});
+  return `the cluster's Stack CRD declares status: ${Object.keys(status).sort().join(", ")}; status.drift: ${drift.sort().join(", ")}`;
+}
