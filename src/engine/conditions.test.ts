@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { findCondition, isTrue, setCondition } from "./conditions.ts";
+import { findCondition, isTrue, latestTransition, nextCondition, setCondition } from "./conditions.ts";
 import { type Condition } from "../api/condition.ts";
 
 const t0 = "2026-01-01T00:00:00Z";
@@ -126,5 +126,51 @@ describe("findCondition and isTrue", () => {
       assert.equal(findCondition(list, type), found);
       assert.equal(isTrue(list, type), trueness);
     });
+  }
+});
+
+describe("nextCondition", () => {
+  const ready: Condition = {
+    type: "Ready",
+    status: "True",
+    reason: "A",
+    message: "",
+    lastTransitionTime: "t1",
+  };
+  const cases: Array<[string, Condition[], "True" | "False", string]> = [
+    ["a new condition takes now", [], "True", "t2"],
+    ["a held status keeps its time", [ready], "True", "t1"],
+    ["a changed status takes now", [ready], "False", "t2"],
+  ];
+  for (const [name, previous, status, time] of cases) {
+    it(name, () =>
+      assert.equal(
+        nextCondition(previous, { type: "Ready", status, reason: "B", message: "m" }, "t2")
+          .lastTransitionTime,
+        time,
+      ),
+    );
+  }
+});
+
+describe("latestTransition", () => {
+  const at = (t: string): Condition => ({
+    type: t,
+    status: "True",
+    reason: "A",
+    message: "",
+    lastTransitionTime: t,
+  });
+  const cases: Array<[Condition[] | undefined, string | undefined]> = [
+    [undefined, undefined],
+    [[], undefined],
+    [
+      [at("2026-01-02T00:00:00Z"), at("2026-01-03T00:00:00Z"), at("2026-01-01T00:00:00Z")],
+      "2026-01-03T00:00:00Z",
+    ],
+  ];
+  for (const [conditions, want] of cases) {
+    it(`${conditions?.length ?? "no"} conditions: ${want}`, () =>
+      assert.equal(latestTransition(conditions), want));
   }
 });

@@ -19,6 +19,27 @@ export function setCondition(
   return conditions.map((c, j) => (j === i ? updated : c));
 }
 
+/**
+ * `next` as {@link setCondition} would store it among `conditions`: its `lastTransitionTime` kept
+ * from the condition of the same type while the status holds, `now` otherwise. For status shapes
+ * that keep conditions in a list of their own (a typed kind's per-component conditions).
+ */
+export function nextCondition(
+  conditions: readonly Condition[],
+  next: Omit<Condition, "lastTransitionTime">,
+  now: string,
+): Condition {
+  return findCondition(setCondition(conditions, next, now), next.type)!;
+}
+
+/** The latest `lastTransitionTime` of `conditions` (RFC 3339 times sort as strings), or undefined. */
+export function latestTransition(conditions: readonly Condition[] | undefined): string | undefined {
+  return (conditions ?? [])
+    .map((c) => c.lastTransitionTime)
+    .sort()
+    .pop();
+}
+
 /** The condition of type `type`, if there is one. */
 export function findCondition(
   conditions: readonly Condition[] | undefined,

@@ -127,3 +127,71 @@ describe("Manager", () => {
     await assert.rejects(fetch(`${base}/healthz`), "the health server is closed");
   });
 });
+
+describe("Manager with several namespaces", () => {
+  it("treats every watched namespace alike: the same resync, and its own status writes requeue nothing", async () => {
+    const other = await useTestNamespace("manager-b");
+    const manager = new Manager({
+      kubeconfig: ns.kc,
+      leaseNamespace: ns.namespace,
+      leaderElection: false,
+      resyncPeriodMs: 1000,
+      logger: createLogger({ level: "warn" }),
+    });
+    manager.types.register(echoes);
+    const caches = [ns.namespace, other.namespace].map((namespace) =>
+      manager.reflector<Echo>(echoes, { namespace }),
+    );
+    const reconciles = new Map<string, number>();
+    manager.addController(caches, {
+      name: "echo-namespaces",
+      reconciler: {
+        reconcile: async (key) => {
+          const n = (reconciles.get(key) ?? 0) + 1;
+          reconciles.set(key, n);
+          const cache = caches.find((c) => c.store.get(key));
+          const echo = cache?.store.get(key);
+          if (!cache || !echo) return done;
+          // Every reconcile changes the status: were a status write to requeue, this would loop.
+          await patchStatus<{ echo?: string }>({
+            client: manager.client,
+            type: echoes,
+            namespace: echo.metadata.namespace,
+            name: echo.metadata.name,
+            current: echo,
+            transactions: [(s) => void (s.echo = `${echo.spec.message} #${n}`)],
+            written: (o) => cache.store.recordWrite(o as Echo),
+          });
+          return done;
+        },
+      },
+    });
+    const stop = new AbortController();
+    const running = manager.run(stop.signal);
+    for (const namespace of [ns.namespace, other.namespace]) {
+      await client.request("POST", resourcePath(echoes, namespace), {
+        body: {
+          apiVersion: "manager.test.stackwarden.dev/v1",
+          kind: "Echo",
+          metadata: { name: "everywhere" },
+          spec: { message: "hi" },
+        },
+      });
+    }
+    const a = `${ns.namespace}/everywhere`;
+    const b = `${other.namespace}/everywhere`;
+    await eventually(
+      "five resyncs of the first namespace's object",
+      () => ((reconciles.get(a) ?? 0) >= 5 ? true : undefined),
+      { timeoutMs: 30_000 },
+    );
+    const counts = [reconciles.get(a) ?? 0, reconciles.get(b) ?? 0];
+    stop.abort();
+    await running;
+    assert.ok(counts[1]! >= 3, `the second namespace's object is resynced too (${counts[1]} reconciles)`);
+    assert.ok(
+      counts[1]! <= counts[0]! + 2,
+      `its status writes do not requeue it (${counts[1]} reconciles against ${counts[0]})`,
+    );
+  });
+});

@@ -1,3 +1,4 @@
+import { latestTransition, nextCondition } from "../../engine/conditions.ts";
 import {
   chronikClusterCrd,
   chronikClusterResourceType,
@@ -68,15 +69,11 @@ function condition(
   fallbackTime: string,
   observedGeneration: number | undefined,
 ): StackCondition {
-  const before = previous.find((c) => c.type === type);
-  return {
-    type,
-    status,
-    reason,
-    message,
-    lastTransitionTime: before && before.status === status ? before.lastTransitionTime : fallbackTime,
-    ...(observedGeneration !== undefined && { observedGeneration }),
-  };
+  return nextCondition(
+    previous,
+    { type, status, reason, message, ...(observedGeneration !== undefined && { observedGeneration }) },
+    fallbackTime,
+  );
 }
 
 /**
@@ -93,8 +90,7 @@ export function projectChronikStatus(engine: StackStatus, object: ChronikCluster
   const { spec } = object;
   const name = object.metadata.name;
   const namespace = object.metadata.namespace ?? "default";
-  const times = (engine.conditions ?? []).map((c) => c.lastTransitionTime).sort();
-  const lastUpdated = times[times.length - 1] ?? "";
+  const lastUpdated = latestTransition(engine.conditions) ?? "";
   const previous = object.status?.conditions ?? [];
   const generation = engine.observedGeneration;
   const readyReplicas: Record<string, number> = {};

@@ -1,3 +1,4 @@
+import { latestTransition, nextCondition } from "../../engine/conditions.ts";
 import {
   multigresComponents,
   multigresCrd,
@@ -18,7 +19,6 @@ import type { KindBinding } from "../kind-binding.ts";
 export const multigresFinalizer = "multigres.com/finalizer";
 
 type Autoscaling = { enabled?: boolean; minReplicas?: number; maxReplicas?: number } | undefined;
-type Condition = NonNullable<StackStatus["conditions"]>[number];
 
 /** The workload of each component, its kind, replicas by default, and where its autoscaling is. */
 const workloads = (
@@ -102,11 +102,7 @@ export function projectMultigresStatus(engine: StackStatus, object: Multigres): 
   if (engine.observedGeneration !== undefined) out["observedGeneration"] = engine.observedGeneration;
   if (engine.conditions !== undefined) out["conditions"] = structuredClone(engine.conditions);
   if (engine.components === undefined) return out;
-  const latest =
-    (engine.conditions ?? [])
-      .map((c) => c.lastTransitionTime)
-      .sort()
-      .pop() ?? "";
+  const latest = latestTransition(engine.conditions) ?? "";
   const previous = (object.status?.["components"] ?? {}) as Partial<
     Record<MultigresComponent, MultigresComponentStatus>
   >;
@@ -118,16 +114,17 @@ export function projectMultigresStatus(engine: StackStatus, object: Multigres): 
     const w = all[name];
     const replicas = w.autoscaling?.enabled === true ? (w.autoscaling.minReplicas ?? 1) : w.replicas;
     const status = state.ready ? "True" : "False";
-    const before = previous[name]?.conditions?.find((c) => c.type === "Ready");
-    const condition: Condition = {
-      type: "Ready",
-      status,
-      reason: state.ready ? "ComponentReady" : "ComponentNotReady",
-      message: state.message,
-      lastTransitionTime:
-        before?.status === status ? before.lastTransitionTime : latest || (before?.lastTransitionTime ?? ""),
-      ...(engine.observedGeneration !== undefined && { observedGeneration: engine.observedGeneration }),
-    };
+    const condition = nextCondition(
+      previous[name]?.conditions ?? [],
+      {
+        type: "Ready",
+        status,
+        reason: state.ready ? "ComponentReady" : "ComponentNotReady",
+        message: state.message,
+        ...(engine.observedGeneration !== undefined && { observedGeneration: engine.observedGeneration }),
+      },
+      latest,
+    );
     components[name] = {
       ready: state.ready,
       replicas,

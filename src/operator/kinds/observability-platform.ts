@@ -1,3 +1,4 @@
+import { latestTransition } from "../../engine/conditions.ts";
 import {
   observabilityPlatformCrd,
   observabilityPlatformResourceType,
@@ -98,8 +99,7 @@ export function projectObservabilityStatus(
   );
   const paused = engine.conditions?.find((c) => c.type === "Paused" && c.status === "True");
   const ready = engine.conditions?.find((c) => c.type === "Ready");
-  const times = (engine.conditions ?? []).map((c) => c.lastTransitionTime).sort();
-  const last = times[times.length - 1];
+  const last = latestTransition(engine.conditions);
   const namespace = object.metadata.namespace ?? "default";
   const name = object.metadata.name;
   const upgrading = engine.phase === "Upgrading";

@@ -160,7 +160,10 @@ describe("drift found from status", () => {
         const seen = (m.status?.stackwarden?.observedGeneration ?? 0) >= (patched.metadata.generation ?? 0);
         const exists = await client.request("GET", hpa).then(
           () => true,
-          (e: unknown) => (isNotFound(e) ? false : Promise.reject(e)),
+          (e: unknown) => {
+            if (isNotFound(e)) return false;
+            throw e;
+          },
         );
         const tracked = m.status?.stackwarden?.resources?.some((r) => r.kind === "HorizontalPodAutoscaler");
         return seen && !exists && !tracked ? m : undefined;

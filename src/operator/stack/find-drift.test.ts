@@ -66,6 +66,12 @@ describe("findDrift", () => {
       [{ change: "Modified", by: "Controller", manager: "argocd" }],
     ],
     [
+      "a difference no other manager owns is not drift (apply puts it right)",
+      [tracked],
+      { ...ours(desired), data: { MOTD: "normalised" } } as KubeObject,
+      [],
+    ],
+    [
       "a child applied from an older spec (another hash) is our own change, not drift",
       [tracked],
       { ...ours({ ...desired, data: { MOTD: "old" } } as KubeObject) },

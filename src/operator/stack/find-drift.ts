@@ -23,8 +23,8 @@ export interface DriftScene {
  *   replaced by an object with another UID). A child we prune leaves status before we delete it,
  *   so our own deletions never show here.
  * - **Modified**: a child carrying our current applied-hash (so we did not change what we want)
- *   whose live fields no longer hold what we set. The fields are those that differ; the field
- *   manager is the other manager in `managedFields` owning one of them.
+ *   whose live fields no longer hold what we set, where another manager in `managedFields` owns
+ *   one of the fields that differ (a difference no one else owns is not someone's change).
  *
  * Pure. A change found again on a later pass is the same change (see {@link driftKey}).
  */
@@ -48,6 +48,9 @@ export function findDrift(scene: DriftScene): DriftRecord[] {
     if (contains(live, stamped)) continue;
     const fields = differingFields(live, stamped);
     const manager = changedBy(live, fields);
+    // A difference no other field manager owns is not someone's change (a value the API server
+    // normalised, a field removed): apply puts it right without calling it drift.
+    if (manager === undefined) continue;
     found.push({
       time: scene.now,
       kind,
@@ -115,8 +118,8 @@ function itemKey(item: unknown, index: number): string {
   return typeof name === "string" ? `name=${name}` : String(index);
 }
 
-/** The other field manager owning one of `fields` (or, failing that, the latest other writer). */
-function changedBy(live: KubeObject, fields: readonly string[]): string {
+/** The other field manager owning one of `fields`, or undefined when none does. */
+function changedBy(live: KubeObject, fields: readonly string[]): string | undefined {
   const others = (live.metadata.managedFields ?? []).filter(
     (e) => e.manager !== fieldManager && e.subresource !== "status",
   );
@@ -125,6 +128,5 @@ function changedBy(live: KubeObject, fields: readonly string[]): string {
     fieldPaths(e.fieldsV1).some((p) =>
       fields.some((f) => p === f || stem(p) === stem(f) || f.startsWith(`${p}.`) || p.startsWith(`${f}.`)),
     );
-  const latest = [...others].sort((a, b) => (a.time ?? "").localeCompare(b.time ?? "")).pop();
-  return (others.find(owns) ?? latest)?.manager ?? "unknown";
+  return others.find(owns)?.manager;
 }

@@ -28,65 +28,73 @@ export async function ensureGeneratedSecrets(options: {
   readonly signal?: AbortSignal;
 }): Promise<string[]> {
   const { stack } = options;
-  const signal = options.signal ? { signal: options.signal } : {};
   const namespace = stack.metadata.namespace ?? "default";
   const names: string[] = [];
   for (const generated of options.secrets) {
     const name = generatedSecretName(stack.metadata.name, generated.name);
     names.push(name);
-    let secret = options.cached(namespace, name) as SecretObject | undefined;
-    if (!secret) {
-      const data = Object.fromEntries(
-        generated.keys.map((k) => [k, Buffer.from(randomValue(generated.length)).toString("base64")]),
-      );
-      try {
-        secret = await options.client.request<SecretObject>(
-          "POST",
-          `/api/v1/namespaces/${namespace}/secrets`,
-          {
-            body: {
-              apiVersion: "v1",
-              kind: "Secret",
-              type: "Opaque",
-              metadata: {
-                name,
-                namespace,
-                labels: managedLabels({
-                  stack: stack.metadata.name,
-                  component: "generated-secrets",
-                  generation: stack.metadata.generation ?? 0,
-                  template: options.template,
-                }),
-                ownerReferences: [
-                  ownerReference({
-                    apiVersion: stack.apiVersion ?? "stackwarden.dev/v1alpha1",
-                    kind: stack.kind ?? "Stack",
-                    name: stack.metadata.name,
-                    uid: stack.metadata.uid ?? "",
-                  }),
-                ],
-              },
-              data,
-            },
-            ...signal,
-          },
-        );
-        options.written(secret);
-      } catch (e: unknown) {
-        if (!isAlreadyExists(e)) throw e;
-        secret = await options.client.request<SecretObject>(
-          "GET",
-          `/api/v1/namespaces/${namespace}/secrets/${name}`,
-          signal,
-        );
-      }
-    }
+    const secret =
+      (options.cached(namespace, name) as SecretObject | undefined) ??
+      (await createSecret(options, generated, name));
     for (const value of Object.values(secret.data ?? {})) {
       options.redactor.register(Buffer.from(value, "base64").toString("utf8"));
       options.redactor.register(value);
     }
   }
   return names;
+}
+
+type Options = Parameters<typeof ensureGeneratedSecrets>[0];
+
+/** Creates one generated Secret with random values, owned by the stack; reads it back if it exists. */
+async function createSecret(
+  options: Options,
+  generated: GeneratedSecret,
+  name: string,
+): Promise<SecretObject> {
+  const { stack } = options;
+  const namespace = stack.metadata.namespace ?? "default";
+  const signal = options.signal ? { signal: options.signal } : {};
+  const data = Object.fromEntries(
+    generated.keys.map((k) => [k, Buffer.from(randomValue(generated.length)).toString("base64")]),
+  );
+  const owner = {
+    apiVersion: stack.apiVersion ?? "stackwarden.dev/v1alpha1",
+    kind: stack.kind ?? "Stack",
+    name: stack.metadata.name,
+    uid: stack.metadata.uid ?? "",
+  };
+  const labels = managedLabels({
+    stack: stack.metadata.name,
+    component: "generated-secrets",
+    generation: stack.metadata.generation ?? 0,
+    template: options.template,
+  });
+  try {
+    const secret = await options.client.request<SecretObject>(
+      "POST",
+      `/api/v1/namespaces/${namespace}/secrets`,
+      {
+        body: {
+          apiVersion: "v1",
+          kind: "Secret",
+          type: "Opaque",
+          metadata: { name, namespace, labels, ownerReferences: [ownerReference(owner)] },
+          data,
+        },
+        ...signal,
+      },
+    );
+    options.written(secret);
+    return secret;
+  } catch (e: unknown) {
+    if (!isAlreadyExists(e)) throw e;
+    return options.client.request<SecretObject>(
+      "GET",
+      `/api/v1/namespaces/${namespace}/secrets/${name}`,
+      signal,
+    );
+  }
 }
 
 /** A random URL-safe string of `length` characters. */

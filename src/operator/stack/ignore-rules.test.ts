@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { KubeObject } from "../../api/object.ts";
-import { isIgnoredField, withoutIgnored } from "./ignore-rules.ts";
+import { withoutIgnored } from "./ignore-rules.ts";
 
 const deployment = {
   apiVersion: "apps/v1",
@@ -34,16 +34,5 @@ describe("withoutIgnored", () => {
       [{ name: "b" }],
     );
     assert.equal((deployment as unknown as { spec: { replicas: number } }).spec.replicas, 3);
-  });
-});
-
-describe("isIgnoredField", () => {
-  it("matches a drifted field under an ignored pointer", () => {
-    const rules = [{ kind: "Deployment", jsonPointer: "/spec/replicas" }];
-    assert.equal(isIgnoredField("Deployment", "web", "spec.replicas", rules), true);
-    assert.equal(
-      isIgnoredField("Deployment", "web", "spec.template.spec.containers[name=a].image", rules),
-      false,
-    );
   });
 });

@@ -26,18 +26,3 @@ export function withoutIgnored(object: KubeObject, rules: readonly IgnoreRule[])
   }
   return copy as unknown as KubeObject;
 }
-
-/** True when a drifted field (`spec.replicas`) is covered by a rule for this object. */
-export function isIgnoredField(
-  kind: string,
-  name: string,
-  field: string,
-  rules: readonly IgnoreRule[],
-): boolean {
-  return rules.some(
-    (r) =>
-      r.kind === kind &&
-      (r.name === undefined || r.name === name) &&
-      field.startsWith(r.jsonPointer.slice(1).replaceAll("/", ".")),
-  );
-}

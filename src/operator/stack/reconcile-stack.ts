@@ -126,6 +126,7 @@ export class StackOperatorReconciler implements Reconciler<string> {
       levels,
       children: this.#deps.children(stack),
       deleteVolumes: stack.spec.deletionPolicy.volumes === "Delete",
+      dataComponents: valid.ok ? valid.value.template.data.components : undefined,
     });
   }
 }
