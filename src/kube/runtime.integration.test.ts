@@ -71,15 +71,23 @@ const liveFrom = (reflector: Reflector): LiveObjects => ({
 });
 
 /**
- * The API server's count of `verbs` requests for this run's own probes, from its /metrics:
- * `apiserver_request_total` is labelled by group and resource, and the group is this run's alone.
+ * The API server's count of `verbs` requests to single objects among this run's own probes, from
+ * its /metrics: `apiserver_request_total` is labelled by group and resource, and the group is this
+ * run's alone. Only `scope="resource"` counts: the namespace controller sends a collection DELETE
+ * (`scope="namespace"`) of every namespaced type, ours included, into each namespace it empties,
+ * whoever's it is, and those touch none of our objects.
  */
 async function apiserverRequests(verbs: string[]): Promise<number> {
   const samples = parsePrometheusText(await client.requestText("GET", "/metrics"));
   return verbs.reduce(
     (total, verb) =>
       total +
-      metricSum(samples, "apiserver_request_total", { group: probes.group, resource: "probes", verb }),
+      metricSum(samples, "apiserver_request_total", {
+        group: probes.group,
+        resource: "probes",
+        scope: "resource",
+        verb,
+      }),
     0,
   );
 }
