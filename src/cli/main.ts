@@ -2,7 +2,7 @@
  * The `stackwarden` command line: `stackwarden help` lists the commands, `stackwarden <command>
  * --help` a command's flags (src/cli/program.ts declares them). Exit codes are in docs/cli.md.
  */
-import { runSandboxCommand } from "./sandbox-command.ts";
+import { runSandboxCommand, runSandboxRestart } from "./sandbox-command.ts";
 import { runUp } from "./up.ts";
 import { runServer } from "./server.ts";
 import { runOperator } from "./operator.ts";
@@ -18,6 +18,7 @@ try {
     server: runServer,
     operator: runOperator,
     sandbox: runSandboxCommand,
+    sandboxRestart: runSandboxRestart,
     manifests: (plane) => {
       process.stdout.write(manifestsYaml(plane === "control-plane" ? controlPlaneManifests() : undefined));
       return Promise.resolve(0);

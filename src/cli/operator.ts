@@ -87,6 +87,7 @@ export async function runOperator(flags: OperatorFlags): Promise<number> {
       healthProbeBindAddress: flags.healthProbeBindAddress,
       logLevel: flags.logLevel,
       otlpEndpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT,
+      resyncPeriodMs: flags.resyncPeriodSeconds * 1000,
     },
     stop.signal,
   );

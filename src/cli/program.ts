@@ -9,7 +9,7 @@
  * (`kubectl`), has no dependencies and is very widely used. `util.parseArgs` parses but has no help,
  * and citty or yargs bring more than this needs.
  */
-import { Argument, Command, CommanderError, Option } from "commander";
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from "commander";
 
 /** What `stackwarden` exits with; documented in docs/cli.md. */
 export const exitCodes = {
@@ -57,6 +57,8 @@ export interface OperatorFlags {
   readonly metricsBindAddress: string;
   readonly healthProbeBindAddress: string;
   readonly logLevel: string;
+  /** How often every stack is reconciled again when nothing changed. */
+  readonly resyncPeriodSeconds: number;
 }
 
 /** What each command does; each resolves to the exit code. */
@@ -66,6 +68,8 @@ export interface CliActions {
   operator(flags: OperatorFlags): Promise<number>;
   manifests(plane: "operator" | "control-plane"): Promise<number>;
   sandbox(action: "up" | "down" | "status" | "kubeconfig", name: string): Promise<number>;
+  /** `sandbox restart COMPONENT`. */
+  sandboxRestart(component: string, name: string): Promise<number>;
   kubectl(args: readonly string[]): Promise<number>;
   version(): Promise<number>;
 }
@@ -181,6 +185,18 @@ function addPlaneCommands(program: Command, actions: CliActions, run: Run): void
     .action(run((flags: ServerFlags) => actions.server(flags)));
 }
 
+/** A commander parser for a whole number of seconds, at least 1, naming the flag when it is not. */
+function wholeSeconds(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1)
+      throw new InvalidArgumentError(
+        `${flag} must be a whole number of seconds, at least 1; got ${JSON.stringify(value)}`,
+      );
+    return n;
+  };
+}
+
 /** `operator`. */
 function addOperatorCommand(program: Command, actions: CliActions, run: Run): void {
   program
@@ -202,6 +218,14 @@ function addOperatorCommand(program: Command, actions: CliActions, run: Run): vo
       ":8081",
     )
     .addOption(logLevel())
+    .addOption(
+      new Option(
+        "--resync-period-seconds <seconds>",
+        "how often every stack is reconciled again when nothing changed",
+      )
+        .default(600)
+        .argParser(wholeSeconds("--resync-period-seconds")),
+    )
     .addHelpText(
       "after",
       "\nEnvironment:\n  OTEL_EXPORTER_OTLP_ENDPOINT  send traces there (OTLP over HTTP)\n",
@@ -242,6 +266,17 @@ function addToolCommands(program: Command, actions: CliActions, run: Run): void 
         run((flags: { name: string }) => actions.sandbox(action as keyof typeof sandboxActions, flags.name)),
       );
   }
+
+  sandbox
+    .command("restart")
+    .description(
+      "restart one component in place (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok): same ports, certificates and data",
+    )
+    .argument("<component>", "the component to restart")
+    .addOption(sandboxName())
+    .action(
+      run((component: string, flags: { name: string }) => actions.sandboxRestart(component, flags.name)),
+    );
 
   program
     .command("kubectl")

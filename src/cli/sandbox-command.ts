@@ -1,5 +1,6 @@
 import { sandboxDown, sandboxStatus, sandboxUp } from "../sandbox/sandbox.ts";
 import { readyNodeCount } from "../sandbox/probes.ts";
+import { parseComponentName, restartSandboxComponent } from "../sandbox/restart-component.ts";
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -61,4 +62,13 @@ export async function runSandboxCommand(
       return 0;
     }
   }
+}
+
+/** `stackwarden sandbox restart COMPONENT [--name NAME]`: one component again, same ports, certificates and data. */
+export async function runSandboxRestart(component: string, name: string): Promise<number> {
+  const options = { name, env: process.env, log };
+  const which = parseComponentName(component);
+  await restartSandboxComponent(options, which);
+  log(`sandbox ${name}: ${which} restarted`);
+  return 0;
 }

@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { withLock } from "./lock.ts";
+import { eventually } from "../testing/eventually.ts";
 
 const dir = await mkdtemp(join(tmpdir(), "stackwarden-lock-"));
 
@@ -13,21 +13,32 @@ describe("withLock", () => {
     const lock = join(dir, "serial.lock");
     let inside = 0;
     let most = 0;
+    let entered = 0;
+    let busy = 0;
+    // Each holder stays inside until another caller has found the lock held (the last one has nobody
+    // left to wait for), so every caller but the last really tried to enter while someone was in.
     await Promise.all(
       Array.from({ length: 5 }, () =>
         withLock(
           lock,
           async () => {
             inside++;
+            entered++;
             most = Math.max(most, inside);
-            await sleep(10);
+            const seen = busy;
+            await eventually(
+              "another caller to find the lock held",
+              () => (busy > seen || entered === 5 ? true : undefined),
+              { intervalMs: 1 },
+            );
             inside--;
           },
-          { pollMs: 5 },
+          { pollMs: 5, onBusy: () => void busy++ },
         ),
       ),
     );
     assert.equal(most, 1);
+    assert.equal(entered, 5);
   });
 
   it("releases the lock when the holder throws", async () => {
@@ -51,9 +62,19 @@ describe("withLock", () => {
     await mkdir(lock);
     await writeFile(join(lock, "pid"), String(process.ppid));
     const waiting = new AbortController();
-    const attempt = withLock(lock, () => Promise.resolve("entered"), { pollMs: 5, signal: waiting.signal });
-    const result = await Promise.race([attempt, sleep(200).then(() => "still waiting")]);
-    assert.equal(result, "still waiting");
+    let busy = 0;
+    let entered = false;
+    const attempt = withLock(
+      lock,
+      () => {
+        entered = true;
+        return Promise.resolve("entered");
+      },
+      { pollMs: 5, signal: waiting.signal, onBusy: () => void busy++ },
+    );
+    // Proof it has looked, not a fixed wait: it found the lock held three times, and stayed out.
+    await eventually("three looks at the held lock", () => (busy >= 3 ? true : undefined), { intervalMs: 1 });
+    assert.equal(entered, false);
     waiting.abort();
     await assert.rejects(attempt, { name: "AbortError" });
   });

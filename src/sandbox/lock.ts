@@ -9,14 +9,15 @@ import { isProcessAlive } from "./process.ts";
  * The lock is a directory (mkdir is atomic) holding the owner's pid. A lock
  * whose owner is no longer alive is stale: it is removed and taken over, so a
  * killed `sandbox up` never blocks the next one. Waiters poll every `pollMs`
- * and give up, rejecting, when `signal` aborts.
+ * (calling `onBusy` each time they find the lock held) and give up, rejecting,
+ * when `signal` aborts.
  */
 export async function withLock<T>(
   path: string,
   fn: () => Promise<T>,
-  { pollMs = 200, signal }: { pollMs?: number; signal?: AbortSignal } = {},
+  { pollMs = 200, signal, onBusy }: { pollMs?: number; signal?: AbortSignal; onBusy?: () => void } = {},
 ): Promise<T> {
-  await acquire(path, pollMs, signal);
+  await acquire(path, pollMs, signal, onBusy);
   try {
     return await fn();
   } finally {
@@ -24,7 +25,12 @@ export async function withLock<T>(
   }
 }
 
-async function acquire(path: string, pollMs: number, signal: AbortSignal | undefined): Promise<void> {
+async function acquire(
+  path: string,
+  pollMs: number,
+  signal: AbortSignal | undefined,
+  onBusy: (() => void) | undefined,
+): Promise<void> {
   for (;;) {
     signal?.throwIfAborted();
     try {
@@ -39,6 +45,7 @@ async function acquire(path: string, pollMs: number, signal: AbortSignal | undef
       await rm(path, { recursive: true, force: true });
       continue;
     }
+    onBusy?.();
     await sleep(pollMs, undefined, { signal });
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The `sandbox` command's contract, on real processes: idempotent and
- * concurrent `up`, side-by-side sandboxes, recovery from a killed sandbox and
+ * concurrent `up`, side-by-side sandboxes, one component restarted in place (same
+ * ports, certificates and data), recovery from a killed sandbox and
  * a stale lock, and `down` that stops everything (or says nothing ran).
  */
 import { after, describe, it } from "node:test";
@@ -12,7 +13,11 @@ import { sandboxDown, sandboxStatus, sandboxUp, type SandboxOptions } from "./sa
 import { sandboxPaths } from "./paths.ts";
 import { isProcessAlive } from "./process.ts";
 import { componentNames } from "./components.ts";
+import { restartSandboxComponent } from "./restart-component.ts";
 import { testKubeconfig } from "../testing/cluster.ts";
+import { eventually } from "../testing/eventually.ts";
+import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import { readFile } from "node:fs/promises";
 
 const stateDir = await mkdtemp(join(tmpdir(), "stackwarden-lifecycle-"));
 const lines: string[] = [];
@@ -23,7 +28,8 @@ const options = (name: string): SandboxOptions => ({
 });
 
 after(async () => {
-  for (const name of ["life-a", "life-b"]) await sandboxDown(options(name)).catch(() => undefined);
+  for (const name of ["life-a", "life-b", "life-none"])
+    await sandboxDown(options(name)).catch(() => undefined);
   await rm(stateDir, { recursive: true, force: true });
 });
 
@@ -59,6 +65,40 @@ describe("sandbox lifecycle", () => {
     assert.notEqual(shared, a.kubeconfig);
     assert.equal(await sandboxDown(options("life-b")), true);
     assert.equal((await sandboxStatus(options("life-a"))).running, true, "stopping b left a alone");
+  });
+
+  it("restarts kube-apiserver in place: same port, certificate and data; the old kubeconfig still works", async () => {
+    const before = await sandboxUp(options("life-a"));
+    const paths = sandboxPaths("life-a", options("life-a").env);
+    const certificate = await readFile(join(paths.certs, "apiserver.crt"), "utf8");
+    const kc = new KubeConfig();
+    kc.loadFromFile(before.kubeconfig);
+    const core = kc.makeApiClient(CoreV1Api);
+    await core.createNamespacedConfigMap({
+      namespace: "default",
+      body: { metadata: { name: "kept-across-restart" }, data: { a: "1" } },
+    });
+    const old = before.state.pids["kube-apiserver"]!;
+
+    const after = await restartSandboxComponent(options("life-a"), "kube-apiserver");
+    assert.equal(isProcessAlive(old), false, "the old kube-apiserver was stopped");
+    assert.notEqual(after.pids["kube-apiserver"], old);
+    assert.deepEqual(after.ports, before.state.ports);
+    assert.deepEqual({ ...after.pids, "kube-apiserver": old }, before.state.pids, "nothing else restarted");
+    assert.equal(await readFile(join(paths.certs, "apiserver.crt"), "utf8"), certificate);
+    const read = await core.readNamespacedConfigMap({ name: "kept-across-restart", namespace: "default" });
+    assert.equal(read.data?.a, "1");
+    const status = await sandboxStatus(options("life-a"));
+    assert.equal(status.running, true, status.problem);
+    assert.deepEqual(status.state?.pids, after.pids);
+  });
+
+  it("refuses to restart a component of a sandbox that is not running, changing nothing", async () => {
+    await assert.rejects(
+      restartSandboxComponent(options("life-none"), "kube-apiserver"),
+      /no sandbox "life-none"/,
+    );
+    assert.equal((await sandboxStatus(options("life-none"))).running, false);
   });
 
   it("notices a killed sandbox and starts a clean one", async () => {
@@ -101,5 +141,5 @@ describe("sandbox lifecycle", () => {
 });
 
 async function waitGone(pid: number): Promise<void> {
-  while (isProcessAlive(pid)) await new Promise((r) => setTimeout(r, 50));
+  await eventually(`pid ${pid} to exit`, () => (isProcessAlive(pid) ? undefined : true), { intervalMs: 50 });
 }

@@ -250,8 +250,13 @@ describe("KWOK stages decide a pod's fate", () => {
       });
       assert.equal(isReady(p), false, `${name} must not be Ready`);
     }
-    // Give the fake kubelet several times its normal delay: still not Ready.
-    await new Promise((r) => setTimeout(r, 5000));
+    // Proof that the fake kubelet has had every chance: a stage fires 1-2 s after its pod matches, so
+    // two healthy pods made one after the other and both Ready span more than any stage's delay
+    // since the never-ready pods were Running. They are still not Ready.
+    for (const marker of ["later-1", "later-2"]) {
+      await core.createNamespacedPod({ namespace: ns.namespace, body: pod(marker, "nginx:1.27") });
+      await eventually(`${marker} to be Ready`, async () => (isReady(await read(marker)) ? true : undefined));
+    }
     for (const name of ["by-label", "by-tag"]) assert.equal(isReady(await read(name)), false, name);
   });
 

@@ -172,7 +172,7 @@ async function inspect(state: SandboxState): Promise<string | undefined> {
 }
 
 /** True when `pid` is alive and is one of our sandbox processes, not a stranger that reused the pid. */
-function isOurs(pid: number, binary: string): boolean {
+export function isOurs(pid: number, binary: string): boolean {
   if (!isProcessAlive(pid)) return false;
   try {
     return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(binary);
@@ -189,7 +189,8 @@ async function stopAll(state: SandboxState): Promise<void> {
   }
 }
 
-async function writeState(paths: SandboxPaths, state: SandboxState): Promise<void> {
+/** Replaces `state.json` atomically (write, then rename). */
+export async function writeState(paths: SandboxPaths, state: SandboxState): Promise<void> {
   const tmp = `${paths.state}.tmp`;
   await writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`);
   await rename(tmp, paths.state);
