@@ -7,11 +7,13 @@ import { readFileSync } from "node:fs";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { Histogram, type Registry } from "prom-client";
 import type { EventFeed } from "../controlplane/event-feed.ts";
+import type { GameService } from "../controlplane/game/game-service.ts";
 import { StackService } from "../controlplane/stack-service.ts";
 import type { Store } from "../controlplane/store/store.ts";
 import type { Logger } from "../observability/logger.ts";
 import { adminRoutes } from "./api/admin.ts";
 import { eventRoutes } from "./api/events.ts";
+import { gameRoutes } from "./api/game.ts";
 import { openApiDocument } from "./api/openapi.ts";
 import { problem } from "./api/problem.ts";
 import { registerRoutes, sendProblem, type RouteSpec } from "./api/route.ts";
@@ -35,6 +37,8 @@ export interface HttpServerOptions {
   readonly logger?: Logger;
   /** Milliseconds between SSE keep-alive comments (15 s). */
   readonly pingMs?: number;
+  /** Game-server logs, console and connection info (the `game` routes answer 503 without it). */
+  readonly game?: GameService;
 }
 
 /** Bodies above this are refused with 413. */
@@ -81,7 +85,13 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   });
   app.setNotFoundHandler((request, reply) => notFound(request, reply, options.uiDir));
 
-  const routes: RouteSpec[] = [...templateRoutes, ...stackRoutes, ...eventRoutes, ...adminRoutes];
+  const routes: RouteSpec[] = [
+    ...templateRoutes,
+    ...stackRoutes,
+    ...gameRoutes,
+    ...eventRoutes,
+    ...adminRoutes,
+  ];
   const openapi: RouteSpec = {
     method: "GET",
     path: "/openapi.json",
@@ -107,6 +117,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     pingMs: options.pingMs ?? 15_000,
     streams,
     ...(log ? { log } : {}),
+    ...(options.game ? { game: options.game } : {}),
   });
 
   const text = (reply: FastifyReply, status: number, body: string): FastifyReply =>

@@ -85,6 +85,7 @@ export const eventTypes = [
   "ClusterAdded",
   "UserCreated",
   "TokenCreated",
+  "ConsoleCommand",
 ] as const;
 export type EventType = (typeof eventTypes)[number];
 

@@ -49,6 +49,8 @@ export const StackDetailSchema = Type.Object(
     stack: Type.Ref("Stack"),
     observed: Type.Union([Json, Type.Null()]),
     resources: Type.Array(Json),
+    /** Where players connect: game-server templates only (null otherwise, or without cluster access). */
+    connection: Type.Optional(Type.Union([Json, Type.Null()])),
   },
   { $id: "StackDetail" },
 );

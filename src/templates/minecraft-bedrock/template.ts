@@ -92,5 +92,12 @@ export const minecraftBedrock: Template<MinecraftBedrockParams> = {
   generatedSecrets: [],
   prerequisites: () => [],
   data: { components: ["server"] },
+  // itzg's send-command writes to the server's console; the reply shows only in the log.
+  game: {
+    component: "server",
+    container: "server",
+    port: "bedrock",
+    console: { command: ["send-command"], replies: false },
+  },
   validate: validateMinecraftBedrock,
 };

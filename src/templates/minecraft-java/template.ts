@@ -128,6 +128,13 @@ export const minecraftJava: Template<MinecraftJavaParams> = {
       : [{ kind: "Secret", name: params.existingRconSecret, field: "/existingRconSecret" }],
   data: { components: ["server"] },
   validate: validateMinecraftJava,
+  // itzg's rcon-cli reads the RCON port and password from the container's environment.
+  game: {
+    component: "server",
+    container: "server",
+    port: "minecraft",
+    console: { command: ["rcon-cli"], replies: true },
+  },
 };
 
 /** True when both versions are releases (`1.21.4`) and `to` is older than `from`. */
