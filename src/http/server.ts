@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { Histogram, type Registry } from "prom-client";
 import type { EventFeed } from "../controlplane/event-feed.ts";
 import type { GameService } from "../controlplane/game/game-service.ts";
+import { PowerService } from "../controlplane/game/power-service.ts";
 import { StackService } from "../controlplane/stack-service.ts";
 import type { Store } from "../controlplane/store/store.ts";
 import type { Logger } from "../observability/logger.ts";
@@ -107,13 +108,15 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     for (const s of streams) s.abort();
     done();
   });
+  const changed = (id: string): void => {
+    options.feed.wake();
+    options.notify?.(id);
+  };
   registerRoutes(app, [...routes, openapi], {
     store: options.store,
     feed: options.feed,
-    stacks: new StackService(options.store, (id) => {
-      options.feed.wake();
-      options.notify?.(id);
-    }),
+    stacks: new StackService(options.store, changed),
+    power: new PowerService(options.store, changed, options.game),
     pingMs: options.pingMs ?? 15_000,
     streams,
     ...(log ? { log } : {}),

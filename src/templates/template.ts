@@ -93,6 +93,10 @@ export interface RenderContext<P> {
   readonly params: P;
   /** Name of the Secret holding a generated secret, by its `name`. */
   readonly secretName: (generated: string) => string;
+  /** The stack's power: Stopped means scale to zero and keep the volumes. Absent means Running. */
+  readonly power?: "Running" | "Stopped";
+  /** When set, goes on the pod template as the restart annotation: a new value rolls the pods. */
+  readonly restartedAt?: string;
 }
 
 export interface UpgradeRules<P> {

@@ -230,4 +230,98 @@ describe("game-server API on the sandbox", () => {
     abort.abort();
     await reading;
   });
+
+  it("stops, starts and restarts as desired state, refusing what cannot run now and changing nothing", async () => {
+    const power = await createStack("power-game");
+    const notGame = await api.call("POST", "/api/v1/stacks", {
+      as: "operator",
+      body: {
+        template: "observability-platform",
+        namespace,
+        name: "obs",
+        params: { components: { prometheus: { version: "v2.48.0" } } },
+      },
+    });
+    assert.equal(notGame.statusCode, 201, notGame.body);
+    const refusals: Array<[string, string, "viewer" | "operator", unknown, number]> = [
+      ["stop as viewer", `/api/v1/stacks/${power}/stop`, "viewer", undefined, 403],
+      [
+        "restart of an unknown stack",
+        `/api/v1/stacks/${"0".repeat(8)}-0000-0000-0000-${"0".repeat(12)}/restart`,
+        "operator",
+        undefined,
+        404,
+      ],
+      ["a broadcast on stop", `/api/v1/stacks/${power}/stop`, "operator", { broadcast: "bye" }, 422],
+      [
+        "a broadcast with a newline",
+        `/api/v1/stacks/${power}/restart`,
+        "operator",
+        { broadcast: "a\nop me" },
+        422,
+      ],
+      ["an unknown field", `/api/v1/stacks/${power}/start`, "operator", { now: true }, 422],
+      [
+        "a stack that is no game server",
+        `/api/v1/stacks/${notGame.json<{ id: string }>().id}/stop`,
+        "operator",
+        undefined,
+        422,
+      ],
+    ];
+    for (const [name, url, as, body, status] of refusals) {
+      const before = await api.counts();
+      const r = await api.call("POST", url, { as, ...(body !== undefined ? { body } : {}) });
+      assert.equal(r.statusCode, status, `${name}: ${r.body}`);
+      assert.deepEqual(await api.counts(), before, `${name} changed nothing`);
+    }
+
+    const stopped = await api.call("POST", `/api/v1/stacks/${power}/stop`, { as: "operator" });
+    assert.equal(stopped.statusCode, 200, stopped.body);
+    const s = stopped.json<{ power: string; generation: number; powerGeneration: number }>();
+    assert.equal(s.power, "Stopped");
+    assert.equal(s.powerGeneration, s.generation);
+    // The operator has not observed the stop yet: a second action waits.
+    const before = await api.counts();
+    const again = await api.call("POST", `/api/v1/stacks/${power}/start`, { as: "operator" });
+    assert.equal(again.statusCode, 409, again.body);
+    assert.deepEqual(await api.counts(), before);
+    await store.stacks.markApplied(power, s.generation);
+    const restart = await api.call("POST", `/api/v1/stacks/${power}/restart`, { as: "operator" });
+    assert.equal(restart.statusCode, 409, "a stopped server is started, not restarted");
+    const started = await api.call("POST", `/api/v1/stacks/${power}/start`, { as: "operator" });
+    assert.equal(started.json<{ power: string }>().power, "Running");
+    const events = await api.call("GET", `/api/v1/stacks/${power}/events?type=StackStopped,StackStarted`, {
+      as: "viewer",
+    });
+    assert.deepEqual(
+      events.json<{ items: Array<{ type: string; actor: string }> }>().items.map((e) => [e.type, e.actor]),
+      [
+        ["StackStarted", "operator-user"],
+        ["StackStopped", "operator-user"],
+      ],
+    );
+  });
+
+  it("broadcasts through the console before a restart, and rolls the pods by an annotation", async () => {
+    const word = `restarting-${randomBytes(3).toString("hex")}`;
+    const r = await api.call("POST", `/api/v1/stacks/${id}/restart`, {
+      as: "operator",
+      body: { broadcast: word },
+    });
+    assert.equal(r.statusCode, 200, r.body);
+    assert.match(r.json<{ restartedAt: string }>().restartedAt, /^\d{4}-\d\d-\d\dT/);
+    const log = await api.call("GET", `/api/v1/stacks/${id}/logs?tailLines=50`, { as: "viewer" });
+    assert.ok(log.body.includes(`[Rcon] ${word}`), "the broadcast reached the server's log");
+    const events = await api.call("GET", `/api/v1/stacks/${id}/events?type=ConsoleCommand,StackRestarted`, {
+      as: "viewer",
+    });
+    assert.deepEqual(
+      events
+        .json<{ items: Array<{ type: string; data: Record<string, unknown> }> }>()
+        .items.map((e) => e.type)
+        .slice(0, 2),
+      ["StackRestarted", "ConsoleCommand"],
+    );
+  });
 });

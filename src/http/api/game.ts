@@ -3,6 +3,7 @@ import { once } from "node:events";
 import type { ServerResponse } from "node:http";
 import { Type, type Static } from "@sinclair/typebox";
 import type { GameService, LogItem } from "../../controlplane/game/game-service.ts";
+import type { PowerAction } from "../../controlplane/game/power-service.ts";
 import { maxConsoleCommandBytes } from "../../controlplane/game/console-command.ts";
 import { toProblem } from "./problem.ts";
 import { HttpProblem } from "./problem.ts";
@@ -111,6 +112,44 @@ const ConnectionSchema = Type.Object({
   hint: Type.Optional(Type.String()),
 });
 
+/** `POST …/restart`: an optional message broadcast (`say`) before the pods roll. */
+export const PowerBody = Type.Object(
+  {
+    broadcast: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 1000,
+        description: 'Restart only: said first, e.g. "restarting in 60 s".',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const powerRoute = (action: PowerAction, summary: string): RouteSpec => ({
+  method: "POST",
+  path: `/v1/stacks/{id}/${action}`,
+  summary,
+  tag: "game",
+  role: "operator",
+  body: PowerBody,
+  responses: {
+    200: { description: "The stack, with its new power", schema: Type.Ref("Stack") },
+    404: problem("No such stack"),
+    409: problem("Another power action is still running, or a restart of a stopped server"),
+    422: problem("Not a game server, or a bad broadcast"),
+  },
+  handler: async (req: ApiRequest, ctx: ApiContext): Promise<ApiResponse> => ({
+    status: 200,
+    body: await ctx.power.run(
+      req.params["id"] ?? "",
+      action,
+      req.user.name,
+      req.body as Static<typeof PowerBody>,
+    ),
+  }),
+});
+
 /** Every game-server route. */
 export const gameRoutes: readonly RouteSpec[] = [
   {
@@ -150,6 +189,9 @@ export const gameRoutes: readonly RouteSpec[] = [
     },
     handler: logs,
   },
+  powerRoute("stop", "Stops the server: its workloads scale to zero, every volume is kept"),
+  powerRoute("start", "Starts a stopped server again"),
+  powerRoute("restart", "Rolls the server's pods (after an optional broadcast)"),
   {
     method: "POST",
     path: "/v1/stacks/{id}/console",

@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { validate } from "../../api/validate.ts";
 import type { EventFeed } from "../../controlplane/event-feed.ts";
 import type { GameService } from "../../controlplane/game/game-service.ts";
+import type { PowerService } from "../../controlplane/game/power-service.ts";
 import type { StackService } from "../../controlplane/stack-service.ts";
 import type { Role, UserRecord } from "../../controlplane/store/records.ts";
 import type { Store } from "../../controlplane/store/store.ts";
@@ -26,6 +27,8 @@ export interface ApiContext {
   /** Open streams, aborted when the server closes (so closing does not wait for clients). */
   readonly streams: Set<AbortController>;
   readonly log?: Logger;
+  /** Stop, start and restart of game servers. */
+  readonly power: PowerService;
   /** Logs, console and connection info of game servers; absent when the server has no cluster access. */
   readonly game?: GameService;
 }

@@ -5,7 +5,13 @@
  */
 import { Type, type TSchema } from "@sinclair/typebox";
 import { stringEnum } from "../../api/string-enum.ts";
-import { desiredStates, driftPolicies, roles, statusSummaries } from "../../controlplane/store/records.ts";
+import {
+  desiredStates,
+  driftPolicies,
+  powerStates,
+  roles,
+  statusSummaries,
+} from "../../controlplane/store/records.ts";
 
 const Json = Type.Record(Type.String(), Type.Unknown());
 const Time = Type.String({ format: "date-time" });
@@ -28,6 +34,9 @@ export const StackSchema = Type.Object(
       policy: stringEnum(driftPolicies),
       ignore: Type.Array(Json),
     }),
+    power: stringEnum(powerStates),
+    restartedAt: Type.Union([Type.String(), Type.Null()]),
+    powerGeneration: Type.Union([Type.Integer(), Type.Null()]),
     removedAt: Type.Union([Time, Type.Null()]),
     createdAt: Time,
     createdBy: Type.String(),

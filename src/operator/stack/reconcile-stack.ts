@@ -347,6 +347,8 @@ export class StackReconciler implements Reconciler<string> {
         uid: stack.metadata.uid ?? "",
         generation: stack.metadata.generation ?? 0,
         inherited: inheritedLabels(stack.metadata.labels),
+        ...(stack.spec.power !== undefined ? { power: stack.spec.power } : {}),
+        ...(stack.spec.restartedAt !== undefined ? { restartedAt: stack.spec.restartedAt } : {}),
       },
       target.params,
     );

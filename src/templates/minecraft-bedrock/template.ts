@@ -4,6 +4,7 @@ import {
   buildGameServerConfigMap,
   buildGameServerService,
   buildGameServerStatefulSet,
+  gameServerPower,
   type GameServer,
 } from "../game-server.ts";
 import type { RenderContext, Template } from "../template.ts";
@@ -58,6 +59,7 @@ function gameServer(ctx: Ctx): GameServer {
     startup: { initialDelaySeconds: 15, failureThreshold: 29 },
     storageMebibytes: parseMebibytes(params.storage) ?? 5120,
     serviceType: params.serviceType,
+    ...gameServerPower(ctx),
   };
 }
 

@@ -4,6 +4,7 @@ import {
   buildGameServerConfigMap,
   buildGameServerService,
   buildGameServerStatefulSet,
+  gameServerPower,
   type GameServer,
 } from "../game-server.ts";
 import type { RenderContext, Template } from "../template.ts";
@@ -80,6 +81,7 @@ function gameServer(ctx: Ctx): GameServer {
     startup: { initialDelaySeconds: 30, failureThreshold: 57 },
     storageMebibytes: parseMebibytes(params.storage) ?? 10240,
     serviceType: params.serviceType,
+    ...gameServerPower(ctx),
   };
 }
 
