@@ -57,6 +57,10 @@ export const StackSpecSchema = Type.Object(
       Type.Object({}, { additionalProperties: true, "x-kubernetes-preserve-unknown-fields": true }),
     ),
     paused: Type.Boolean({ default: false }),
+    /** Game servers: Stopped scales the workloads to zero and keeps every volume. Absent means Running. */
+    power: Type.Optional(stringEnum(["Running", "Stopped"])),
+    /** Game servers: a change rolls the pods (the pod template's restart annotation). */
+    restartedAt: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     drift: Type.Object(
       {
         policy: DriftPolicySchema,

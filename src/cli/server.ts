@@ -12,6 +12,8 @@ import { builtinTemplateRecords } from "../controlplane/guardrails.ts";
 import { startControlPlane } from "../controlplane/control-plane.ts";
 import { EventFeed } from "../controlplane/event-feed.ts";
 import { createHttpServer } from "../http/server.ts";
+import { ClusterClients } from "../controlplane/game/cluster-clients.ts";
+import { GameService } from "../controlplane/game/game-service.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
 import { packageRoot } from "../sandbox/paths.ts";
 import { parseBindAddress } from "./operator.ts";
@@ -120,9 +122,11 @@ export async function startServer(options: ServerOptions, signal: AbortSignal): 
     stopWorkers.signal,
   );
   const feed = new EventFeed({ store });
+  const clusters = new ClusterClients(store, options.clusterName, options.kubeconfig);
   const http = createHttpServer({
     store,
     feed,
+    game: new GameService(store, clusters),
     registry,
     ready: () => controlPlane.ready() && (options.alsoReady?.() ?? true),
     notify: (id) => controlPlane.notify(id),
@@ -146,6 +150,7 @@ export async function startServer(options: ServerOptions, signal: AbortSignal): 
   const done = (async () => {
     if (!signal.aborted) await once(signal, "abort");
     await http.close();
+    clusters.close();
     feed.close();
     stopWorkers.abort();
     await controlPlane.done;

@@ -81,6 +81,9 @@ export function buildStackResource(stack: StackRecord, template: TemplateRecord)
       // A JSON round trip: no undefined values, so a live copy can compare equal.
       params: JSON.parse(JSON.stringify(params.value)) as Record<string, unknown>,
       paused: stack.desiredState === "Paused",
+      // Only when set, so a Stack of a stack never stopped or restarted is written as before.
+      ...(stack.power === "Stopped" ? { power: "Stopped" as const } : {}),
+      ...(stack.restartedAt !== null ? { restartedAt: stack.restartedAt } : {}),
       drift: stackDriftSpec(stack.drift),
       deletionPolicy: { volumes: "Retain" },
     },

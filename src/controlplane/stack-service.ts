@@ -28,6 +28,8 @@ export const serviceErrorCodes = [
   "StaleGeneration",
   /** The operation needs `If-Match` and none was given (428). */
   "PreconditionRequired",
+  /** The stack's cluster or server could not be reached; nothing was changed (503). */
+  "Unavailable",
 ] as const;
 export type ServiceErrorCode = (typeof serviceErrorCodes)[number];
 

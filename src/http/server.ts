@@ -8,11 +8,14 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { Histogram, type Registry } from "prom-client";
 import type { EventFeed } from "../controlplane/event-feed.ts";
 import type { ObserverHealthReport } from "../controlplane/observers/observer-health.ts";
+import type { GameService } from "../controlplane/game/game-service.ts";
+import { PowerService } from "../controlplane/game/power-service.ts";
 import { StackService } from "../controlplane/stack-service.ts";
 import type { Store } from "../controlplane/store/store.ts";
 import type { Logger } from "../observability/logger.ts";
 import { adminRoutes } from "./api/admin.ts";
 import { eventRoutes } from "./api/events.ts";
+import { gameRoutes } from "./api/game.ts";
 import { openApiDocument } from "./api/openapi.ts";
 import { problem } from "./api/problem.ts";
 import { registerRoutes, sendProblem, type RouteSpec } from "./api/route.ts";
@@ -38,6 +41,8 @@ export interface HttpServerOptions {
   readonly logger?: Logger;
   /** Milliseconds between SSE keep-alive comments (15 s). */
   readonly pingMs?: number;
+  /** Game-server logs, console and connection info (the `game` routes answer 503 without it). */
+  readonly game?: GameService;
 }
 
 /** Bodies above this are refused with 413. */
@@ -84,7 +89,13 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   });
   app.setNotFoundHandler((request, reply) => notFound(request, reply, options.uiDir));
 
-  const routes: RouteSpec[] = [...templateRoutes, ...stackRoutes, ...eventRoutes, ...adminRoutes];
+  const routes: RouteSpec[] = [
+    ...templateRoutes,
+    ...stackRoutes,
+    ...gameRoutes,
+    ...eventRoutes,
+    ...adminRoutes,
+  ];
   const openapi: RouteSpec = {
     method: "GET",
     path: "/openapi.json",
@@ -100,17 +111,20 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     for (const s of streams) s.abort();
     done();
   });
+  const changed = (id: string): void => {
+    options.feed.wake();
+    options.notify?.(id);
+  };
   registerRoutes(app, [...routes, openapi], {
     store: options.store,
     feed: options.feed,
-    stacks: new StackService(options.store, (id) => {
-      options.feed.wake();
-      options.notify?.(id);
-    }),
+    stacks: new StackService(options.store, changed),
+    power: new PowerService(options.store, changed, options.game),
     pingMs: options.pingMs ?? 15_000,
     streams,
     observerHealth: options.observerHealth ?? (() => undefined),
     ...(log ? { log } : {}),
+    ...(options.game ? { game: options.game } : {}),
   });
 
   const text = (reply: FastifyReply, status: number, body: string): FastifyReply =>

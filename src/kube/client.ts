@@ -115,6 +115,38 @@ export class KubeClient {
     if (!signal.aborted && partial.trim() !== "") yield JSON.parse(partial) as unknown;
   }
 
+  /**
+   * Opens a text stream (a pod's log) and yields it line by line, without the
+   * newline, until the server ends it or `signal` aborts. An HTTP error status
+   * throws a classified {@link KubeApiError} before the first line.
+   */
+  async *streamLines(path: string, query: Query, signal: AbortSignal): AsyncGenerator<string> {
+    const res = await this.#send("GET", path, { query, signal }, undefined);
+    if ((res.statusCode ?? 0) >= 400) {
+      throw new KubeApiError("GET", path, res.statusCode ?? 0, parseStatus(await readBody(res, signal)));
+    }
+    res.setEncoding("utf8");
+    let partial = "";
+    try {
+      for await (const chunk of res as AsyncIterable<string>) {
+        const lines = (partial + chunk).split("\n");
+        partial = lines.pop() ?? "";
+        yield* lines;
+      }
+    } catch (e: unknown) {
+      if (signal.aborted) return;
+      throw new KubeNetworkError("GET", path, e);
+    } finally {
+      res.destroy();
+    }
+    if (!signal.aborted && partial !== "") yield partial;
+  }
+
+  /** The KubeConfig this client authenticates with (for the websocket helpers of `pod-io.ts`). */
+  get kubeConfig(): KubeConfig {
+    return this.#kc;
+  }
+
   async #credentials(): Promise<Credentials> {
     const opts: {
       headers?: OutgoingHttpHeaders;

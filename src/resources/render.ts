@@ -17,6 +17,10 @@ export interface RenderRoot {
    * `stackwarden.dev/generation`: a child's is the root's metadata.generation.
    */
   readonly inherited?: Readonly<Record<string, string>>;
+  /** The root's `spec.power` (game servers honour Stopped by scaling to zero). */
+  readonly power?: "Running" | "Stopped";
+  /** The root's `spec.restartedAt` (game servers put it on the pod template). */
+  readonly restartedAt?: string;
 }
 
 /** One rendered component: its objects, ready to apply. */
@@ -76,6 +80,8 @@ export function render<P>(template: Template<P>, root: RenderRoot, params: P): R
     stack: { name: root.name, namespace: root.namespace, uid: root.uid },
     params,
     secretName: (generated: string): string => generatedSecretName(root.name, generated),
+    power: root.power ?? "Running",
+    ...(root.restartedAt !== undefined ? { restartedAt: root.restartedAt } : {}),
   };
   const seen = new Set<string>();
   const components: RenderedComponent[] = [];

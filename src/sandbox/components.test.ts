@@ -31,6 +31,7 @@ describe("componentArgs", () => {
         "--bind-address=127.0.0.1",
         "--advertise-address=127.0.0.1",
         "--authorization-mode=RBAC",
+        "--kubelet-preferred-address-types=InternalIP",
       ],
     ],
     [
@@ -53,6 +54,9 @@ describe("componentArgs", () => {
         "--manage-all-nodes=true",
         "--config=/state/sandbox/unit/kwok-stages.yaml",
         "--node-lease-duration-seconds=40",
+        "--config=/state/sandbox/unit/kwok-debugging.yaml",
+        "--node-port=2006",
+        "--tls-cert-file=/state/sandbox/unit/apiserver-certs/apiserver.crt",
       ],
     ],
   ];

@@ -67,6 +67,9 @@ export function componentArgs(name: ComponentName, paths: SandboxPaths, ports: S
         `--service-account-key-file=${saKey}`,
         `--service-account-signing-key-file=${saKey}`,
         `--service-cluster-ip-range=${serviceCIDR}`,
+        // pods/log and pods/exec go to the node's kubelet, which is KWOK's server on 127.0.0.1; the
+        // nodes' Hostname addresses resolve nowhere.
+        "--kubelet-preferred-address-types=InternalIP",
         "--allow-privileged=true",
         "--profiling=false",
         "--v=1",
@@ -106,10 +109,17 @@ export function componentArgs(name: ComponentName, paths: SandboxPaths, ports: S
         "kwok",
         `--kubeconfig=${paths.kubeconfig}`,
         `--config=${paths.stages}`,
+        `--config=${paths.debugging}`,
         "--manage-all-nodes=true",
         `--cidr=${podCIDR}`,
         "--node-ip=127.0.0.1",
         `--server-address=127.0.0.1:${ports.kwok}`,
+        // KWOK's server plays the kubelet for pods/log and pods/exec: nodes advertise its port, and
+        // it serves HTTPS (the API server always dials kubelets over TLS) with the API server's own
+        // self-signed certificate, which names 127.0.0.1. The API server does not verify it.
+        `--node-port=${ports.kwok}`,
+        `--tls-cert-file=${join(paths.certs, "apiserver.crt")}`,
+        `--tls-private-key-file=${join(paths.certs, "apiserver.key")}`,
         // Node heartbeats: KWOK renews a Lease per node. Without it (the default, 0) nothing renews
         // them when our own stages replace KWOK's default ones, and every --node-monitor-grace-period
         // (5 min) the node lifecycle controller marks all nodes, and every pod on them, not Ready.

@@ -20,6 +20,12 @@ export interface SandboxPaths {
   readonly logs: string;
   readonly certs: string;
   readonly stages: string;
+  /** KWOK's `ClusterLogs` and `ClusterExec` (see kwok-debugging.ts). */
+  readonly debugging: string;
+  /** Put first on KWOK's PATH: the stand-in `rcon-cli` and `send-command` that `pods/exec` runs. */
+  readonly bin: string;
+  /** The log files `pods/log` serves, and the stand-ins append to. */
+  readonly podLogs: string;
 }
 
 /** Environment variables that change where Stackwarden keeps its files. */
@@ -53,6 +59,9 @@ export function sandboxPaths(name: string, env: PathEnv): SandboxPaths {
     logs: join(dir, "logs"),
     certs: join(dir, "apiserver-certs"),
     stages: join(dir, "kwok-stages.yaml"),
+    debugging: join(dir, "kwok-debugging.yaml"),
+    bin: join(dir, "bin"),
+    podLogs: join(dir, "pod-logs"),
   };
 }
 

@@ -18,10 +18,15 @@ export function isProcessAlive(pid: number): boolean {
  * stdout and stderr appended to `logFile`. The child outlives its parent: that
  * is what lets `sandbox up` return while the sandbox keeps running.
  */
-export function spawnDetached(command: string, args: readonly string[], logFile: string): number {
+export function spawnDetached(
+  command: string,
+  args: readonly string[],
+  logFile: string,
+  env: NodeJS.ProcessEnv = process.env,
+): number {
   const fd = openSync(logFile, "a");
   try {
-    const child = spawn(command, args, { detached: true, stdio: ["ignore", fd, fd] });
+    const child = spawn(command, args, { detached: true, stdio: ["ignore", fd, fd], env });
     if (child.pid === undefined) throw new Error(`could not start ${command}`);
     child.unref();
     return child.pid;

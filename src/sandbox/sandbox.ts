@@ -7,6 +7,7 @@ import { ensureSandboxBinary } from "./binary.ts";
 import { componentArgs, componentNames, type ComponentName, type SandboxPorts } from "./components.ts";
 import { lastPemBlock, renderKubeconfig } from "./kubeconfig.ts";
 import { isErrno, withLock } from "./lock.ts";
+import { kwokEnvironment, writeKwokDebugging } from "./kwok-debugging.ts";
 import { packageRoot, sandboxPaths, type PathEnv, type SandboxPaths } from "./paths.ts";
 import { freePorts } from "./ports.ts";
 import { isProcessAlive, spawnDetached, stopProcess } from "./process.ts";
@@ -206,6 +207,7 @@ async function start(
     await mkdir(dir, { recursive: true, mode: 0o700 });
   }
   await copyFile(join(packageRoot, "src", "sandbox", "kwok-stages.yaml"), paths.stages);
+  await writeKwokDebugging(paths, new Date());
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   await writeFile(
     join(paths.pki, "service-account.key"),
@@ -239,7 +241,8 @@ async function start(
   };
   const launch = async (name: ComponentName): Promise<{ pid: number; logFile: string }> => {
     const logFile = join(paths.logs, `${name}.log`);
-    pids[name] = spawnDetached(binary, componentArgs(name, paths, ports), logFile);
+    const env = name === "kwok" ? kwokEnvironment(paths, process.env) : process.env;
+    pids[name] = spawnDetached(binary, componentArgs(name, paths, ports), logFile, env);
     await writeState(paths, state);
     log(`  started ${name} (pid ${pids[name]})`);
     return { pid: pids[name], logFile };

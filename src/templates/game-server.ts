@@ -7,6 +7,9 @@ import { canonicalCpu, formatMebibytes } from "../resources/quantity.ts";
 /** Annotation on the pod template holding the hash of the server's environment, so a change rolls the pod. */
 export const configHashAnnotation = "stackwarden.dev/config-hash";
 
+/** Annotation on the pod template holding the last restart asked for: a new value rolls the pod. */
+export const restartedAtAnnotation = "stackwarden.dev/restarted-at";
+
 /** One port of the game server's container. */
 export interface GameServerPort {
   readonly name: string;
@@ -49,6 +52,21 @@ export interface GameServer {
   /** Size of the world volume, in MiB. */
   readonly storageMebibytes: number;
   readonly serviceType: string;
+  /** 1 when Running, 0 when Stopped: the volume claims stay either way. */
+  readonly replicas: 0 | 1;
+  /** The stack's last restart, put on the pod template (a new value rolls the pod). */
+  readonly restartedAt?: string;
+}
+
+/** The fields of a {@link GameServer} that come from the stack's power, not its parameters. */
+export function gameServerPower(ctx: {
+  readonly power?: "Running" | "Stopped";
+  readonly restartedAt?: string;
+}): Pick<GameServer, "replicas" | "restartedAt"> {
+  return {
+    replicas: ctx.power === "Stopped" ? 0 : 1,
+    ...(ctx.restartedAt !== undefined ? { restartedAt: ctx.restartedAt } : {}),
+  };
 }
 
 /** The component name the server's pods are labelled with. */
@@ -80,7 +98,7 @@ function resources(server: GameServer): Record<string, Record<string, string>> {
 }
 
 /**
- * The server's StatefulSet: one replica running as uid/gid/fsGroup 1000
+ * The server's StatefulSet: one replica (none when stopped) running as uid/gid/fsGroup 1000
  * under Pod Security "restricted", the world on a ReadWriteOnce claim at
  * /data, the environment from the ConfigMap with its hash on the pod
  * template (so a settings change rolls the pod), and the probe run at
@@ -93,13 +111,16 @@ export function buildGameServerStatefulSet(server: GameServer): Manifest {
     kind: "StatefulSet",
     metadata: { name },
     spec: {
-      replicas: 1,
+      replicas: server.replicas,
       serviceName: name,
       selector: { matchLabels: selectorLabels({ stack: name, component }) },
       template: {
         metadata: {
           labels: selectorLabels({ stack: name, component }),
-          annotations: { [configHashAnnotation]: environmentHash(server.environment) },
+          annotations: {
+            [configHashAnnotation]: environmentHash(server.environment),
+            ...(server.restartedAt !== undefined ? { [restartedAtAnnotation]: server.restartedAt } : {}),
+          },
         },
         spec: {
           securityContext: restrictedSecurityContext({ runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 }),

@@ -46,6 +46,29 @@ export interface Template<P = Record<string, unknown>> {
    * current spec when it is rendered).
    */
   readonly secretParams?: readonly string[];
+  /** For game servers: where players connect, whose log is the game's, and its console. */
+  readonly game?: GameSurface;
+}
+
+/**
+ * What the control plane needs to run a game server, beyond deploying it:
+ * the pods of `component` run the server in `container`; players connect to
+ * the Service named after the stack, on its port named `port`; and, when the
+ * image has one, `console.command` followed by the words of a server command
+ * runs that command (through `pods/exec`, so secrets such as an RCON password
+ * stay in the pod's environment).
+ */
+export interface GameSurface {
+  readonly component: string;
+  readonly container: string;
+  /** The name of the Service port players connect to. */
+  readonly port: string;
+  /** Absent when the image offers no way to send commands. */
+  readonly console?: {
+    readonly command: readonly string[];
+    /** False when the console prints no reply (the reply shows only in the log). */
+    readonly replies: boolean;
+  };
 }
 
 export interface Guardrails {
@@ -71,6 +94,10 @@ export interface RenderContext<P> {
   readonly params: P;
   /** Name of the Secret holding a generated secret, by its `name`. */
   readonly secretName: (generated: string) => string;
+  /** The stack's power: Stopped means scale to zero and keep the volumes. Absent means Running. */
+  readonly power?: "Running" | "Stopped";
+  /** When set, goes on the pod template as the restart annotation: a new value rolls the pods. */
+  readonly restartedAt?: string;
 }
 
 export interface UpgradeRules<P> {

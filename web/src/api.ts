@@ -69,6 +69,26 @@ export interface StackSummary {
 
 export interface StackDetail extends StackSummary {
   readonly resources: readonly ManagedResource[];
+  /** Game servers: where players connect; null for other templates. */
+  readonly connection?: Connection | null;
+}
+
+/** Where players connect (`GET /stacks/{id}` → `connection`). */
+export interface Connection {
+  readonly kind: "LoadBalancer" | "NodePort" | "ClusterIP" | "None";
+  readonly addresses: ReadonlyArray<{
+    readonly host: string;
+    readonly port: number;
+    readonly protocol: string;
+  }>;
+  readonly hint?: string;
+}
+
+/** What a console command answered (null output: the console does not reply; see the log). */
+export interface ConsoleAnswer {
+  readonly command: string;
+  readonly output: string | null;
+  readonly pod: string;
 }
 
 export interface Template {
@@ -194,7 +214,8 @@ function detailOf(raw: unknown): StackDetail {
   const stack = (isObject(r["stack"]) ? r["stack"] : r) as unknown as Stack;
   const observed = isObject(r["observed"]) ? (r["observed"] as unknown as Observed) : null;
   const resources = Array.isArray(r["resources"]) ? (r["resources"] as ManagedResource[]) : [];
-  return { stack, observed, resources };
+  const connection = isObject(r["connection"]) ? (r["connection"] as unknown as Connection) : null;
+  return { stack, observed, resources, connection };
 }
 
 const q = (params: Record<string, string | number | undefined>): string => {
@@ -239,6 +260,15 @@ export const api = {
         stackId ? `/stacks/${stackId}/events${q({ limit: 200 })}` : `/events${q({ limit: 200 })}`,
       ),
     ).items,
+  /** Runs a game server's console command. */
+  console: (id: string, command: string): Promise<ConsoleAnswer> =>
+    request("POST", `/stacks/${id}/console`, { body: { command } }),
+  /** Stops, starts or restarts a game server (a restart may broadcast first). */
+  power: (id: string, action: "stop" | "start" | "restart", broadcast?: string): Promise<unknown> =>
+    request("POST", `/stacks/${id}/${action}`, broadcast ? { body: { broadcast } } : { body: {} }),
+  /** The API path of a game server's followed log (SSE of pod, line, waiting events). */
+  logsPath: (id: string, tailLines: number): string =>
+    `/stacks/${id}/logs${q({ follow: "true", tailLines })}`,
   /** The API path of an event stream (see useEventStream). */
   streamPath: (stackId?: string): string => (stackId ? `/stacks/${stackId}/events/stream` : "/events/stream"),
 };

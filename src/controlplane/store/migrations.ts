@@ -154,6 +154,18 @@ CREATE TABLE api_tokens (
 );
 `,
   },
+  {
+    version: 2,
+    name: "game server power",
+    sql: `
+ALTER TABLE stacks
+  ADD COLUMN power            text NOT NULL DEFAULT 'Running' CHECK (power IN ('Running', 'Stopped')),
+  -- The last restart asked for (its time, ISO 8601): the pod template's restart annotation.
+  ADD COLUMN restarted_at     text,
+  -- The generation of the last power action: another waits until the operator observed it.
+  ADD COLUMN power_generation bigint;
+`,
+  },
 ];
 
 /** The advisory lock key migrations hold, so that two replicas starting together migrate once. */

@@ -47,6 +47,12 @@ export interface StackRecord {
   readonly desiredState: DesiredState;
   readonly statusSummary: StatusSummary;
   readonly drift: StackDrift;
+  /** Game servers: Stopped scales the workloads to zero and keeps the volumes (`spec.power`). */
+  readonly power: Power;
+  /** The last restart asked for (ISO 8601), or null: rolls the pods through a pod-template annotation. */
+  readonly restartedAt: string | null;
+  /** The generation of the last stop, start or restart, or null when there was none. */
+  readonly powerGeneration: number | null;
   /** Set once a deleted stack is gone from its cluster. */
   readonly removedAt: string | null;
   readonly createdAt: string;
@@ -54,6 +60,10 @@ export interface StackRecord {
   readonly updatedAt: string;
   readonly updatedBy: string;
 }
+
+/** Whether a game server runs: the desired state of its workloads' replicas. */
+export const powerStates = ["Running", "Stopped"] as const;
+export type Power = (typeof powerStates)[number];
 
 /** Who wrote an event. */
 export const eventSources = ["user", "reconciler", "k8s_watch", "system"] as const;
@@ -85,6 +95,10 @@ export const eventTypes = [
   "ClusterAdded",
   "UserCreated",
   "TokenCreated",
+  "ConsoleCommand",
+  "StackStopped",
+  "StackStarted",
+  "StackRestarted",
 ] as const;
 export type EventType = (typeof eventTypes)[number];
 

@@ -13,6 +13,7 @@ import type {
   StackEvent,
   StackRecord,
   StatusSummary,
+  Power,
 } from "./records.ts";
 
 interface StackRow {
@@ -29,6 +30,9 @@ interface StackRow {
   status_summary: StatusSummary;
   drift_policy: StackDrift["policy"];
   drift_ignore: StackDrift["ignore"];
+  power: Power;
+  restarted_at: string | null;
+  power_generation: number | string | null;
   removed_at: Date | string | null;
   created_at: Date | string;
   created_by: string;
@@ -50,6 +54,9 @@ function toStack(r: StackRow): StackRecord {
     desiredState: r.desired_state,
     statusSummary: r.status_summary,
     drift: { policy: r.drift_policy, ignore: r.drift_ignore },
+    power: r.power,
+    restartedAt: r.restarted_at,
+    powerGeneration: r.power_generation === null ? null : Number(r.power_generation),
     removedAt: r.removed_at === null ? null : iso(r.removed_at),
     createdAt: iso(r.created_at),
     createdBy: r.created_by,
@@ -99,6 +106,8 @@ export interface DesiredChange {
   readonly templateVersion?: string;
   readonly drift?: StackDrift;
   readonly desiredState?: DesiredState;
+  /** A power action: the new power, and for a restart the time asked (the pods' restart annotation). */
+  readonly power?: { readonly power: Power; readonly restartedAt?: string };
   readonly data?: Record<string, unknown>;
 }
 
@@ -258,7 +267,8 @@ export class StackStore {
       const drift = change.drift ?? current.drift;
       const updated = await tx.query<StackRow>(
         `UPDATE stacks SET params = $2, drift_policy = $3, drift_ignore = $4, desired_state = $5,
-                generation = $6, updated_at = now(), updated_by = $7, template_version = $8
+                generation = $6, updated_at = now(), updated_by = $7, template_version = $8,
+                power = $9, restarted_at = $10, power_generation = $11
          WHERE id = $1 RETURNING *`,
         [
           id,
@@ -269,6 +279,9 @@ export class StackStore {
           generation,
           change.actor,
           change.templateVersion ?? current.templateVersion,
+          change.power?.power ?? current.power,
+          change.power?.restartedAt ?? current.restartedAt,
+          change.power ? generation : current.powerGeneration,
         ],
       );
       const stack = toStack(updated[0] as StackRow);

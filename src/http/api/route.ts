@@ -10,6 +10,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { validate } from "../../api/validate.ts";
 import type { EventFeed } from "../../controlplane/event-feed.ts";
 import type { ObserverHealthReport } from "../../controlplane/observers/observer-health.ts";
+import type { GameService } from "../../controlplane/game/game-service.ts";
+import type { PowerService } from "../../controlplane/game/power-service.ts";
 import type { StackService } from "../../controlplane/stack-service.ts";
 import type { Role, UserRecord } from "../../controlplane/store/records.ts";
 import type { Store } from "../../controlplane/store/store.ts";
@@ -28,6 +30,10 @@ export interface ApiContext {
   /** How this replica's observer of a cluster is doing (undefined: not observing it here). */
   readonly observerHealth: (cluster: string) => ObserverHealthReport | undefined;
   readonly log?: Logger;
+  /** Stop, start and restart of game servers. */
+  readonly power: PowerService;
+  /** Logs, console and connection info of game servers; absent when the server has no cluster access. */
+  readonly game?: GameService;
 }
 
 /** One request, authenticated and with its path and query checked against the route's schemas. */

@@ -5,7 +5,13 @@
  */
 import { Type, type TSchema } from "@sinclair/typebox";
 import { stringEnum } from "../../api/string-enum.ts";
-import { desiredStates, driftPolicies, roles, statusSummaries } from "../../controlplane/store/records.ts";
+import {
+  desiredStates,
+  driftPolicies,
+  powerStates,
+  roles,
+  statusSummaries,
+} from "../../controlplane/store/records.ts";
 
 const Json = Type.Record(Type.String(), Type.Unknown());
 const Time = Type.String({ format: "date-time" });
@@ -28,6 +34,9 @@ export const StackSchema = Type.Object(
       policy: stringEnum(driftPolicies),
       ignore: Type.Array(Json),
     }),
+    power: stringEnum(powerStates),
+    restartedAt: Type.Union([Type.String(), Type.Null()]),
+    powerGeneration: Type.Union([Type.Integer(), Type.Null()]),
     removedAt: Type.Union([Time, Type.Null()]),
     createdAt: Time,
     createdBy: Type.String(),
@@ -49,6 +58,8 @@ export const StackDetailSchema = Type.Object(
     stack: Type.Ref("Stack"),
     observed: Type.Union([Json, Type.Null()]),
     resources: Type.Array(Json),
+    /** Where players connect: game-server templates only (null otherwise, or without cluster access). */
+    connection: Type.Optional(Type.Union([Json, Type.Null()])),
   },
   { $id: "StackDetail" },
 );

@@ -138,9 +138,20 @@ export const stackRoutes: readonly RouteSpec[] = [
     handler: async (req: ApiRequest, ctx: ApiContext): Promise<ApiResponse> => {
       const { history } = req.query as { history?: boolean };
       const detail = await ctx.stacks.get(id(req), { history: history === true });
+      // Where players connect (game servers only); a cluster that does not answer costs the detail nothing.
+      const connection = ctx.game
+        ? await ctx.game
+            .connection(detail.stack)
+            .catch(() => ({ kind: "None", addresses: [], hint: "the cluster could not be reached" }))
+        : null;
       return {
         status: 200,
-        body: { stack: detail.stack, observed: detail.observed ?? null, resources: detail.resources },
+        body: {
+          stack: detail.stack,
+          observed: detail.observed ?? null,
+          resources: detail.resources,
+          connection,
+        },
         headers: { etag: etag(detail.stack.generation) },
       };
     },

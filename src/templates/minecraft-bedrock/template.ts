@@ -4,6 +4,7 @@ import {
   buildGameServerConfigMap,
   buildGameServerService,
   buildGameServerStatefulSet,
+  gameServerPower,
   type GameServer,
 } from "../game-server.ts";
 import type { RenderContext, Template } from "../template.ts";
@@ -58,6 +59,7 @@ function gameServer(ctx: Ctx): GameServer {
     startup: { initialDelaySeconds: 15, failureThreshold: 29 },
     storageMebibytes: parseMebibytes(params.storage) ?? 5120,
     serviceType: params.serviceType,
+    ...gameServerPower(ctx),
   };
 }
 
@@ -92,5 +94,12 @@ export const minecraftBedrock: Template<MinecraftBedrockParams> = {
   generatedSecrets: [],
   prerequisites: () => [],
   data: { components: ["server"] },
+  // itzg's send-command writes to the server's console; the reply shows only in the log.
+  game: {
+    component: "server",
+    container: "server",
+    port: "bedrock",
+    console: { command: ["send-command"], replies: false },
+  },
   validate: validateMinecraftBedrock,
 };

@@ -4,6 +4,7 @@ import {
   buildGameServerConfigMap,
   buildGameServerService,
   buildGameServerStatefulSet,
+  gameServerPower,
   type GameServer,
 } from "../game-server.ts";
 import type { RenderContext, Template } from "../template.ts";
@@ -80,6 +81,7 @@ function gameServer(ctx: Ctx): GameServer {
     startup: { initialDelaySeconds: 30, failureThreshold: 57 },
     storageMebibytes: parseMebibytes(params.storage) ?? 10240,
     serviceType: params.serviceType,
+    ...gameServerPower(ctx),
   };
 }
 
@@ -128,6 +130,13 @@ export const minecraftJava: Template<MinecraftJavaParams> = {
       : [{ kind: "Secret", name: params.existingRconSecret, field: "/existingRconSecret" }],
   data: { components: ["server"] },
   validate: validateMinecraftJava,
+  // itzg's rcon-cli reads the RCON port and password from the container's environment.
+  game: {
+    component: "server",
+    container: "server",
+    port: "minecraft",
+    console: { command: ["rcon-cli"], replies: true },
+  },
 };
 
 /** True when both versions are releases (`1.21.4`) and `to` is older than `from`. */

@@ -23,6 +23,8 @@ const byPhase: Readonly<Record<string, Tone>> = {
   failed: "error",
   error: "error",
   paused: "paused",
+  // A game server stopped on purpose: neither a failure nor a pause.
+  stopped: "neutral",
 };
 
 /** The tone of a phase (or status summary); `neutral` when there is none or it is unknown. */

@@ -10,6 +10,8 @@ import { navigate } from "../live.ts";
 import { Components, Conditions, Resources } from "./StackStatus.tsx";
 import { ParamsEditor } from "./ParamsEditor.tsx";
 import { LiveIndicator } from "./LiveIndicator.tsx";
+import { ConnectionInfo, ConsolePane, LogsPane, PowerButtons } from "./GamePanel.tsx";
+import type { PlayerList } from "../logic/players.ts";
 import { shownPhase } from "./StacksPage.tsx";
 
 type Action = "reconcile" | "pause" | "resume" | "delete";
@@ -22,6 +24,7 @@ export function StackPage({ id, role }: { id: string; role: Role }): ReactElemen
   const [notice, setNotice] = useState("");
   const [confirming, setConfirming] = useState<Action | null>(null);
   const [busy, setBusy] = useState<Action | null>(null);
+  const [players, setPlayers] = useState<PlayerList | null>(null);
   const now = useNow();
   const writable = canWrite(role);
 
@@ -184,6 +187,26 @@ export function StackPage({ id, role }: { id: string; role: Role }): ReactElemen
       ) : (
         <p className="muted">You are signed in as a viewer: you can look but not change.</p>
       )}
+
+      {detail.connection ? (
+        <section aria-labelledby="game-title" className="game">
+          <h2 id="game-title">Server</h2>
+          <ConnectionInfo detail={detail} players={players} />
+          {writable && !deleting ? (
+            <PowerButtons
+              detail={detail}
+              onDone={(message) => {
+                setNotice(message);
+                void reload();
+              }}
+            />
+          ) : null}
+          <LogsPane stackId={stack.id} />
+          {writable && !deleting ? (
+            <ConsolePane stackId={stack.id} players={players} onPlayers={setPlayers} />
+          ) : null}
+        </section>
+      ) : null}
 
       <div className="stack-grid">
         <div className="stack-main">

@@ -13,6 +13,7 @@ const driftWindowMs = 15 * 60_000;
 /** The phase a stack shows: what the cluster reports, or what the owner asked for while nothing was seen. */
 export function shownPhase(s: StackDetail): string {
   if (s.stack.desiredState === "Deleted") return "Deleting";
+  if (s.stack.power === "Stopped") return "Stopped";
   if (s.stack.desiredState === "Paused" && s.observed?.phase !== "Paused")
     return s.observed?.phase ?? "Paused";
   return s.observed?.phase ?? "Pending";

@@ -77,6 +77,8 @@ export function renderStack(stack: Stack, target: ValidStack): Rendered {
       uid: stack.metadata.uid ?? "",
       generation: stack.metadata.generation ?? 0,
       inherited: inheritedLabels(stack.metadata.labels),
+      ...(stack.spec.power !== undefined ? { power: stack.spec.power } : {}),
+      ...(stack.spec.restartedAt !== undefined ? { restartedAt: stack.spec.restartedAt } : {}),
     },
     target.params,
   );

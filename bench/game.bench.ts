@@ -1,0 +1,130 @@
+/**
+ * Game-server benchmark on a local sandbox: prints figures, asserts nothing.
+ *
+ *   npm run bench:game -- --sandbox default --samples 200
+ *
+ * Against the running sandbox NAME (started if needed), with a pod of a minecraft-java stack made
+ * by hand (no operator) and the HTTP server on 127.0.0.1:
+ * 1. Log line written → shown on the SSE stream: a line appended to the log file KWOK serves
+ *    (as the container would write it), until it arrives on `GET …/logs?follow=true`; p50/p99.
+ * 2. Console round trip: `POST …/console {"command": "list"}` (pods/exec of rcon-cli through the
+ *    API server and KWOK), one at a time; p50/p99.
+ */
+import { appendFile } from "node:fs/promises";
+import { performance } from "node:perf_hooks";
+import { parseArgs } from "node:util";
+import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import { Registry } from "prom-client";
+import { ClusterClients } from "../src/controlplane/game/cluster-clients.ts";
+import { GameService } from "../src/controlplane/game/game-service.ts";
+import { EventFeed } from "../src/controlplane/event-feed.ts";
+import { builtinTemplateRecords } from "../src/controlplane/guardrails.ts";
+import { openStore } from "../src/controlplane/store/store.ts";
+import { createHttpServer } from "../src/http/server.ts";
+import { selectorLabels } from "../src/resources/labels.ts";
+import { criLogLine, podLogFiles } from "../src/sandbox/kwok-debugging.ts";
+import { sandboxPaths } from "../src/sandbox/paths.ts";
+import { sandboxUp } from "../src/sandbox/sandbox.ts";
+
+const { values } = parseArgs({
+  options: { sandbox: { type: "string", default: "default" }, samples: { type: "string", default: "200" } },
+});
+const samples = Number(values.samples);
+const percentile = (xs: number[], p: number): number =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
+const report = (what: string, xs: number[]): void =>
+  console.log(
+    `${what}: p50 ${percentile(xs, 50).toFixed(1)} ms, p99 ${percentile(xs, 99).toFixed(1)} ms (n=${xs.length})`,
+  );
+
+const sandbox = await sandboxUp({ name: values.sandbox, env: process.env, log: () => undefined });
+const kc = new KubeConfig();
+kc.loadFromFile(sandbox.kubeconfig);
+const core = kc.makeApiClient(CoreV1Api);
+const namespace = `bench-game-${Date.now().toString(36)}`;
+await core.createNamespace({ body: { metadata: { name: namespace } } });
+const store = await openStore({ dataDir: "memory://" });
+await store.catalog.syncBuiltins(builtinTemplateRecords());
+await store.catalog.ensureCluster("local", "bench");
+const admin = await store.auth.createUser("bench", "admin", "system");
+const { token } = await store.auth.createToken(admin.id, "bench", "system");
+const clusters = new ClusterClients(store, "local", kc);
+const feed = new EventFeed({ store });
+const app = createHttpServer({
+  store,
+  feed,
+  registry: new Registry(),
+  ready: () => true,
+  game: new GameService(store, clusters),
+});
+const base = await app.listen({ host: "127.0.0.1", port: 0 });
+const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+
+try {
+  const created = await fetch(`${base}/api/v1/stacks`, {
+    method: "POST",
+    headers: auth,
+    body: JSON.stringify({ template: "minecraft-java", namespace, name: "bench", params: { eula: true } }),
+  });
+  const { id } = (await created.json()) as { id: string };
+  await core.createNamespacedPod({
+    namespace,
+    body: {
+      metadata: { name: "bench-0", labels: selectorLabels({ stack: "bench", component: "server" }) },
+      spec: { containers: [{ name: "server", image: "itzg/minecraft-server" }] },
+    },
+  });
+  for (;;) {
+    const pod = await core.readNamespacedPod({ name: "bench-0", namespace });
+    if (pod.status?.phase === "Running") break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+
+  // 1. Log line → SSE.
+  const logFile = podLogFiles(sandboxPaths(values.sandbox, process.env)).game;
+  const abort = new AbortController();
+  const res = await fetch(`${base}/api/v1/stacks/${id}/logs?follow=true&tailLines=0`, {
+    headers: auth,
+    signal: abort.signal,
+  });
+  const waiting = new Map<string, (at: number) => void>();
+  const reading = (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+      const at = performance.now();
+      for (const m of decoder.decode(chunk).matchAll(/bench-line-(\d+)/g)) waiting.get(m[0])?.(at);
+    }
+  })().catch(() => undefined);
+  const logLatency: number[] = [];
+  for (let i = 0; i < samples + 5; i++) {
+    const word = `bench-line-${i}`;
+    const shown = new Promise<number>((resolve) => waiting.set(word, resolve));
+    const started = performance.now();
+    await appendFile(logFile, criLogLine(new Date(), `[Server thread/INFO]: ${word}`));
+    const at = await Promise.race([shown, new Promise<number>((r) => setTimeout(() => r(NaN), 10_000))]);
+    if (i >= 5 && !Number.isNaN(at)) logLatency.push(at - started); // the first few attach the stream
+  }
+  abort.abort();
+  await reading;
+  report("log line written → shown on the SSE stream", logLatency);
+
+  // 2. Console round trip.
+  const consoleLatency: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const started = performance.now();
+    const r = await fetch(`${base}/api/v1/stacks/${id}/console`, {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ command: "list" }),
+    });
+    await r.arrayBuffer();
+    if (r.status === 200) consoleLatency.push(performance.now() - started);
+  }
+  report("console round trip (list)", consoleLatency);
+} finally {
+  await app.close();
+  feed.close();
+  clusters.close();
+  await store.close();
+  await core.deleteNamespace({ name: namespace }).catch(() => undefined);
+}

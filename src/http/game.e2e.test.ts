@@ -1,0 +1,219 @@
+/**
+ * A game server's panel end to end, in a real headless Chromium against the
+ * real control plane, operator and sandbox (set up as in ui.e2e.test.ts), with
+ * the sandbox's stand-in game log and rcon-cli (docs/sandbox.md): the address
+ * is shown, the log follows, a console `say hello` shows up in the log, `list`
+ * fills the player list, stop gives zero pods with the volume claim kept and
+ * the page showing Stopped, and start brings it back to Ready.
+ */
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { chromium, type Browser, type Page } from "playwright-core";
+import type { FastifyInstance } from "fastify";
+import { Registry } from "prom-client";
+import { CoreV1Api } from "@kubernetes/client-node";
+import { startControlPlane, type ControlPlane } from "../controlplane/control-plane.ts";
+import { EventFeed } from "../controlplane/event-feed.ts";
+import { ClusterClients } from "../controlplane/game/cluster-clients.ts";
+import { GameService } from "../controlplane/game/game-service.ts";
+import { builtinTemplateRecords } from "../controlplane/guardrails.ts";
+import { openStore, type Store } from "../controlplane/store/store.ts";
+import { createLogger } from "../observability/logger.ts";
+import { stackBinding } from "../operator/stack/stack-controller.ts";
+import { packageRoot } from "../sandbox/paths.ts";
+import { useTestNamespace } from "../testing/cluster.ts";
+import { eventually } from "../testing/eventually.ts";
+import { startKindOperator } from "../testing/kind-operator.ts";
+import { findChromium } from "../testing/chromium.ts";
+import { createHttpServer } from "./server.ts";
+
+const shots = join(packageRoot, "test-results", "screenshots");
+const convergeMs = 180_000;
+
+const ns = await useTestNamespace("game-ui");
+await startKindOperator(ns, [stackBinding]);
+const core = ns.kc.makeApiClient(CoreV1Api);
+
+const uiDir = mkdtempSync(join(tmpdir(), "stackwarden-game-ui-"));
+after(() => rmSync(uiDir, { recursive: true, force: true }));
+const vite = spawnSync(
+  process.execPath,
+  [
+    join(packageRoot, "node_modules", "vite", "bin", "vite.js"),
+    ...["build", "web", "--outDir", uiDir, "--emptyOutDir", "--logLevel", "warn"],
+  ],
+  { cwd: packageRoot, encoding: "utf8" },
+);
+assert.equal(vite.status, 0, `vite build failed:\n${vite.stdout}${vite.stderr}`);
+assert.ok(existsSync(join(uiDir, "index.html")), "the UI was not built");
+const browserExecutable = await findChromium();
+
+describe("a game server's panel in Chromium", () => {
+  const stop = new AbortController();
+  let store: Store;
+  let controlPlane: ControlPlane;
+  let feed: EventFeed;
+  let clusters: ClusterClients;
+  let http: FastifyInstance;
+  let url = "";
+  let adminToken = "";
+  let browser: Browser;
+  let page: Page;
+  let stackId = "";
+  const pageErrors: string[] = [];
+  const shot = (name: string): Promise<Buffer> =>
+    page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  const pods = async (): Promise<number> =>
+    (await core.listNamespacedPod({ namespace: ns.namespace, labelSelector: "stackwarden.dev/stack=arena" }))
+      .items.length;
+
+  before(async () => {
+    mkdirSync(shots, { recursive: true });
+    store = await openStore({});
+    await store.catalog.syncBuiltins(builtinTemplateRecords());
+    adminToken = (await store.auth.bootstrapAdmin()) ?? "";
+    const logger = createLogger({ level: "error" });
+    controlPlane = await startControlPlane(
+      { store, kubeconfig: ns.kc, localCluster: "local", resyncMs: 5_000, logger },
+      stop.signal,
+    );
+    feed = new EventFeed({ store });
+    clusters = new ClusterClients(store, "local", ns.kc);
+    http = createHttpServer({
+      store,
+      feed,
+      registry: new Registry(),
+      ready: () => controlPlane.ready(),
+      notify: (id) => controlPlane.notify(id),
+      uiDir,
+      logger,
+      game: new GameService(store, clusters),
+    });
+    url = await http.listen({ host: "127.0.0.1", port: 0 });
+    browser = await chromium.launch({
+      executablePath: browserExecutable.path,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+      ],
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 1400 }, baseURL: url });
+    context.setDefaultTimeout(30_000);
+    page = await context.newPage();
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await http?.close();
+    clusters?.close();
+    feed?.close();
+    stop.abort();
+    await controlPlane?.done;
+    await store?.close();
+  });
+
+  it("shows where players connect and follows the log once the server is Ready", async () => {
+    const created = await fetch(`${url}/api/v1/stacks`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        template: "minecraft-java",
+        namespace: ns.namespace,
+        name: "arena",
+        params: { eula: true, memory: "1G", serviceType: "NodePort" },
+      }),
+    });
+    assert.equal(created.status, 201, await created.clone().text());
+    stackId = ((await created.json()) as { id: string }).id;
+    await page.goto("/");
+    await page.getByLabel("API token").fill(adminToken);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Stacks", level: 1 }).waitFor();
+    await eventually(
+      "the stack to be Ready",
+      async () => {
+        const r = await fetch(`${url}/api/v1/stacks/${stackId}`, {
+          headers: { authorization: `Bearer ${adminToken}` },
+        });
+        const d = (await r.json()) as { observed: { phase: string | null } | null };
+        return d.observed?.phase === "Ready" ? true : undefined;
+      },
+      { timeoutMs: convergeMs },
+    );
+    await page.goto(`/stacks/${stackId}`);
+    await page.locator(".page-head [data-phase='Ready']").waitFor();
+    await page
+      .getByTestId("address")
+      .filter({ hasText: /^127\.0\.0\.1:3\d{4}$/ })
+      .waitFor({ timeout: convergeMs });
+    await page.getByTestId("server-readiness").filter({ hasText: "The server is ready" }).waitFor();
+    // The sandbox's game servers share one log file (docs/sandbox.md): its last lines, from this pod.
+    await page.getByTestId("log-status").filter({ hasText: "live · arena-0" }).waitFor();
+    await page.getByTestId("log-lines").filter({ hasText: "[Server thread/INFO]" }).waitFor();
+    await shot("game-01-ready");
+  });
+
+  it("sends say through the console and sees it in the followed log; list fills the player list", async () => {
+    const word = `hello-${randomBytes(3).toString("hex")}`;
+    await page.getByLabel("Command").fill(`say ${word}`);
+    await page.getByRole("button", { name: "Send" }).click();
+    await page
+      .getByTestId("log-lines")
+      .filter({ hasText: `[Rcon] ${word}` })
+      .waitFor();
+    await page.getByRole("button", { name: "Players" }).click();
+    await page.getByRole("button", { name: "Send" }).click();
+    await page.getByTestId("players").getByText("Steve").waitFor();
+    assert.deepEqual(await page.getByTestId("players").locator("li").allTextContents(), ["Alex", "Steve"]);
+    await page.getByTestId("server-readiness").filter({ hasText: "2 of 20 players online" }).waitFor();
+    await shot("game-02-console");
+  });
+
+  it("stops to zero pods keeping the volume and shows Stopped; starts back to Ready", async () => {
+    await page.getByRole("button", { name: "Stop server" }).click();
+    await page.locator(".page-head [data-phase='Stopped']").waitFor();
+    await eventually("the server's pods to be gone", async () => ((await pods()) === 0 ? true : undefined), {
+      timeoutMs: convergeMs,
+    });
+    const claims = await core.listNamespacedPersistentVolumeClaim({ namespace: ns.namespace });
+    assert.equal(claims.items.length, 1, "the world's volume claim is kept");
+    await page
+      .getByTestId("log-status")
+      .filter({ hasText: "waiting for a pod" })
+      .waitFor({ timeout: convergeMs });
+    await shot("game-03-stopped");
+    // The operator must have observed the stop before another power action is accepted.
+    await eventually(
+      "the stop to be observed",
+      async () => {
+        const r = await fetch(`${url}/api/v1/stacks/${stackId}`, {
+          headers: { authorization: `Bearer ${adminToken}` },
+        });
+        const d = (await r.json()) as { stack: { generation: number; lastAppliedGeneration: number } };
+        return d.stack.lastAppliedGeneration >= d.stack.generation ? true : undefined;
+      },
+      { timeoutMs: convergeMs },
+    );
+    await page.reload();
+    await page.getByRole("button", { name: "Start server" }).click();
+    await page.locator(".page-head [data-phase='Ready']").waitFor({ timeout: convergeMs });
+    await eventually("the server's pod to run again", async () => ((await pods()) === 1 ? true : undefined), {
+      timeoutMs: convergeMs,
+    });
+    await page
+      .getByTestId("server-readiness")
+      .filter({ hasText: "The server is ready" })
+      .waitFor({ timeout: convergeMs });
+    await shot("game-04-started");
+    assert.deepEqual(pageErrors, []);
+  });
+});
