@@ -1,5 +1,6 @@
 /**
- * `npm test`: type check, lint and format check, build the web UI, then every
+ * `npm test`: type check, lint and format check, build the Go tools the tests use
+ * (scripts/go-tools.ts), build the web UI, then every
  * test file under src/ and web/src/ in node's test runner. Integration tests need a cluster: unless
  * STACKWARDEN_TEST_KUBECONFIG names one, this starts the `test` sandbox once for
  * the whole run (reusing it if it is already up) and stops it afterwards if it
@@ -13,6 +14,7 @@ import { join } from "node:path";
 import { packageRoot } from "../src/sandbox/paths.ts";
 import { sandboxDown, sandboxUp } from "../src/sandbox/sandbox.ts";
 import { testSandboxName } from "../src/testing/cluster.ts";
+import { ensureGoTools } from "./go-tools.ts";
 import { startPostgresServer, type PostgresServer } from "../src/testing/postgres-server.ts";
 
 const bin = (name: string): string => join(packageRoot, "node_modules", ".bin", name);
@@ -36,6 +38,10 @@ if (!step("format (prettier --check)", bin("prettier"), ["--check", "--log-level
   failed.push("format");
 
 const env = { ...process.env };
+
+// helm (the chart), promtool (the alert rules) and amtool are built from their Go modules once and cached.
+log("\n▶ Go tools: helm, promtool, amtool");
+for (const tool of await ensureGoTools(env, log)) failed.push(`${tool} build`);
 let startedSandbox = false;
 if (!env.STACKWARDEN_TEST_KUBECONFIG) {
   log(`\n▶ test cluster: sandbox "${testSandboxName}"`);

@@ -1,0 +1,182 @@
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { access, constants, mkdir, rename, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { isErrno, withLock } from "./lock.ts";
+import { cacheDir, type PathEnv } from "./paths.ts";
+
+/** A command-line tool built from a Go module, the way the sandbox binary is. */
+export interface GoTool {
+  /** The binary's name, and the name of the file in the cache. */
+  readonly name: string;
+  /** The Go module, e.g. `helm.sh/helm/v4`. */
+  readonly module: string;
+  /** A version the Go module proxy serves, e.g. `v4.3.2`. */
+  readonly version: string;
+  /** The main package inside the module, e.g. `helm.sh/helm/v4/cmd/helm`. */
+  readonly pkg: string;
+  /** Extra `-X` linker settings, typically to stamp the version the tool reports. */
+  readonly ldflags?: readonly string[];
+}
+
+/**
+ * The tools the tests use: `helm` for the chart, `promtool` for the alert rules,
+ * `amtool` for Alertmanager configuration. None of their go.mod files has
+ * `replace` directives, so `go install module/pkg@version` builds them as released.
+ */
+export const goTools = {
+  helm: {
+    name: "helm",
+    module: "helm.sh/helm/v4",
+    version: "v4.3.2",
+    pkg: "helm.sh/helm/v4/cmd/helm",
+    ldflags: ["-X helm.sh/helm/v4/internal/version.version=v4.3.2"],
+  },
+  promtool: {
+    name: "promtool",
+    module: "github.com/prometheus/prometheus",
+    version: "v0.316.0",
+    pkg: "github.com/prometheus/prometheus/cmd/promtool",
+  },
+  amtool: {
+    name: "amtool",
+    module: "github.com/prometheus/alertmanager",
+    version: "v0.35.0",
+    pkg: "github.com/prometheus/alertmanager/cmd/amtool",
+  },
+} as const satisfies Record<string, GoTool>;
+
+/** Why a Go tool could not be had. */
+export class GoToolBuildError extends Error {
+  override readonly name = "GoToolBuildError";
+  readonly code: "GoMissing" | "BuildFailed";
+  constructor(code: GoToolBuildError["code"], message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** The arguments of `go install` for `tool`; part of the cache key. */
+export function installArgs(tool: GoTool): string[] {
+  const ldflags = ["-s", "-w", ...(tool.ldflags ?? [])].join(" ");
+  return ["install", "-v", "-trimpath", "-ldflags", ldflags, `${tool.pkg}@${tool.version}`];
+}
+
+/**
+ * The cache folder's name for `tool`: readable (name and version) plus a hash of
+ * everything that goes into the build, so a changed module, package or flag never
+ * reuses an old binary.
+ */
+export function toolCacheKey(tool: GoTool): string {
+  const hash = createHash("sha256")
+    .update([tool.module, tool.version, tool.pkg, ...installArgs(tool)].join("\0"))
+    .digest("hex")
+    .slice(0, 12);
+  return `${tool.name}-${tool.version}-${hash}`;
+}
+
+/** Options of {@link ensureGoTool}: the tool, where the cache is, and where progress goes. */
+export interface EnsureGoToolOptions extends GoTool {
+  readonly env: PathEnv;
+  /** Receives a line when a build starts, every 15 s while it runs, and when it ends. */
+  readonly progress: (line: string) => void;
+}
+
+/**
+ * Returns the path of the tool's binary, building it with the machine's Go from
+ * the Go module proxy when the cache has none for this module, version and package.
+ * One Go build runs at a time across processes (they are CPU-heavy): concurrent
+ * callers wait on a lock and reuse the result. A failed build leaves nothing in
+ * the cache; the binary appears in the cache only complete (built aside, then renamed).
+ */
+export async function ensureGoTool(options: EnsureGoToolOptions): Promise<string> {
+  const root = join(cacheDir(options.env), "go-tools");
+  const finalDir = join(root, toolCacheKey(options));
+  const binary = join(finalDir, options.name);
+  if (await isExecutable(binary)) return binary;
+
+  await mkdir(root, { recursive: true });
+  return withLock(join(root, "build.lock"), async () => {
+    if (await isExecutable(binary)) return binary;
+    const tmpDir = `${finalDir}.tmp-${process.pid}`;
+    await rm(tmpDir, { recursive: true, force: true });
+    await mkdir(tmpDir, { recursive: true });
+    try {
+      await runInstall(options, tmpDir);
+      await rename(tmpDir, finalDir);
+    } catch (e: unknown) {
+      await rm(tmpDir, { recursive: true, force: true });
+      throw e;
+    }
+    return binary;
+  });
+}
+
+async function isExecutable(path: string): Promise<boolean> {
+  try {
+    await access(path, constants.X_OK);
+    return true;
+  } catch (e: unknown) {
+    if (isErrno(e, "ENOENT")) return false;
+    throw e;
+  }
+}
+
+function checkGo(tool: GoTool): void {
+  const result = spawnSync("go", ["env", "GOVERSION"], { encoding: "utf8" });
+  if (result.error) {
+    throw new GoToolBuildError(
+      "GoMissing",
+      `${tool.name} is built from its Go module ${tool.module} and needs the Go toolchain (1.26 or newer), ` +
+        "but `go` is not on PATH. Install Go and run the command again.",
+      { cause: result.error },
+    );
+  }
+}
+
+/** `1m05s`: how long a build has run, for progress lines. */
+export function formatElapsed(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+}
+
+async function runInstall(options: EnsureGoToolOptions, gobin: string): Promise<void> {
+  checkGo(options);
+  const { name, module, version, progress } = options;
+  const started = Date.now();
+  progress(`building ${name} from ${module}@${version} with Go; the first build takes minutes and is cached`);
+  const child = spawn("go", installArgs(options), {
+    env: { ...process.env, GOBIN: gobin, CGO_ENABLED: "0", GOFLAGS: "-mod=readonly -buildvcs=false" },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let packages = 0;
+  const tail: string[] = [];
+  let partial = "";
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (chunk: string) => {
+    const lines = (partial + chunk).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) {
+      // With -v, go prints each package it compiles; anything else is worth keeping.
+      if (/^[\w.-]+(\/[\w.~+-]+)*$/.test(line)) packages++;
+      else tail.push(line);
+      if (tail.length > 60) tail.shift();
+    }
+  });
+  const timer = setInterval(() => {
+    progress(
+      `  still building ${name}: ${formatElapsed(Date.now() - started)}, ${packages} packages compiled`,
+    );
+  }, 15_000);
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", resolve);
+  }).finally(() => clearInterval(timer));
+  if (code !== 0) {
+    throw new GoToolBuildError(
+      "BuildFailed",
+      `go install ${options.pkg}@${version} failed (exit ${code}) after ${formatElapsed(Date.now() - started)}:\n${tail.join("\n")}`,
+    );
+  }
+  progress(`built ${name} ${version} in ${formatElapsed(Date.now() - started)} (${packages} packages)`);
+}
