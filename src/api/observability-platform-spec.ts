@@ -61,7 +61,6 @@ const replicas = (n: number): ReturnType<typeof Type.Integer> => Type.Integer({ 
 /** Defaults and bounds that differ between the versions; everything else is shared. */
 interface VersionRules {
   readonly versions: { prometheus?: string; grafana?: string; loki?: string; alertmanager?: string };
-  readonly lokiVersion: string;
   readonly retention: { loki: string; tempo: string };
   readonly collectorReplicas: number;
   readonly haMinReplicas: number;
@@ -74,7 +73,6 @@ interface VersionRules {
 const rules: Record<ObservabilityVersion, VersionRules> = {
   v1alpha1: {
     versions: {},
-    lokiVersion: semver,
     retention: { loki: "7d", tempo: "24h" },
     collectorReplicas: 1,
     haMinReplicas: 2,
@@ -83,7 +81,6 @@ const rules: Record<ObservabilityVersion, VersionRules> = {
   },
   v1beta1: {
     versions: { prometheus: "v2.48.0", grafana: "10.2.0", loki: "2.9.0", alertmanager: "v0.26.0" },
-    lokiVersion: vSemver,
     retention: { loki: "168h", tempo: "336h" },
     collectorReplicas: 2,
     haMinReplicas: 3,
@@ -197,7 +194,7 @@ function loki(r: VersionRules) {
   return Type.Object(
     {
       enabled: enabled(true),
-      version: version(r.lokiVersion, r.versions.loki),
+      version: version(vSemver, r.versions.loki),
       replicas: replicas(1),
       resources: opt(Resources),
       storage: opt(Storage),
