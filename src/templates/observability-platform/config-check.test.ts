@@ -71,7 +71,7 @@ const scrape = `- job_name: node-exporter
   params:
     module: [http_2xx]
   static_configs:
-    - targets: ["https://example.org"]
+    - targets: ["example.org:443"]
 `;
 const amConfig = dump({
   route: {
