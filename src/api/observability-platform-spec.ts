@@ -453,7 +453,7 @@ const specRules = [
  * `opentelemetryCollector` (the Go types) or `openTelemetryCollector` (the
  * CRD); the template reads either.
  */
-export function observabilityPlatformSpecSchema(v: ObservabilityVersion) {
+function specSchema(v: ObservabilityVersion) {
   const r = rules[v];
   return Type.Object(
     {
@@ -479,3 +479,8 @@ export function observabilityPlatformSpecSchema(v: ObservabilityVersion) {
     { ...closed, "x-kubernetes-validations": specRules },
   );
 }
+
+/** The schema of `spec` in `v1alpha1` (see {@link specSchema}). */
+export const ObservabilityPlatformSpecV1alpha1Schema = specSchema("v1alpha1");
+/** The schema of `spec` in `v1beta1` (see {@link specSchema}). */
+export const ObservabilityPlatformSpecV1beta1Schema = specSchema("v1beta1");

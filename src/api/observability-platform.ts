@@ -5,7 +5,8 @@ import { ConditionSchema } from "./stack.ts";
 import { customResourceDefinition, type CrdSchema } from "./crd.ts";
 import { stringEnum } from "./string-enum.ts";
 import {
-  observabilityPlatformSpecSchema,
+  ObservabilityPlatformSpecV1alpha1Schema,
+  ObservabilityPlatformSpecV1beta1Schema,
   observabilityVersions,
   type ObservabilityVersion,
 } from "./observability-platform-spec.ts";
@@ -32,11 +33,11 @@ const StringMap = Type.Object({}, { additionalProperties: Type.String() });
  * `v1alpha1` view) and as the template takes it: every field of gunj-operator's
  * v1alpha1 types and of its v1beta1 CRD, closed objects everywhere (unknown
  * fields are rejected as a structural schema rejects them). See
- * {@link observabilityPlatformSpecSchema} for what differs in `v1beta1`.
+ * `observability-platform-spec.ts` for what differs in `v1beta1`.
  */
-export const ObservabilityPlatformSpecSchema = observabilityPlatformSpecSchema("v1alpha1");
+export const ObservabilityPlatformSpecSchema = ObservabilityPlatformSpecV1alpha1Schema;
 /** The schema of `spec` in `v1beta1`: the same fields, with the v1beta1 defaults and bounds. */
-export const ObservabilityPlatformSpecV1beta1Schema = observabilityPlatformSpecSchema("v1beta1");
+export { ObservabilityPlatformSpecV1beta1Schema };
 /** `ObservabilityPlatform.spec` with its defaults applied. */
 export type ObservabilityPlatformSpec = Static<typeof ObservabilityPlatformSpecSchema>;
 

@@ -148,7 +148,7 @@ const specOf = (version: "v1alpha1" | "v1beta1", value: unknown): ObservabilityP
     version === "v1alpha1" ? ObservabilityPlatformSpecSchema : ObservabilityPlatformSpecV1beta1Schema;
   const v = validate(schema, value);
   if (!v.ok) throw new Error(JSON.stringify(v.problems));
-  return v.value as ObservabilityPlatformSpec;
+  return v.value;
 };
 const filesOf = (spec: ObservabilityPlatformSpec, configMap: string): Record<string, string> => {
   const cm = render(observabilityPlatform, root, spec).objects.find((o) => o.metadata.name === configMap) as

@@ -74,8 +74,7 @@ export type StorageBlock = { size: string; storageClassName?: string; volumeClai
 export function claimSpec(storage: StorageBlock): Record<string, unknown> {
   const template = (storage.volumeClaimTemplate ?? {}) as Record<string, unknown>;
   const own = (typeof template["spec"] === "object" ? template["spec"] : template) as Record<string, unknown>;
-  const ownRequests = ((own["resources"] as Record<string, unknown> | undefined)?.["requests"] ??
-    {}) as object;
+  const ownRequests = (own["resources"] as Record<string, unknown> | undefined)?.["requests"] ?? {};
   return {
     accessModes: ["ReadWriteOnce"],
     ...(storage.storageClassName && { storageClassName: storage.storageClassName }),
