@@ -183,6 +183,15 @@ export const ChronikClusterSpecSchema = Type.Object(
         {
           serviceType: Type.Optional(stringEnum(["ClusterIP", "NodePort", "LoadBalancer"])),
           loadBalancerSourceRanges: Type.Optional(Type.Array(Type.String())),
+          hostNetwork: Type.Optional(
+            Type.Boolean({ description: "Run the pods in the node's network namespace." }),
+          ),
+          dnsPolicy: Type.Optional(
+            stringEnum(["ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"], {
+              description:
+                "The pods' DNS policy (ClusterFirstWithHostNet when hostNetwork is on and none is given).",
+            }),
+          ),
         },
         closed,
       ),

@@ -19,6 +19,7 @@ export const ownedKinds: ReadonlyArray<[apiVersion: string, kind: string]> = [
   ["rbac.authorization.k8s.io/v1", "Role"],
   ["rbac.authorization.k8s.io/v1", "RoleBinding"],
   ["networking.k8s.io/v1", "Ingress"],
+  ["networking.k8s.io/v1", "NetworkPolicy"],
 ];
 
 /** The API group of an apiVersion: `""` for the core group (`v1`). */

@@ -93,7 +93,7 @@ describe("an ObservabilityPlatform", () => {
         opentelemetryCollector: { replicas: 1 },
       },
       global: { logLevel: "warn", externalLabels: { cluster: "sandbox" } },
-      highAvailability: { enabled: true, minReplicas: 2, antiAffinity: { type: "soft" } },
+      highAvailability: { enabled: true, minReplicas: 3, antiAffinity: { type: "soft" } },
       alerting: { alertmanager: { enabled: true } },
     });
     await inPhase("prod", "Ready");
@@ -178,15 +178,43 @@ describe("an ObservabilityPlatform", () => {
     );
   });
 
-  it("goes Failed naming /spec/components when no component is enabled", async () => {
-    await create("v1beta1", "empty", { components: { loki: {} } });
-    const failed = await inPhase("empty", "Failed");
-    const degraded = failed.status?.conditions?.find((c) => c.type === "Degraded");
-    assert.equal(degraded?.reason, "InvalidSpec");
-    assert.match(
-      degraded?.message ?? "",
-      /\/spec\/components: a platform that enables no component is invalid/,
-    );
+  it("is refused at admission, naming spec.components, when no component is enabled (either version)", async () => {
+    for (const version of ["v1alpha1", "v1beta1"]) {
+      await assert.rejects(
+        create(version, "empty", { components: { loki: { enabled: false, version: "2.9.0" } } }),
+        /spec\.components: Invalid value.*a platform that enables no component is invalid/,
+      );
+      await assert.rejects(create(version, "empty", { components: {} }), /spec\.components/);
+    }
+  });
+
+  it("reads back whole in either version: v1beta1's own fields survive a v1alpha1 read and write", async () => {
+    const spec = {
+      components: {
+        prometheus: { externalLabels: { team: "sre" }, additionalScrapeConfigs: "- job_name: extra\n" },
+        loki: { version: "v2.9.0", replicas: 2 },
+        grafana: { plugins: ["grafana-clock-panel"] },
+      },
+      global: { imagePullSecrets: [{ name: "regcred" }] },
+      security: { networkPolicy: true },
+    };
+    await create("v1beta1", "both", spec);
+    const beta = await client.request<ObservabilityPlatform>("GET", platforms("v1beta1", "both"));
+    const alpha = await read("both");
+    assert.equal(alpha.apiVersion, "observability.io/v1alpha1");
+    assert.deepEqual(alpha.spec, beta.spec, "the v1alpha1 view prunes nothing");
+    await client.request("PATCH", platforms("v1alpha1", "both"), {
+      body: { spec: { paused: false, components: { grafana: { plugins: ["grafana-clock-panel", "x"] } } } },
+      contentType: "application/merge-patch+json",
+    });
+    const after = await client.request<ObservabilityPlatform>("GET", platforms("v1beta1", "both"));
+    assert.equal(after.spec.components.loki?.replicas, 2, "a write through v1alpha1 keeps v1beta1's fields");
+    assert.equal(after.spec.security?.networkPolicy, true);
+    await inPhase("both", "Ready");
+    await get("networking.k8s.io/v1", "networkpolicies", "both-loki");
+    const loki = await get<{ spec: { replicas: number } }>("apps/v1", "statefulsets", "both-loki");
+    assert.equal(loki.spec.replicas, 2);
+    await client.request("DELETE", platforms("v1beta1", "both"));
   });
 
   it("serves the metrics its users scrape, under observability_platform_*", async () => {

@@ -8,12 +8,16 @@ import {
 } from "../../api/observability-platform.ts";
 import type { Stack, StackStatus } from "../../api/stack.ts";
 import type { KubeObject } from "../../api/object.ts";
-import { fallbackVersions, isOn } from "../../templates/observability-platform/components.ts";
+import { collectorOf, fallbackVersions, isOn } from "../../templates/observability-platform/switches.ts";
 import {
   observabilityPlatformTemplateName,
   validateObservabilityPlatform,
 } from "../../templates/observability-platform/template.ts";
-import { platformPorts, type PlatformComponent } from "../../templates/observability-platform/workload.ts";
+import {
+  haReplicas,
+  platformPorts,
+  type PlatformComponent,
+} from "../../templates/observability-platform/workload.ts";
 import { engineStatusField, type KindBinding } from "../kind-binding.ts";
 
 /** The finalizer the operator holds on every `ObservabilityPlatform`. */
@@ -61,18 +65,18 @@ function desired(
         : undefined;
     case "loki":
       return c.loki && isOn(c.loki)
-        ? { version: c.loki.version || fallbackVersions.loki, replicas: 1 }
+        ? { version: c.loki.version || fallbackVersions.loki, replicas: haReplicas(spec, c.loki.replicas) }
         : undefined;
     case "tempo":
       return c.tempo && isOn(c.tempo)
-        ? { version: c.tempo.version || fallbackVersions.tempo, replicas: 1 }
+        ? { version: c.tempo.version || fallbackVersions.tempo, replicas: haReplicas(spec, c.tempo.replicas) }
         : undefined;
     case "alertmanager":
       return am && isOn(am)
         ? { version: am.version ?? fallbackVersions.alertmanager, replicas: am.replicas }
         : undefined;
     case "collector": {
-      const o = c.opentelemetryCollector;
+      const o = collectorOf(c);
       return o && isOn(o)
         ? { version: o.version ?? fallbackVersions.collector, replicas: o.replicas }
         : undefined;

@@ -100,6 +100,8 @@ export function buildNodeStatefulSet(ctx: NodeSetContext, role: ChronikRole): Ma
         spec: {
           serviceAccountName: cluster,
           enableServiceLinks: false,
+          ...(spec.network?.hostNetwork === true && { hostNetwork: true }),
+          ...dnsPolicy(spec.network),
           securityContext:
             spec.security?.podSecurityContext ??
             restrictedSecurityContext({
@@ -203,4 +205,16 @@ export function buildNodeServices(ctx: NodeSetContext, role: ChronikRole): Manif
 
 function hash(environment: Record<string, string>): string {
   return createHash("sha256").update(JSON.stringify(environment)).digest("hex").slice(0, 16);
+}
+
+/**
+ * The pods' DNS policy: the one the spec gives, else ClusterFirstWithHostNet
+ * for pods on the host's network (so they still resolve cluster Services),
+ * else the Kubernetes default (nothing written).
+ */
+export function dnsPolicy(network: { hostNetwork?: boolean; dnsPolicy?: string } | undefined): {
+  dnsPolicy?: string;
+} {
+  if (network?.dnsPolicy) return { dnsPolicy: network.dnsPolicy };
+  return network?.hostNetwork === true ? { dnsPolicy: "ClusterFirstWithHostNet" } : {};
 }

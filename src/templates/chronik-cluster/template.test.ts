@@ -221,6 +221,22 @@ describe("chronik-cluster objects", () => {
     assert.deepEqual(container(s, "ck-ingest").securityContext, { privileged: true });
   });
 
+  for (const [network, hostNetwork, dnsPolicy] of [
+    [undefined, undefined, undefined],
+    [{ hostNetwork: true }, true, "ClusterFirstWithHostNet"],
+    [{ hostNetwork: true, dnsPolicy: "Default" }, true, "Default"],
+    [{ dnsPolicy: "None" }, undefined, "None"],
+  ] as const) {
+    it(`puts network ${JSON.stringify(network)} on every pod: hostNetwork ${hostNetwork}, dnsPolicy ${dnsPolicy}`, () => {
+      const s = spec(network ? { network } : {});
+      for (const name of ["ck-controller", "ck-ingest"]) {
+        const pod = statefulSet(s, name).spec!.template.spec!;
+        assert.equal(pod.hostNetwork, hostNetwork, name);
+        assert.equal(pod.dnsPolicy, dnsPolicy, name);
+      }
+    });
+  }
+
   it("keeps the selector labels over the owner's pod labels", () => {
     const s = spec({ podLabels: { "app.kubernetes.io/component": "x", team: "data" } });
     const labels = statefulSet(s, "ck-ingest").spec!.template.metadata!.labels!;

@@ -1,7 +1,15 @@
 import type { ObservabilityPlatformSpec } from "../../api/observability-platform.ts";
 import type { Manifest } from "../../resources/manifest.ts";
 import type { RenderContext } from "../template.ts";
-import { isOn } from "./components.ts";
+import { isOn } from "./switches.ts";
+import {
+  grafanaIniSections,
+  grafanaLdapToml,
+  grafanaSecretValues,
+  grafanaServesTls,
+  grafanaSettingsSecret,
+  grafanaTlsPath,
+} from "./grafana-settings.ts";
 import {
   buildConfigMap,
   buildService,
@@ -15,6 +23,10 @@ import {
 
 type Ctx = RenderContext<ObservabilityPlatformSpec>;
 
+/** The admin password the spec gives: Grafana's own `adminPassword`, else basic sign-in's password. */
+export const adminPasswordOf = (spec: ObservabilityPlatformSpec): string | undefined =>
+  spec.components.grafana?.adminPassword ?? spec.security?.authentication?.basic?.password;
+
 /** The generated Secret holding Grafana's admin password when the spec gives none. */
 export const grafanaAdminSecret = "grafana-admin";
 /** The key of the admin password in either Secret. */
@@ -22,7 +34,7 @@ export const grafanaPasswordKey = "admin-password";
 
 /** The Secret with Grafana's admin password: the one built from the spec when it has a password, else the generated one. */
 export function grafanaPasswordSecret(ctx: Ctx): string {
-  return ctx.params.components.grafana?.adminPassword !== undefined
+  return adminPasswordOf(ctx.params) !== undefined
     ? `${componentName(ctx.stack.name, "grafana")}-admin`
     : ctx.secretName(grafanaAdminSecret);
 }
@@ -70,11 +82,13 @@ export function grafanaConfig(ctx: Ctx): Record<string, string> {
     "[log]",
     `level = ${spec.global?.logLevel === "warn" ? "warning" : (spec.global?.logLevel ?? "info")}`,
     "[security]",
-    `admin_user = ${g?.adminUser ?? "admin"}`,
+    `admin_user = ${g?.adminUser ?? spec.security?.authentication?.basic?.username ?? "admin"}`,
     "[paths]",
     "provisioning = /etc/grafana/provisioning",
+    ...grafanaIniSections(spec),
     "",
   ].join("\n");
+  const ldap = grafanaLdapToml(spec);
   return {
     "grafana.ini": ini,
     "datasources.yaml": `${JSON.stringify({ apiVersion: 1, datasources: grafanaDataSources(ctx) }, null, 2)}\n`,
@@ -91,6 +105,7 @@ export function grafanaConfig(ctx: Ctx): Record<string, string> {
       null,
       2,
     )}\n`,
+    ...(ldap && { "ldap.toml": ldap }),
   };
 }
 
@@ -108,14 +123,17 @@ export function buildGrafana(ctx: Ctx): Manifest[] {
   const name = componentName(stack.name, "grafana");
   const data = grafanaConfig(ctx);
   const ports = [{ name: "http", port: 3000 }];
+  const password = adminPasswordOf(spec);
+  const settings = grafanaSettingsSecret(spec, name);
+  const tls = grafanaServesTls(spec) ? spec.security?.tls?.certSecret : undefined;
   const secret: Manifest | undefined =
-    g.adminPassword !== undefined
+    password !== undefined
       ? {
           apiVersion: "v1",
           kind: "Secret",
           metadata: { name: grafanaPasswordSecret(ctx) },
           type: "Opaque",
-          data: { [grafanaPasswordKey]: Buffer.from(g.adminPassword).toString("base64") },
+          data: { [grafanaPasswordKey]: Buffer.from(password).toString("base64") },
         }
       : undefined;
   const dashboards = (g.dashboards ?? []).filter((d) => d.configMap !== undefined);
@@ -123,6 +141,7 @@ export function buildGrafana(ctx: Ctx): Manifest[] {
   return [
     buildConfigMap(stack.name, "grafana", data),
     ...(secret ? [secret] : []),
+    ...(settings ? [settings.secret] : []),
     buildWorkload(spec, {
       kind: "Deployment",
       platform: stack.name,
@@ -135,6 +154,10 @@ export function buildGrafana(ctx: Ctx): Manifest[] {
           valueFrom: { secretKeyRef: { name: grafanaPasswordSecret(ctx), key: grafanaPasswordKey } },
         },
         { name: "GF_PATHS_DATA", value: "/var/lib/grafana" },
+        ...(g.plugins && g.plugins.length > 0
+          ? [{ name: "GF_INSTALL_PLUGINS", value: g.plugins.join(",") }]
+          : []),
+        ...(settings?.env ?? []),
       ],
       ports,
       replicas: haReplicas(spec, g.replicas),
@@ -145,7 +168,7 @@ export function buildGrafana(ctx: Ctx): Manifest[] {
           name: "config",
           path: "/etc/grafana/stackwarden",
           configMap: `${name}-config`,
-          items: ["grafana.ini"],
+          items: ["grafana.ini", ...(data["ldap.toml"] ? ["ldap.toml"] : [])],
         },
         {
           name: "datasources",
@@ -165,11 +188,17 @@ export function buildGrafana(ctx: Ctx): Manifest[] {
           configMap: d.configMap!,
         })),
       ],
+      ...(tls && { secretMounts: [{ name: "tls", path: grafanaTlsPath, secret: tls }] }),
       dataPath: "/var/lib/grafana",
       storage: undefined,
       readinessPath: "/api/health",
+      readinessScheme: tls ? "HTTPS" : "HTTP",
       // The password's hash, not the password: a change rolls the pods without putting it on them.
-      configHash: hashOf({ data, password: g.adminPassword === undefined ? "" : hashOf(g.adminPassword) }),
+      configHash: hashOf({
+        data,
+        password: password === undefined ? "" : hashOf(password),
+        settings: hashOf(grafanaSecretValues(spec)),
+      }),
     }),
     buildService(stack.name, "grafana", ports),
     ...(ingress

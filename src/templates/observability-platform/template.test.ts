@@ -1,4 +1,5 @@
 import { describe, it } from "node:test";
+import { load } from "js-yaml";
 import assert from "node:assert/strict";
 import {
   ObservabilityPlatformSpecSchema,
@@ -165,7 +166,7 @@ describe("observability-platform template", () => {
     const cm = objects.find((o) => o.metadata.name === "p-prometheus-config") as unknown as {
       data: Record<string, string>;
     };
-    const config = JSON.parse(cm.data["prometheus.yml"] ?? "") as {
+    const config = load(cm.data["prometheus.yml"] ?? "") as {
       remote_write: Array<{ url: string }>;
       alerting: unknown;
     };
@@ -205,7 +206,7 @@ describe("observability-platform template", () => {
         c.tempo?.enabled,
         beta.value.alerting?.alertmanager?.version,
       ],
-      ["v2.48.0", "10.2.0", "admin", "2.9.0", false, false, "v0.26.0"],
+      ["v2.48.0", "10.2.0", "admin", "2.9.0", true, true, "v0.26.0"],
     );
   });
 

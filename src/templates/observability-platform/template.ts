@@ -2,15 +2,13 @@ import {
   ObservabilityPlatformSpecSchema,
   type ObservabilityPlatformSpec,
 } from "../../api/observability-platform.ts";
-import type { FieldProblem, Template } from "../template.ts";
-import {
-  buildAlertmanager,
-  buildCollector,
-  buildLoki,
-  buildPrometheus,
-  buildTempo,
-  isOn,
-} from "./components.ts";
+import type { Component, FieldProblem, RenderContext, Template } from "../template.ts";
+import type { KubeObject } from "../../api/object.ts";
+import { buildAlertmanager, buildCollector, buildLoki, buildPrometheus, buildTempo } from "./components.ts";
+import { additionalScrapeConfigs } from "./prometheus.ts";
+import { buildNetworkPolicy } from "./network-policy.ts";
+import { collectorOf, collectorPointer, isOn } from "./switches.ts";
+import type { PlatformComponent } from "./workload.ts";
 import { buildGrafana, grafanaAdminSecret, grafanaPasswordKey } from "./grafana.ts";
 
 /** The template's name, as `ObservabilityPlatform` objects name it in their Stack view. */
@@ -23,7 +21,7 @@ const switches = (spec: ObservabilityPlatformSpec): Array<[pointer: string, on: 
   ["/components/tempo", isOn(spec.components.tempo)],
   ["/components/grafana", isOn(spec.components.grafana)],
   ["/alerting/alertmanager", isOn(spec.alerting?.alertmanager)],
-  ["/components/opentelemetryCollector", isOn(spec.components.opentelemetryCollector)],
+  [collectorPointer(spec.components), isOn(collectorOf(spec.components))],
 ];
 
 /** The pointers of the enabled components' blocks; empty when the platform enables nothing. */
@@ -35,18 +33,41 @@ export function enabledComponents(spec: ObservabilityPlatformSpec): string[] {
 
 /**
  * Rules the schema cannot say: a platform must enable at least one component
- * (reported at `/components`).
+ * (reported at `/components`; the CRD's CEL rule refuses it at admission too),
+ * and `additionalScrapeConfigs` must be a YAML list of scrape configs.
  */
 export function validateObservabilityPlatform(spec: ObservabilityPlatformSpec): FieldProblem[] {
+  const scrape = additionalScrapeConfigs(spec.components.prometheus?.additionalScrapeConfigs);
+  const problems = scrape && "problem" in scrape ? [scrape.problem] : [];
   return enabledComponents(spec).length === 0
     ? [
+        ...problems,
         {
           path: "/components",
           message:
             "a platform that enables no component is invalid: enable at least one of prometheus, loki, tempo, grafana, opentelemetryCollector or alerting.alertmanager",
         },
       ]
-    : [];
+    : problems;
+}
+
+type Ctx = RenderContext<ObservabilityPlatformSpec>;
+
+/** A component of the platform: its builder, then its NetworkPolicy when there is anything to guard. */
+function component(
+  name: PlatformComponent,
+  dependsOn: readonly PlatformComponent[],
+  build: (ctx: Ctx) => readonly KubeObject[],
+): Component<ObservabilityPlatformSpec> {
+  return {
+    name,
+    dependsOn,
+    healthDeadlineSeconds: 300,
+    build: (ctx) => {
+      const objects = build(ctx);
+      return objects.length > 0 ? [...objects, ...buildNetworkPolicy(ctx, name)] : [];
+    },
+  };
 }
 
 /**
@@ -75,18 +96,28 @@ export const observabilityPlatform: Template<ObservabilityPlatformSpec> = {
     "/components/grafana/adminPassword",
     "/components/loki/s3/accessKeyId",
     "/components/loki/s3/secretAccessKey",
+    "/components/tempo/s3/accessKeyId",
+    "/components/tempo/s3/secretAccessKey",
+    "/components/grafana/smtp/password",
+    "/security/authentication/basic/password",
+    "/security/authentication/ldap/bindPassword",
+    "/security/authentication/oidc/clientSecret",
+    "/backup/destination/s3/accessKeyId",
+    "/backup/destination/s3/secretAccessKey",
+    "/backup/destination/gcs/serviceAccountKey",
+    "/backup/destination/azure/storageAccessKey",
   ],
   guardrails: {
     immutable: ["/components/prometheus/storage", "/components/loki/storage", "/components/tempo/storage"],
     adoptable: [],
   },
   components: [
-    { name: "prometheus", dependsOn: [], healthDeadlineSeconds: 300, build: buildPrometheus },
-    { name: "loki", dependsOn: ["prometheus"], healthDeadlineSeconds: 300, build: buildLoki },
-    { name: "tempo", dependsOn: ["loki"], healthDeadlineSeconds: 300, build: buildTempo },
-    { name: "grafana", dependsOn: ["tempo"], healthDeadlineSeconds: 300, build: buildGrafana },
-    { name: "alertmanager", dependsOn: ["grafana"], healthDeadlineSeconds: 300, build: buildAlertmanager },
-    { name: "collector", dependsOn: ["tempo"], healthDeadlineSeconds: 300, build: buildCollector },
+    component("prometheus", [], buildPrometheus),
+    component("loki", ["prometheus"], buildLoki),
+    component("tempo", ["loki"], buildTempo),
+    component("grafana", ["tempo"], buildGrafana),
+    component("alertmanager", ["grafana"], buildAlertmanager),
+    component("collector", ["tempo"], buildCollector),
   ],
   upgrade: {
     fields: [
@@ -95,6 +126,7 @@ export const observabilityPlatform: Template<ObservabilityPlatformSpec> = {
       "/components/tempo/version",
       "/components/grafana/version",
       "/components/opentelemetryCollector/version",
+      "/components/openTelemetryCollector/version",
       "/alerting/alertmanager/version",
     ],
   },

@@ -63,6 +63,29 @@ export function containerResources(
   return Object.keys(limits).length > 0 ? { requests, limits } : { requests };
 }
 
+/** A component's `storage` block: size, class, and a claim spec of the owner's merged under ours. */
+export type StorageBlock = { size: string; storageClassName?: string; volumeClaimTemplate?: object };
+
+/**
+ * The data claim's spec: ReadWriteOnce of `size` in `storageClassName`, under
+ * the owner's `volumeClaimTemplate` (a claim, whose `spec` is taken, or a
+ * claim spec), whose own access modes, selector, class and requests win.
+ */
+export function claimSpec(storage: StorageBlock): Record<string, unknown> {
+  const template = (storage.volumeClaimTemplate ?? {}) as Record<string, unknown>;
+  const own = (typeof template["spec"] === "object" ? template["spec"] : template) as Record<string, unknown>;
+  const ownRequests = (own["resources"] as Record<string, unknown> | undefined)?.["requests"] ?? {};
+  return {
+    accessModes: ["ReadWriteOnce"],
+    ...(storage.storageClassName && { storageClassName: storage.storageClassName }),
+    ...own,
+    resources: {
+      ...(own["resources"] as object | undefined),
+      requests: { storage: canonicalMemory(storage.size), ...ownRequests },
+    },
+  };
+}
+
 /** What differs between the platform's workloads. */
 export interface Workload {
   readonly kind: "StatefulSet" | "Deployment";
@@ -81,11 +104,15 @@ export interface Workload {
     configMap: string;
     items?: readonly string[];
   }>;
+  /** Secrets mounted read-only: volume name, mount path, Secret name. */
+  readonly secretMounts?: ReadonlyArray<{ name: string; path: string; secret: string }>;
   readonly env?: readonly Record<string, unknown>[];
   /** Data volume at `dataPath`: a claim of `size` for a StatefulSet, else an emptyDir. */
   readonly dataPath: string;
-  readonly storage?: { size: string; storageClassName?: string } | undefined;
+  readonly storage?: StorageBlock | undefined;
   readonly readinessPath: string;
+  /** The readiness probe's scheme: HTTPS when the component serves TLS. */
+  readonly readinessScheme?: "HTTP" | "HTTPS";
   /** Hash of the configuration the pods load, on the pod template. */
   readonly configHash: string;
 }
@@ -129,7 +156,11 @@ export function antiAffinity(
 export function buildWorkload(spec: ObservabilityPlatformSpec, w: Workload): Manifest {
   const name = componentName(w.platform, w.component);
   const sc = spec.global?.securityContext;
-  const affinity = antiAffinity(spec, w.platform, w.component);
+  const affinity = {
+    ...antiAffinity(spec, w.platform, w.component),
+    ...(spec.global?.affinity as Record<string, unknown> | undefined),
+  };
+  const nodeSelector = { ...spec.global?.nodeSelector, ...spec.nodeSelector };
   const claim = w.kind === "StatefulSet" && w.storage !== undefined;
   const volumes = [
     ...w.mounts.map((m) => ({
@@ -139,6 +170,7 @@ export function buildWorkload(spec: ObservabilityPlatformSpec, w: Workload): Man
         ...(m.items && { items: m.items.map((key) => ({ key, path: key })) }),
       },
     })),
+    ...(w.secretMounts ?? []).map((m) => ({ name: m.name, secret: { secretName: m.secret } })),
     ...(claim ? [] : [{ name: "data", emptyDir: {} }]),
   ];
   const podSpec = {
@@ -148,9 +180,10 @@ export function buildWorkload(spec: ObservabilityPlatformSpec, w: Workload): Man
       fsGroup: sc?.fsGroup ?? w.runAsUser,
     }),
     enableServiceLinks: false,
-    ...(spec.global?.nodeSelector && { nodeSelector: spec.global.nodeSelector }),
+    ...(Object.keys(nodeSelector).length > 0 && { nodeSelector }),
     ...(spec.global?.tolerations && { tolerations: spec.global.tolerations }),
-    ...(affinity && { affinity }),
+    ...(Object.keys(affinity).length > 0 && { affinity }),
+    ...(spec.global?.imagePullSecrets && { imagePullSecrets: spec.global.imagePullSecrets }),
     containers: [
       {
         name: w.component,
@@ -161,7 +194,11 @@ export function buildWorkload(spec: ObservabilityPlatformSpec, w: Workload): Man
         ports: w.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: "TCP" })),
         resources: w.resources,
         readinessProbe: {
-          httpGet: { path: w.readinessPath, port: w.ports[0]?.name ?? "http" },
+          httpGet: {
+            path: w.readinessPath,
+            port: w.ports[0]?.name ?? "http",
+            ...(w.readinessScheme === "HTTPS" && { scheme: "HTTPS" }),
+          },
           periodSeconds: 10,
           timeoutSeconds: 5,
           failureThreshold: 3,
@@ -169,6 +206,7 @@ export function buildWorkload(spec: ObservabilityPlatformSpec, w: Workload): Man
         securityContext: restrictedContainerSecurityContext({ readOnlyRootFilesystem: true }),
         volumeMounts: [
           ...w.mounts.map((m) => ({ name: m.name, mountPath: m.path, readOnly: true })),
+          ...(w.secretMounts ?? []).map((m) => ({ name: m.name, mountPath: m.path, readOnly: true })),
           { name: "data", mountPath: w.dataPath },
         ],
       },
@@ -190,11 +228,7 @@ export function buildWorkload(spec: ObservabilityPlatformSpec, w: Workload): Man
           volumeClaimTemplates: [
             {
               metadata: { name: "data" },
-              spec: {
-                accessModes: ["ReadWriteOnce"],
-                ...(storage.storageClassName && { storageClassName: storage.storageClassName }),
-                resources: { requests: { storage: canonicalMemory(storage.size) } },
-              },
+              spec: claimSpec(storage),
             },
           ],
         }),
@@ -233,3 +267,66 @@ export function buildConfigMap(
     data,
   };
 }
+
+/** The S3 block a component uses when `enabled`; undefined otherwise. */
+export type S3Block = {
+  enabled: boolean;
+  bucketName: string;
+  region: string;
+  endpoint?: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+};
+
+/**
+ * S3 keys for a component: the Secret `<platform>-<component>-s3` holding them
+ * and the environment that reads them into the pod (`AWS_ACCESS_KEY_ID`,
+ * `AWS_SECRET_ACCESS_KEY`), so no key ever lands in a ConfigMap. Undefined
+ * when S3 is off.
+ */
+export function s3Credentials(
+  platform: string,
+  component: PlatformComponent,
+  s3: S3Block | undefined,
+): { secret: Manifest; env: Array<Record<string, unknown>>; hash: string } | undefined {
+  if (!s3?.enabled) return undefined;
+  const name = `${componentName(platform, component)}-s3`;
+  const keys = { AWS_ACCESS_KEY_ID: s3.accessKeyId ?? "", AWS_SECRET_ACCESS_KEY: s3.secretAccessKey ?? "" };
+  return {
+    secret: {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name },
+      type: "Opaque",
+      data: Object.fromEntries(Object.entries(keys).map(([k, v]) => [k, Buffer.from(v).toString("base64")])),
+    },
+    env: Object.keys(keys).map((k) => ({ name: k, valueFrom: { secretKeyRef: { name, key: k } } })),
+    hash: hashOf(keys),
+  };
+}
+
+/** The memberlist gossip port Loki and Tempo replicas join each other on. */
+export const memberlistPort = 7946;
+
+/**
+ * The headless Service `<platform>-<component>-memberlist` through which the
+ * replicas of a scaled Loki or Tempo find each other (not-ready pods included,
+ * so a ring can form before it is ready).
+ */
+export function buildMemberlistService(platform: string, component: PlatformComponent): Manifest {
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: `${componentName(platform, component)}-memberlist` },
+    spec: {
+      clusterIP: "None",
+      publishNotReadyAddresses: true,
+      selector: selectorLabels({ stack: platform, component }),
+      ports: [{ name: "memberlist", port: memberlistPort, targetPort: memberlistPort, protocol: "TCP" }],
+    },
+  };
+}
+
+/** The address a scaled component's replicas join: `dns+<platform>-<component>-memberlist.<ns>.svc.cluster.local:7946`. */
+export const memberlistJoin = (platform: string, namespace: string, component: PlatformComponent): string =>
+  `dns+${componentName(platform, component)}-memberlist.${namespace}.svc.cluster.local:${memberlistPort}`;

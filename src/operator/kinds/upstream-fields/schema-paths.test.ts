@@ -1,0 +1,42 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { observabilityPlatformCrd } from "../../../api/observability-platform.ts";
+import { parsePathList, schemaPaths } from "./schema-paths.ts";
+
+describe("schemaPaths", () => {
+  it("lists object fields, array items with [], and stops at maps", () => {
+    const schema = {
+      properties: {
+        a: { type: "object", properties: { b: { type: "string" } } },
+        list: { type: "array", items: { type: "object", properties: { name: { type: "string" } } } },
+        labels: { type: "object", additionalProperties: { type: "string" } },
+      },
+    };
+    assert.deepEqual(schemaPaths(schema), [
+      "spec.a",
+      "spec.a.b",
+      "spec.list",
+      "spec.list[].name",
+      "spec.labels",
+    ]);
+  });
+
+  it("ObservabilityPlatform v1beta1 serves every field of gunj's v1beta1 CRD", async () => {
+    const upstream = parsePathList(
+      await readFile(new URL("./observability.io-v1beta1.paths", import.meta.url), "utf8"),
+    );
+    const versions = observabilityPlatformCrd().spec["versions"] as Array<{
+      name: string;
+      schema: { openAPIV3Schema: { properties: { spec: Record<string, unknown> } } };
+    }>;
+    for (const v of versions) {
+      const ours = new Set(schemaPaths(v.schema.openAPIV3Schema.properties.spec));
+      assert.deepEqual(
+        upstream.filter((p) => !ours.has(p)),
+        [],
+        `${v.name} misses upstream fields`,
+      );
+    }
+  });
+});
