@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { multigresResourceType } from "../../api/multigres.ts";
 import type { KubeObject } from "../../api/object.ts";
 import { stackResourceType, type Stack, type StackStatus } from "../../api/stack.ts";
-import { startOperator } from "../../cli/operator.ts";
+import { startNamespaceOperator, type NamespaceOperator } from "../../testing/namespace-operator.ts";
 import { KubeClient } from "../../kube/client.ts";
 import { isNotFound } from "../../kube/errors.ts";
 import { resourcePath } from "../../kube/resource-type.ts";
@@ -21,28 +21,7 @@ const explain = { explain: () => describeNamespace(ns.kc, ns.namespace) };
 const stacks = (name?: string): string => resourcePath(stackResourceType, ns.namespace, name);
 const service = (name: string): string => `/api/v1/namespaces/${ns.namespace}/services/${name}`;
 
-async function operator(): Promise<{ stop: () => Promise<void> }> {
-  const controller = new AbortController();
-  const { done } = await startOperator(
-    {
-      kubeconfig: ns.kc,
-      namespaces: [ns.namespace],
-      installCrds: true,
-      leaderElect: false,
-      leaseNamespace: ns.namespace,
-      metricsBindAddress: "127.0.0.1:0",
-      healthProbeBindAddress: "127.0.0.1:0",
-      logLevel: "warn",
-    },
-    controller.signal,
-  );
-  return {
-    stop: async () => {
-      controller.abort();
-      await done;
-    },
-  };
-}
+const operator = (): Promise<NamespaceOperator> => startNamespaceOperator(ns);
 
 let running = await operator();
 after(async () => {

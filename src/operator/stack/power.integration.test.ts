@@ -12,7 +12,7 @@ import { resourcePath } from "../../kube/resource-type.ts";
 import { restartedAtAnnotation } from "../../templates/game-server.ts";
 import { eventually } from "../../testing/eventually.ts";
 import { describeNamespace, useTestNamespace } from "../../testing/cluster.ts";
-import { startOperator } from "../../cli/operator.ts";
+import { startNamespaceOperator } from "../../testing/namespace-operator.ts";
 
 const ns = await useTestNamespace("power");
 const client = new KubeClient(ns.kc);
@@ -21,23 +21,9 @@ const sts = `/apis/apps/v1/namespaces/${ns.namespace}/statefulsets/world`;
 const pods = `/api/v1/namespaces/${ns.namespace}/pods`;
 const explain = { explain: () => describeNamespace(ns.kc, ns.namespace), timeoutMs: 120_000 };
 
-const stop = new AbortController();
-const { done } = await startOperator(
-  {
-    kubeconfig: ns.kc,
-    namespaces: [ns.namespace],
-    installCrds: true,
-    leaderElect: false,
-    leaseNamespace: ns.namespace,
-    metricsBindAddress: "127.0.0.1:0",
-    healthProbeBindAddress: "127.0.0.1:0",
-    logLevel: "warn",
-  },
-  stop.signal,
-);
+const operator = await startNamespaceOperator(ns);
 after(async () => {
-  stop.abort();
-  await done;
+  await operator.stop();
   client.close();
 });
 

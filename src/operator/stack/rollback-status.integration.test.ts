@@ -7,7 +7,7 @@ import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { KubeObject } from "../../api/object.ts";
 import { stackResourceType, type Stack } from "../../api/stack.ts";
-import { startOperator } from "../../cli/operator.ts";
+import { startNamespaceOperator } from "../../testing/namespace-operator.ts";
 import { KubeClient } from "../../kube/client.ts";
 import { Reflector } from "../../kube/reflector.ts";
 import { resourcePath } from "../../kube/resource-type.ts";
@@ -19,23 +19,10 @@ const ns = await useTestNamespace("rollback");
 const client = new KubeClient(ns.kc);
 const explain = { explain: () => describeNamespace(ns.kc, ns.namespace) };
 const stacks = (name?: string): string => resourcePath(stackResourceType, ns.namespace, name);
-const stop = new AbortController();
-const { manager, done } = await startOperator(
-  {
-    kubeconfig: ns.kc,
-    namespaces: [ns.namespace],
-    installCrds: true,
-    leaderElect: false,
-    leaseNamespace: ns.namespace,
-    metricsBindAddress: "127.0.0.1:0",
-    healthProbeBindAddress: "127.0.0.1:0",
-    logLevel: "warn",
-  },
-  stop.signal,
-);
+const operator = await startNamespaceOperator(ns);
+const { manager } = operator;
 after(async () => {
-  stop.abort();
-  await done;
+  await operator.stop();
   client.close();
 });
 

@@ -18,7 +18,7 @@ import { Reflector } from "../../kube/reflector.ts";
 import type { KubeObject } from "../../api/object.ts";
 import { eventually } from "../../testing/eventually.ts";
 import { describeNamespace, useTestNamespace } from "../../testing/cluster.ts";
-import { startOperator } from "../../cli/operator.ts";
+import { startNamespaceOperator, type NamespaceOperator } from "../../testing/namespace-operator.ts";
 import { healthDeadlineAnnotation } from "./reconcile-stack.ts";
 
 const ns = await useTestNamespace("stacks");
@@ -29,28 +29,7 @@ const core = (plural: string, name?: string): string =>
 const apps = (plural: string, name?: string): string =>
   `/apis/apps/v1/namespaces/${ns.namespace}/${plural}${name ? `/${name}` : ""}`;
 
-async function operator(): Promise<{ stop: () => Promise<void> }> {
-  const controller = new AbortController();
-  const { done } = await startOperator(
-    {
-      kubeconfig: ns.kc,
-      namespaces: [ns.namespace],
-      installCrds: true,
-      leaderElect: false,
-      leaseNamespace: ns.namespace,
-      metricsBindAddress: "127.0.0.1:0",
-      healthProbeBindAddress: "127.0.0.1:0",
-      logLevel: "warn",
-    },
-    controller.signal,
-  );
-  return {
-    stop: async () => {
-      controller.abort();
-      await done;
-    },
-  };
-}
+const operator = (): Promise<NamespaceOperator> => startNamespaceOperator(ns);
 
 let running = await operator();
 after(async () => {
