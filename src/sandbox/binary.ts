@@ -1,8 +1,8 @@
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { access, constants, mkdir, readFile, readdir, rename, rm } from "node:fs/promises";
+import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { isErrno, withLock } from "./lock.ts";
+import { ensureCachedBuild } from "./cached-build.ts";
 import { cacheDir, goModuleDir, type PathEnv } from "./paths.ts";
 import { kubernetesVersion } from "./versions.ts";
 
@@ -69,35 +69,15 @@ export async function ensureSandboxBinary(options: EnsureBinaryOptions): Promise
   const key = cacheKey(await buildInputs());
   const root = join(cacheDir(options.env), "sandbox");
   const finalDir = join(root, key);
-  const binary = join(finalDir, "sandbox-bin");
-  if (await isExecutable(binary)) return binary;
-
-  await mkdir(root, { recursive: true });
-  return withLock(join(root, `${key}.lock`), async () => {
-    if (await isExecutable(binary)) return binary;
-    checkGo();
-    const tmpDir = join(root, `${key}.tmp-${process.pid}`);
-    await rm(tmpDir, { recursive: true, force: true });
-    await mkdir(tmpDir, { recursive: true });
-    try {
-      await runBuild(join(tmpDir, "sandbox-bin"), options.progress);
-      await rename(tmpDir, finalDir);
-    } catch (e: unknown) {
-      await rm(tmpDir, { recursive: true, force: true });
-      throw e;
-    }
-    return binary;
+  return ensureCachedBuild({
+    dir: finalDir,
+    binary: "sandbox-bin",
+    lock: join(root, `${key}.lock`),
+    build: async (into) => {
+      checkGo();
+      await runBuild(join(into, "sandbox-bin"), options.progress);
+    },
   });
-}
-
-async function isExecutable(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.X_OK);
-    return true;
-  } catch (e: unknown) {
-    if (isErrno(e, "ENOENT")) return false;
-    throw e;
-  }
 }
 
 function checkGo(): void {

@@ -1,8 +1,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { access, constants, mkdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { isErrno, withLock } from "./lock.ts";
+import { ensureCachedBuild } from "./cached-build.ts";
 import { cacheDir, type PathEnv } from "./paths.ts";
 
 /** A command-line tool built from a Go module, the way the sandbox binary is. */
@@ -92,34 +91,12 @@ export interface EnsureGoToolOptions extends GoTool {
 export async function ensureGoTool(options: EnsureGoToolOptions): Promise<string> {
   const root = join(cacheDir(options.env), "go-tools");
   const finalDir = join(root, toolCacheKey(options));
-  const binary = join(finalDir, options.name);
-  if (await isExecutable(binary)) return binary;
-
-  await mkdir(root, { recursive: true });
-  return withLock(join(root, "build.lock"), async () => {
-    if (await isExecutable(binary)) return binary;
-    const tmpDir = `${finalDir}.tmp-${process.pid}`;
-    await rm(tmpDir, { recursive: true, force: true });
-    await mkdir(tmpDir, { recursive: true });
-    try {
-      await runInstall(options, tmpDir);
-      await rename(tmpDir, finalDir);
-    } catch (e: unknown) {
-      await rm(tmpDir, { recursive: true, force: true });
-      throw e;
-    }
-    return binary;
+  return ensureCachedBuild({
+    dir: finalDir,
+    binary: options.name,
+    lock: join(root, "build.lock"),
+    build: (into) => runInstall(options, into),
   });
-}
-
-async function isExecutable(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.X_OK);
-    return true;
-  } catch (e: unknown) {
-    if (isErrno(e, "ENOENT")) return false;
-    throw e;
-  }
 }
 
 function checkGo(tool: GoTool): void {
