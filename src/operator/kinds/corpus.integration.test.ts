@@ -102,7 +102,7 @@ describe("the corpus, applied unchanged", () => {
         }
         return waiting.every((w) => w.readyAfterMs !== undefined) ? true : undefined;
       },
-      { timeoutMs: 180_000, intervalMs: 250, explain: () => describeNamespace(ns.kc, ns.namespace) },
+      { timeoutMs: 300_000, intervalMs: 250, explain: () => describeNamespace(ns.kc, ns.namespace) },
     );
     for (const r of waiting) {
       if (r.entry.expect.type !== "phase") continue;
