@@ -330,7 +330,20 @@ describe("drift, on PGlite", async () => {
         const observed = await store.observed.observed(id);
         return s?.lastAppliedGeneration === 2 && observed?.phase === "Paused" ? s : undefined;
       },
-      explain,
+      {
+        // Says which half is missing (seen once in CI: the operator had written Paused).
+        timeoutMs: 180_000,
+        explain: async () => {
+          const s = await store.stacks.get(id);
+          const observed = await store.observed.observed(id);
+          const live = await readStack(name);
+          return [
+            `store: generation ${s?.generation} lastAppliedGeneration ${s?.lastAppliedGeneration}; observed phase ${observed?.phase ?? "none"}`,
+            `cluster: generation ${live.metadata.generation} observedGeneration ${String(live.status?.observedGeneration)} phase ${String(live.status?.phase)} labels ${JSON.stringify(live.metadata.labels)}`,
+            await describeNamespace(ns.kc, ns.namespace),
+          ].join("\n");
+        },
+      },
     );
     assert.equal((await readStack(name)).spec.paused, true);
 
