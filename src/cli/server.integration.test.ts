@@ -69,7 +69,10 @@ describe("stackwarden server", () => {
     token = readFileSync(file, "utf8").trim();
     assert.match(token, /^swt_/);
     assert.equal(statSync(file).mode & 0o777, 0o600);
-    assert.ok(server.stderr().includes(token), "the token is printed once, on the terminal");
+    // stderr and stdout are two pipes: the "up" line on stdout may be read before the token's line.
+    await eventually("the token to be printed on the terminal", () =>
+      server.stderr().includes(token) ? true : undefined,
+    );
     assert.ok(!server.stdout().includes(token), "the token never reaches the logs");
 
     assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
