@@ -24,6 +24,8 @@ export interface OperatorOptions {
   readonly otlpEndpoint?: string | undefined;
   /** How often converged stacks are reconciled again; 10 min by default. */
   readonly resyncPeriodMs?: number;
+  /** How long a new leader waits for its caches; 2 min by default. */
+  readonly cacheSyncTimeoutMs?: number;
 }
 
 /** Parses `:8080`, `0.0.0.0:8080`, `127.0.0.1:0`; `0` means off. */
@@ -61,6 +63,7 @@ export async function startOperator(
     ...(metrics ? { metricsPort: metrics.port, metricsHost: metrics.host } : {}),
     logger: createLogger({ level: options.logLevel, name: "operator" }),
     ...(options.resyncPeriodMs ? { resyncPeriodMs: options.resyncPeriodMs } : {}),
+    ...(options.cacheSyncTimeoutMs ? { cacheSyncTimeoutMs: options.cacheSyncTimeoutMs } : {}),
   });
   if (options.installCrds) await installCrds(manager.client, manager.types);
   registerStackControllers(manager, boundKinds, { namespaces: options.namespaces });
@@ -88,6 +91,7 @@ export async function runOperator(flags: OperatorFlags): Promise<number> {
       logLevel: flags.logLevel,
       otlpEndpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT,
       resyncPeriodMs: flags.resyncPeriodSeconds * 1000,
+      cacheSyncTimeoutMs: flags.cacheSyncTimeoutSeconds * 1000,
     },
     stop.signal,
   );

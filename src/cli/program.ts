@@ -59,6 +59,8 @@ export interface OperatorFlags {
   readonly logLevel: string;
   /** How often every stack is reconciled again when nothing changed. */
   readonly resyncPeriodSeconds: number;
+  /** How long a new leader waits for its caches before it gives up the Lease and exits non-zero. */
+  readonly cacheSyncTimeoutSeconds: number;
 }
 
 /** What each command does; each resolves to the exit code. */
@@ -225,6 +227,14 @@ function addOperatorCommand(program: Command, actions: CliActions, run: Run): vo
       )
         .default(600)
         .argParser(wholeSeconds("--resync-period-seconds")),
+    )
+    .addOption(
+      new Option(
+        "--cache-sync-timeout-seconds <seconds>",
+        "how long a new leader waits for its caches to sync before it gives up the Lease and exits 1",
+      )
+        .default(120)
+        .argParser(wholeSeconds("--cache-sync-timeout-seconds")),
     )
     .addHelpText(
       "after",

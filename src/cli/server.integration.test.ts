@@ -5,11 +5,19 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CustomObjectsApi } from "@kubernetes/client-node";
+import { KubeClient } from "../kube/client.ts";
+import { ResourceTypes } from "../kube/resource-type.ts";
+import { installCrds } from "../operator/install-crds.ts";
 import { packageRoot } from "../sandbox/paths.ts";
 import { useTestNamespace } from "../testing/cluster.ts";
 import { eventually } from "../testing/eventually.ts";
 
 const { kubeconfig, kc, namespace } = await useTestNamespace("cli-server");
+// The server serves stacks once it can watch them: the CRDs come first, as the manifests install
+// them, rather than from whichever test file happened to start an operator before this one.
+const admin = new KubeClient(kc);
+await installCrds(admin, new ResourceTypes());
+admin.close();
 const dataDir = mkdtempSync(join(tmpdir(), "stackwarden-server-"));
 after(() => rmSync(dataDir, { recursive: true, force: true }));
 

@@ -128,6 +128,34 @@ describe("Manager", () => {
   });
 });
 
+describe("a leader whose caches cannot sync", () => {
+  it("gives up the Lease and rejects, naming the cache, instead of leading while doing nothing", async () => {
+    const missing = { ...echoes, group: "absent.test.stackwarden.dev", plural: "absents", kind: "Absent" };
+    const manager = new Manager({
+      kubeconfig: ns.kc,
+      leaseNamespace: ns.namespace,
+      leaseName: "zombie-operator",
+      cacheSyncTimeoutMs: 1000,
+      logger: createLogger({ level: "silent" }),
+    });
+    manager.types.register(missing);
+    const cache = manager.reflector(missing, { namespace: ns.namespace });
+    manager.addController(cache, { name: "absent", reconciler: { reconcile: () => Promise.resolve(done) } });
+    const stop = new AbortController();
+    after(() => stop.abort());
+    await assert.rejects(
+      manager.run(stop.signal),
+      /caches not synced within 1 s: absents\.absent\.test\.stackwarden\.dev/,
+    );
+    assert.equal(manager.isLeader, false);
+    const lease = await client.request<{ spec: { holderIdentity?: string; leaseTransitions?: number } }>(
+      "GET",
+      `/apis/coordination.k8s.io/v1/namespaces/${ns.namespace}/leases/zombie-operator`,
+    );
+    assert.ok(!lease.spec.holderIdentity, `the Lease was given up (holder ${lease.spec.holderIdentity})`);
+  });
+});
+
 describe("Manager with several namespaces", () => {
   it("treats every watched namespace alike: the same resync, and its own status writes requeue nothing", async () => {
     const other = await useTestNamespace("manager-b");

@@ -48,6 +48,12 @@ export interface ManagerOptions {
    */
   readonly reconcilesPerSecond?: number;
   readonly reconcileBurst?: number;
+  /**
+   * How long a new leader waits for its caches to sync before it gives up the Lease and fails
+   * (controller-runtime's `CacheSyncTimeout`). Default 2 min. A cache that cannot list (its CRD
+   * missing, its RBAC denied) would otherwise keep a leader that does nothing.
+   */
+  readonly cacheSyncTimeoutMs?: number;
 }
 
 interface Registered {
@@ -298,7 +304,7 @@ export class Manager {
       "leading: starting controllers",
     );
     try {
-      for (const r of this.#reflectors.values()) await r.waitForSync();
+      if (!(await this.#cachesSynced(signal))) return;
       for (const { controller, primaries } of this.#controllers) {
         controller.start();
         // Whatever changed while another replica led is looked at now.
@@ -313,6 +319,36 @@ export class Manager {
       this.#leading = false;
     }
     this.log.info({ identity: this.identity }, "stopped leading: controllers drained");
+  }
+
+  /**
+   * Resolves true once every cache has synced, false when `signal` aborts first; rejects, naming
+   * the caches still unsynced, when the cache-sync timeout passes first.
+   */
+  async #cachesSynced(signal: AbortSignal): Promise<boolean> {
+    const limitMs = this.#o.cacheSyncTimeoutMs ?? 120_000;
+    const waiting = [...this.#reflectors.values()];
+    const settled = new AbortController();
+    const aborted = new Promise<false>((resolve) => {
+      if (signal.aborted) resolve(false);
+      else signal.addEventListener("abort", () => resolve(false), { once: true });
+    });
+    const timedOut = this.#clock.sleep(limitMs, settled.signal).then(
+      () => {
+        const unsynced = waiting.filter((r) => !r.hasSynced).map((r) => r.resource);
+        throw new Error(`caches not synced within ${limitMs / 1000} s: ${unsynced.join(", ")}`);
+      },
+      () => false as const,
+    );
+    try {
+      return await Promise.race([
+        Promise.all(waiting.map((r) => r.waitForSync())).then(() => true),
+        aborted,
+        timedOut,
+      ]);
+    } finally {
+      settled.abort();
+    }
   }
 
   async #resyncLoop(signal: AbortSignal): Promise<void> {
