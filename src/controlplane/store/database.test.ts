@@ -2,7 +2,8 @@ import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { startPostgresServer } from "../../testing/postgres-server.ts";
 import { connect } from "node:net";
-import { openDatabase, StoreUnavailableError } from "./database.ts";
+import { errorClassOf } from "../../engine/errors.ts";
+import { isBusy, openDatabase, StoreBusyError, StoreUnavailableError } from "./database.ts";
 
 /** Resolves once a TCP connection to 127.0.0.1:`port` is refused. */
 function refused(port: string): Promise<void> {
@@ -33,5 +34,38 @@ describe("the PostgreSQL connection", () => {
     await assert.rejects(outcome, (e: unknown) => e instanceof StoreUnavailableError);
     server.start();
     assert.deepEqual(await db.query<{ n: number }>("SELECT 3 AS n"), [{ n: 3 }]);
+  });
+});
+
+describe("database errors a retry can clear", () => {
+  const cases: Array<[string | undefined, boolean]> = [
+    ["40001", true], // serialization failure
+    ["40P01", true], // deadlock
+    ["53300", true], // too many connections
+    ["55P03", true], // lock not available
+    ["57014", true], // statement cancelled
+    ["23505", false], // unique violation: the store's Conflict, not a retry
+    ["42P01", false], // undefined table: a bug
+    [undefined, false],
+  ];
+  for (const [code, busy] of cases)
+    it(`${code ?? "no code"} is ${busy ? "" : "not "}busy`, () => assert.equal(isBusy(code), busy));
+
+  it("are classed transient, so controllers retry them in seconds, on PGlite as on PostgreSQL", async () => {
+    assert.equal(errorClassOf(new StoreUnavailableError("down")), "transient");
+    const db = await openDatabase({});
+    after(() => db.close());
+    await db.exec("CREATE TABLE t (n int)");
+    // A deadlock cannot be staged on one PGlite connection; a statement that raises its SQLSTATE can.
+    const raised = db.query("DO $$ BEGIN RAISE EXCEPTION 'deadlock' USING ERRCODE = '40P01'; END $$");
+    await assert.rejects(
+      raised,
+      (e: unknown) => e instanceof StoreBusyError && errorClassOf(e) === "transient",
+    );
+    const wrong = db.query("SELECT * FROM missing");
+    await assert.rejects(
+      wrong,
+      (e: unknown) => !(e instanceof StoreBusyError) && errorClassOf(e) === "unknown",
+    );
   });
 });

@@ -34,6 +34,24 @@ export interface DatabaseOptions {
  */
 export class StoreUnavailableError extends Error {
   override readonly name = "StoreUnavailableError";
+  /** Retried soon by any controller whose reconcile meets it. */
+  readonly errorClass = "transient";
+}
+
+/**
+ * A statement the server refused for a reason a retry can clear: a serialization failure or
+ * deadlock (SQLSTATE class 40), a lock not available (55P03), a cancelled statement (57014) or too
+ * few resources (class 53). Its `errorClass` is `transient`, so a controller retries it in seconds
+ * rather than after the two minutes an unclassified error waits; `cause` is the driver's error.
+ */
+export class StoreBusyError extends Error {
+  override readonly name = "StoreBusyError";
+  readonly errorClass = "transient";
+}
+
+/** True for the SQLSTATEs {@link StoreBusyError} stands for. */
+export function isBusy(code: string | undefined): boolean {
+  return code !== undefined && (/^(40|53)/.test(code) || code === "55P03" || code === "57014");
 }
 
 /** Opens the database `options` name; does not migrate it. */
@@ -48,13 +66,13 @@ async function openPglite(dataDir: string): Promise<Database> {
   const db = await PGlite.create(dataDir);
   const run = (s: Pick<PGlite, "query" | "exec">): Sql => ({
     query: async <R>(text: string, params?: readonly unknown[]) =>
-      (await s.query<R>(text, params ? [...params] : undefined)).rows,
-    exec: async (text: string) => void (await s.exec(text)),
+      wrap(async () => (await s.query<R>(text, params ? [...params] : undefined)).rows),
+    exec: async (text: string) => void (await wrap(() => s.exec(text))),
   });
   return {
     kind: "pglite",
     ...run(db),
-    transaction: (fn) => db.transaction((tx) => fn(run(tx))),
+    transaction: (fn) => wrap(() => db.transaction((tx) => fn(run(tx)))),
     close: () => db.close(),
   };
 }
@@ -122,8 +140,12 @@ async function wrap<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e: unknown) {
-    if (e instanceof StoreUnavailableError) throw e;
+    if (e instanceof StoreUnavailableError || e instanceof StoreBusyError) throw e;
     if (isUnavailable(e)) throw new StoreUnavailableError("the database is unavailable", { cause: e });
+    const code = (e as { code?: unknown } | null)?.code;
+    if (isBusy(typeof code === "string" ? code : undefined)) {
+      throw new StoreBusyError(`the database is busy (SQLSTATE ${String(code)})`, { cause: e });
+    }
     throw e;
   }
 }
