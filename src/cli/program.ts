@@ -61,6 +61,10 @@ export interface OperatorFlags {
   readonly resyncPeriodSeconds: number;
   /** How long a new leader waits for its caches before it gives up the Lease and exits non-zero. */
   readonly cacheSyncTimeoutSeconds: number;
+  /** The leader election's timing, as kube-controller-manager's `--leader-elect-*` flags. */
+  readonly leaseDurationSeconds: number;
+  readonly renewDeadlineSeconds: number;
+  readonly retryPeriodSeconds: number;
 }
 
 /** What each command does; each resolves to the exit code. */
@@ -236,11 +240,52 @@ function addOperatorCommand(program: Command, actions: CliActions, run: Run): vo
         .default(120)
         .argParser(wholeSeconds("--cache-sync-timeout-seconds")),
     )
+    .addOption(
+      new Option(
+        "--lease-duration-seconds <seconds>",
+        "how long a standby waits, after the leader's last renewal, before it takes the Lease",
+      )
+        .default(15)
+        .argParser(wholeSeconds("--lease-duration-seconds")),
+    )
+    .addOption(
+      new Option(
+        "--renew-deadline-seconds <seconds>",
+        "how long the leader keeps retrying a renewal before it stops leading",
+      )
+        .default(10)
+        .argParser(wholeSeconds("--renew-deadline-seconds")),
+    )
+    .addOption(
+      new Option("--retry-period-seconds <seconds>", "how often the Lease is tried and renewed")
+        .default(2)
+        .argParser(wholeSeconds("--retry-period-seconds")),
+    )
     .addHelpText(
       "after",
       "\nEnvironment:\n  OTEL_EXPORTER_OTLP_ENDPOINT  send traces there (OTLP over HTTP)\n",
     )
-    .action(run((flags: OperatorFlags) => actions.operator(flags)));
+    .action(
+      run((flags: OperatorFlags, command: Command) => {
+        const problem = leaseTimingProblem(flags);
+        if (problem) command.error(`error: ${problem}`, { code: "commander.invalidArgument", exitCode: 2 });
+        return actions.operator(flags);
+      }),
+    );
+}
+
+/**
+ * Why the leader-election timing cannot work, if it cannot: a renewal must fail before the Lease
+ * runs out (or two replicas lead at once), and a retry must come before the renew deadline.
+ */
+export function leaseTimingProblem(
+  flags: Pick<OperatorFlags, "leaseDurationSeconds" | "renewDeadlineSeconds" | "retryPeriodSeconds">,
+): string | undefined {
+  if (flags.renewDeadlineSeconds >= flags.leaseDurationSeconds)
+    return `--renew-deadline-seconds (${flags.renewDeadlineSeconds}) must be less than --lease-duration-seconds (${flags.leaseDurationSeconds})`;
+  if (flags.retryPeriodSeconds >= flags.renewDeadlineSeconds)
+    return `--retry-period-seconds (${flags.retryPeriodSeconds}) must be less than --renew-deadline-seconds (${flags.renewDeadlineSeconds})`;
+  return undefined;
 }
 
 /** `manifests`, `sandbox …`, `kubectl`, `help` and `version`. */

@@ -10,6 +10,9 @@ import { resourcePath } from "./resource-type.ts";
 import { type ResourceType } from "../api/resource-type.ts";
 import type { ObjectMeta } from "../api/object.ts";
 
+/** The three durations of a leader election, in milliseconds; see {@link LeaderElectorOptions}. */
+export type LeaseTiming = Pick<LeaderElectorOptions, "leaseDurationMs" | "renewDeadlineMs" | "retryPeriodMs">;
+
 /** A coordination.k8s.io/v1 Lease as the elector reads and writes it. */
 interface Lease {
   readonly apiVersion?: string;

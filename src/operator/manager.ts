@@ -8,7 +8,7 @@ import { realClock, type Clock } from "../engine/clock.ts";
 import { toError } from "../engine/errors.ts";
 import { KubeClient } from "../kube/client.ts";
 import { EventRecorder } from "../kube/event-recorder.ts";
-import { LeaderElector } from "../kube/leader-election.ts";
+import { LeaderElector, type LeaseTiming } from "../kube/leader-election.ts";
 import { leaderElectionMetric } from "../kube/leader-election-metrics.ts";
 import { Redactor } from "../kube/redactor.ts";
 import { Reflector } from "../kube/reflector.ts";
@@ -54,6 +54,8 @@ export interface ManagerOptions {
    * missing, its RBAC denied) would otherwise keep a leader that does nothing.
    */
   readonly cacheSyncTimeoutMs?: number;
+  /** The Lease's duration, renew deadline and retry period; client-go's 15 s, 10 s and 2 s by default. */
+  readonly leaseTiming?: LeaseTiming;
 }
 
 interface Registered {
@@ -263,6 +265,7 @@ export class Manager {
           onStartedLeading: lead,
           onNewLeader: (leader) => this.log.info({ leader }, "leader elected"),
           log: this.#logTo,
+          ...this.#o.leaseTiming,
         });
         await elector.run(stop);
       }
