@@ -299,12 +299,15 @@ export type ChronikIoCluster = KubeObject & {
 };
 
 /**
- * The CRD `chronikclusters.chronik.io`: short name `ccl`, status
- * subresource, the upstream printer columns Ready, Desired, Leader, Phase
- * and Age. Same output on every call.
+ * The CRD `chronikclusters.chronik.io`: short name `ccl`, the upstream
+ * printer columns Ready, Desired, Leader, Phase and Age, the status
+ * subresource and a scale subresource over `spec.replicas` (the node pods
+ * are owned by the cluster, and the disruption controller sizes the
+ * cluster's budget through its owner's scale; `kubectl scale` works too).
+ * Same output on every call.
  */
 export function chronikIoClusterCrd(): KubeObject & { spec: CrdSchema } {
-  return customResourceDefinition({
+  const crd = customResourceDefinition({
     group: chronikIoClusterResourceType.group,
     version: chronikIoClusterResourceType.version,
     kind: chronikIoClusterResourceType.kind,
@@ -322,4 +325,10 @@ export function chronikIoClusterCrd(): KubeObject & { spec: CrdSchema } {
       { name: "Phase", type: "string", jsonPath: ".status.phase" },
     ],
   });
+  const [version] = crd.spec["versions"] as Array<{ subresources: Record<string, unknown> }>;
+  version!.subresources["scale"] = {
+    specReplicasPath: ".spec.replicas",
+    statusReplicasPath: ".status.readyNodes",
+  };
+  return crd;
 }

@@ -239,14 +239,22 @@ export function buildHeadlessService(cluster: string, spec: ChronikIoClusterSpec
   };
 }
 
-/** The budget `<c>-pdb`: `podDisruptionBudget.maxUnavailable` (1 by default) over the cluster's nodes. */
+/**
+ * The budget `<c>-pdb` over the cluster's nodes, allowing
+ * `podDisruptionBudget.maxUnavailable` (1 by default) of them down. Written
+ * as `minAvailable: replicas - maxUnavailable`: upstream writes
+ * `maxUnavailable`, which the disruption controller evaluates through the
+ * scale of the pods' owner (the cluster): upstream's CRD has none, so its
+ * budget never computes; a whole number of pods needs no owner's scale.
+ */
 export function buildClusterPdb(cluster: string, spec: ChronikIoClusterSpec): Manifest {
+  const maxUnavailable = spec.podDisruptionBudget?.maxUnavailable ?? 1;
   return {
     apiVersion: "policy/v1",
     kind: "PodDisruptionBudget",
     metadata: { name: chronikIoNames.pdb(cluster), labels: clusterSelector(cluster) },
     spec: {
-      maxUnavailable: spec.podDisruptionBudget?.maxUnavailable ?? 1,
+      minAvailable: Math.max(0, spec.replicas - maxUnavailable),
       selector: { matchLabels: clusterSelector(cluster) },
     },
   };
