@@ -45,7 +45,7 @@ for (const file of lists) {
     `  ${group}/${version}: ${missing.length} of ${upstream.length} missing ${missing.slice(0, 5).join(", ")}`,
   );
 }
-for (const api of ["chronik.io ChronikCluster", "multigres.com MultigresCluster"]) {
+for (const api of ["multigres.com MultigresCluster"]) {
   console.log(`  ${api}: not served; no field list kept yet`);
 }
 

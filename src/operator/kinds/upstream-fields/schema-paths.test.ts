@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
+import { chronikIoClusterCrd } from "../../../api/chronik-io-cluster.ts";
 import { observabilityPlatformCrd } from "../../../api/observability-platform.ts";
 import { parsePathList, schemaPaths } from "./schema-paths.ts";
 
@@ -38,5 +39,19 @@ describe("schemaPaths", () => {
         `${v.name} misses upstream fields`,
       );
     }
+  });
+
+  it("ChronikCluster chronik.io/v1alpha1 serves every field of the rewritten operator's CRD", async () => {
+    const upstream = parsePathList(
+      await readFile(new URL("./chronik.io-v1alpha1.paths", import.meta.url), "utf8"),
+    );
+    const [version] = chronikIoClusterCrd().spec["versions"] as Array<{
+      schema: { openAPIV3Schema: { properties: { spec: Record<string, unknown> } } };
+    }>;
+    const ours = new Set(schemaPaths(version!.schema.openAPIV3Schema.properties.spec));
+    assert.deepEqual(
+      upstream.filter((p) => !ours.has(p)),
+      [],
+    );
   });
 });
