@@ -80,4 +80,54 @@ describe("ChronikCluster (chronik.io) on the sandbox", () => {
     await client.request("GET", core("services", "events-headless"));
     await client.request("GET", `/apis/policy/v1/namespaces/${ns.namespace}/poddisruptionbudgets/events-pdb`);
   });
+
+  it("waits in Pending for its admin key Secret, naming the field, then runs", async () => {
+    await create("keyed", { replicas: 3, adminApiKeySecret: { name: "keyed-admin", key: "k" } });
+    const pending = await eventually(
+      "keyed to wait for its Secret",
+      async () => {
+        const c = await read("keyed");
+        const ready = c.status?.conditions?.find((x) => x.type === "Ready");
+        return c.status?.phase === "Pending" && ready?.message.includes("adminApiKeySecret") ? c : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 200, ...explain },
+    );
+    assert.equal(pending.status?.readyNodes, 0);
+    await client.request("POST", core("secrets"), {
+      body: { apiVersion: "v1", kind: "Secret", metadata: { name: "keyed-admin" }, stringData: { k: "v" } },
+    });
+    await inPhase("keyed", "Running");
+  });
+
+  it("replaces the node pods when the image changes, and runs again", async () => {
+    const before = await client.request<KubeObject>("GET", core("pods", "events-1"));
+    await client.request("PATCH", clusters("events"), {
+      body: { spec: { image: "ghcr.io/lspecian/chronik-stream:v2.2.24" } },
+      contentType: "application/merge-patch+json",
+    });
+    await inPhase("events", "Running");
+    const after = await client.request<KubeObject & { spec: { containers: Array<{ image: string }> } }>(
+      "GET",
+      core("pods", "events-1"),
+    );
+    assert.notEqual(after.metadata.uid, before.metadata.uid);
+    assert.equal(after.spec.containers[0]!.image, "ghcr.io/lspecian/chronik-stream:v2.2.24");
+    assert.equal(after.metadata.labels?.["app.kubernetes.io/version"], "v2.2.24");
+  });
+
+  it("goes away through its finalizer", async () => {
+    await client.request("DELETE", clusters("keyed"));
+    await eventually(
+      "keyed to be gone",
+      async () => {
+        try {
+          await read("keyed");
+          return undefined;
+        } catch (e: unknown) {
+          return isNotFound(e) ? true : undefined;
+        }
+      },
+      { timeoutMs: 60_000, intervalMs: 200, ...explain },
+    );
+  });
 });
