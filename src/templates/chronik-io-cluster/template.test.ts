@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ChronikIoClusterSpecSchema, type ChronikIoClusterSpec } from "../../api/chronik-io-cluster.ts";
 import { validate } from "../../api/validate.ts";
+import type { V1Pod, V1PodDisruptionBudget, V1Service } from "@kubernetes/client-node";
 import type { KubeObject } from "../../api/object.ts";
 import { render, type RenderRoot } from "../../resources/render.ts";
 import { clusterToml } from "./build-config.ts";
@@ -22,10 +23,9 @@ function spec(overrides: Record<string, unknown> = {}): ChronikIoClusterSpec {
   assert.ok(result.ok, JSON.stringify(result));
   return result.value;
 }
-const objects = (s: ChronikIoClusterSpec): Array<KubeObject & Record<string, any>> =>
-  render(chronikIoCluster, root, s).objects as Array<KubeObject & Record<string, any>>;
-const find = (s: ChronikIoClusterSpec, kind: string, name: string): KubeObject & Record<string, any> =>
-  objects(s).find((o) => o.kind === kind && o.metadata.name === name)!;
+const objects = (s: ChronikIoClusterSpec): KubeObject[] => render(chronikIoCluster, root, s).objects;
+const find = <T>(s: ChronikIoClusterSpec, kind: string, name: string): T =>
+  objects(s).find((o) => o.kind === kind && o.metadata.name === name) as unknown as T;
 
 describe("chronik-io-cluster template", () => {
   it("renders upstream's children, named its way, for every node", () => {
@@ -45,9 +45,10 @@ describe("chronik-io-cluster template", () => {
   });
 
   const ports = (s: ChronikIoClusterSpec, node: number): Array<[string, number]> =>
-    find(s, "Pod", `c-${node}`)["spec"].containers[0].ports.map(
-      (p: { name: string; containerPort: number }) => [p.name, p.containerPort],
-    );
+    (find<V1Pod>(s, "Pod", `c-${node}`).spec?.containers[0]?.ports ?? []).map((p) => [
+      p.name ?? "",
+      p.containerPort,
+    ]);
   for (const [what, s, node, expected] of [
     [
       "defaults",
@@ -80,12 +81,12 @@ describe("chronik-io-cluster template", () => {
 
   it("selects one node's pod per node Service and all nodes in the headless Service and budget", () => {
     const s = spec({ replicas: 5, podDisruptionBudget: { maxUnavailable: 2 } });
-    assert.deepEqual(find(s, "Service", "c-4")["spec"].selector, {
+    assert.deepEqual(find<V1Service>(s, "Service", "c-4").spec?.selector, {
       "chronik.io/cluster-name": "c",
       "chronik.io/node-id": "4",
     });
-    assert.equal(find(s, "Service", "c-headless")["spec"].clusterIP, "None");
-    assert.deepEqual(find(s, "PodDisruptionBudget", "c-pdb")["spec"], {
+    assert.equal(find<V1Service>(s, "Service", "c-headless").spec?.clusterIP, "None");
+    assert.deepEqual(find<V1PodDisruptionBudget>(s, "PodDisruptionBudget", "c-pdb").spec, {
       minAvailable: 3,
       selector: { matchLabels: { "chronik.io/cluster-name": "c" } },
     });
