@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { chronikIoClusterCrd } from "../../../api/chronik-io-cluster.ts";
 import { observabilityPlatformCrd } from "../../../api/observability-platform.ts";
-import { parsePathList, schemaPaths } from "./schema-paths.ts";
+import { parsePathList, schemaPaths, unservedPaths } from "./schema-paths.ts";
 
 describe("schemaPaths", () => {
   it("lists object fields, array items with [], and stops at maps", () => {
@@ -21,6 +21,26 @@ describe("schemaPaths", () => {
       "spec.list[].name",
       "spec.labels",
     ]);
+  });
+
+  it("counts what lies under a free-form object as served, and nothing else", () => {
+    const spec = {
+      properties: {
+        affinity: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+        tolerations: {
+          type: "array",
+          items: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+        },
+        a: { type: "object", properties: { b: { type: "string" } } },
+      },
+    };
+    assert.deepEqual(
+      unservedPaths(
+        ["spec.affinity.nodeAffinity", "spec.tolerations[].key", "spec.a.b", "spec.a.c", "spec.affinityX"],
+        spec,
+      ),
+      ["spec.a.c", "spec.affinityX"],
+    );
   });
 
   it("ObservabilityPlatform v1beta1 serves every field of gunj's v1beta1 CRD", async () => {
