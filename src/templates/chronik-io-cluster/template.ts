@@ -61,9 +61,9 @@ export function chronikIoPrerequisites(spec: ChronikIoClusterSpec): Prerequisite
  * ConfigMap `<c>-<n>-config` with `cluster.toml`, claim `<c>-<n>-data`,
  * Service `<c>-<n>`, pod `<c>-<n>`; then the budget `<c>-pdb`). Nodes are
  * bare pods, as upstream runs them: a node whose pod spec changes is
- * replaced (deleted, then created). The claims are kept when the cluster is
- * deleted or scaled down; `storage` is fixed at creation. Changing `image`
- * is an upgrade.
+ * replaced (deleted, then created). The claims go with their node (on
+ * scale-down) and with the cluster; `storage` is fixed at creation. Changing
+ * `image` is an upgrade.
  */
 export const chronikIoCluster: Template<ChronikIoClusterSpec> = {
   name: "chronik-io-cluster",
