@@ -115,7 +115,7 @@ describe("ChronikCluster (chronik.io) on the sandbox", () => {
     assert.equal(after.metadata.labels?.["app.kubernetes.io/version"], "v2.2.24");
   });
 
-  it("goes away through its finalizer", async () => {
+  it("goes away through its finalizer, its claims with it", async () => {
     await client.request("DELETE", clusters("keyed"));
     await eventually(
       "keyed to be gone",
@@ -128,6 +128,14 @@ describe("ChronikCluster (chronik.io) on the sandbox", () => {
         }
       },
       { timeoutMs: 60_000, intervalMs: 200, ...explain },
+    );
+    const claims = await client.request<{ items: KubeObject[] }>("LIST", core("persistentvolumeclaims"));
+    const left = claims.items.filter(
+      (c) => c.metadata.name.startsWith("keyed-") && !c.metadata.deletionTimestamp,
+    );
+    assert.deepEqual(
+      left.map((c) => c.metadata.name),
+      [],
     );
   });
 });
