@@ -28,6 +28,7 @@ describe("builtinTemplateRecords", () => {
     const records = builtinTemplateRecords();
     assert.deepEqual(records.map((r) => r.name).sort(), [
       "chronik-cluster",
+      "chronik-io-cluster",
       "minecraft-bedrock",
       "minecraft-java",
       "multigres",

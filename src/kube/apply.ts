@@ -1,5 +1,5 @@
 import type { KubeClient } from "./client.ts";
-import { fieldManager, groupByWave, needsApply, withAppliedHash } from "./desired-state.ts";
+import { configHash, fieldManager, groupByWave, needsApply, withAppliedHash } from "./desired-state.ts";
 import { isNotFound } from "./errors.ts";
 import { resourcePath, type ResourceTypes } from "./resource-type.ts";
 import { type ResourceType } from "../api/resource-type.ts";
@@ -40,14 +40,17 @@ export interface Applied {
 /**
  * Server-side applies `desired` under the field manager `stackwarden`, taking
  * ownership of its fields (force). Compare before write: when the live object
- * (from the cache when one is given) already matches, no request is sent.
+ * (from the cache when one is given) already matches, no request is sent. A
+ * Pod carries the hash of its spec; when that changes the live Pod is
+ * deleted instead, and a later apply (once it is gone) creates the new one.
  */
 export async function applyObject(ctx: ApplyContext, desired: KubeObject): Promise<Applied> {
   const type = await ctx.types.resolve(ctx.client, desired.apiVersion ?? "", desired.kind ?? "");
-  const stamped = withAppliedHash(desired);
+  const stamped = withAppliedHash(desired.kind === "Pod" ? withPodSpecHash(desired) : desired);
   const { namespace, name } = desired.metadata;
   const live = ctx.live?.get ? ctx.live.get(type, namespace, name) : await read(ctx, type, namespace, name);
   if (live && !needsApply(stamped, live, ctx.enforce ?? true)) return { object: live, changed: false };
+  if (live && podSpecChanged(stamped, live)) return { object: await replace(ctx, type, live), changed: true };
   const object = await ctx.client.request<KubeObject>("PATCH", resourcePath(type, namespace, name), {
     query: { fieldManager: ctx.fieldManager ?? fieldManager, force: true },
     body: stamped,
@@ -56,6 +59,42 @@ export async function applyObject(ctx: ApplyContext, desired: KubeObject): Promi
   });
   ctx.live?.written?.(type, object);
   return { object, changed: true };
+}
+
+/** On a Pod we apply: the hash of its desired `spec`, which a Pod mostly cannot change in place. */
+export const podSpecHashAnnotation = "stackwarden.dev/pod-spec-hash";
+
+function withPodSpecHash(pod: KubeObject): KubeObject {
+  const spec = (pod as KubeObject & { spec?: unknown }).spec;
+  const annotations = { ...pod.metadata.annotations, [podSpecHashAnnotation]: configHash(spec) };
+  return { ...pod, metadata: { ...pod.metadata, annotations } };
+}
+
+/** True for a live Pod of ours whose spec was rendered from another desired spec than `desired`'s. */
+function podSpecChanged(desired: KubeObject, live: KubeObject): boolean {
+  const was = live.metadata.annotations?.[podSpecHashAnnotation];
+  return (
+    desired.kind === "Pod" &&
+    was !== undefined &&
+    was !== desired.metadata.annotations?.[podSpecHashAnnotation]
+  );
+}
+
+/**
+ * Deletes `live` (preconditioned on its UID) so that a later apply creates
+ * it anew: how a Pod's immutable spec changes, as a bare pod's own
+ * controller would do it. Returns the object as it was.
+ */
+async function replace(ctx: ApplyContext, type: ResourceType, live: KubeObject): Promise<KubeObject> {
+  try {
+    await ctx.client.request("DELETE", resourcePath(type, live.metadata.namespace, live.metadata.name), {
+      body: { preconditions: { uid: live.metadata.uid }, propagationPolicy: "Background" },
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+  } catch (e: unknown) {
+    if (!isNotFound(e)) throw e;
+  }
+  return live;
 }
 
 async function read(

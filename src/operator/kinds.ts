@@ -1,6 +1,7 @@
 import type { KindBinding } from "./kind-binding.ts";
 import { stackBinding } from "./stack/stack-controller.ts";
 import { chronikClusterBinding } from "./kinds/chronik-cluster.ts";
+import { chronikIoClusterBinding } from "./kinds/chronik-io-cluster.ts";
 import { multigresBinding } from "./kinds/multigres.ts";
 import { observabilityPlatformBinding } from "./kinds/observability-platform.ts";
 
@@ -12,5 +13,6 @@ export const boundKinds: readonly KindBinding[] = [
   stackBinding,
   observabilityPlatformBinding,
   chronikClusterBinding,
+  chronikIoClusterBinding,
   multigresBinding,
 ];

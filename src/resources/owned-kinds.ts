@@ -11,6 +11,7 @@ export const ownedKinds: ReadonlyArray<[apiVersion: string, kind: string]> = [
   ["v1", "Service"],
   ["v1", "ServiceAccount"],
   ["v1", "PersistentVolumeClaim"],
+  ["v1", "Pod"],
   ["apps/v1", "StatefulSet"],
   ["apps/v1", "Deployment"],
   ["batch/v1", "Job"],

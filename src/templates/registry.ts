@@ -1,4 +1,5 @@
 import { chronikCluster } from "./chronik-cluster/template.ts";
+import { chronikIoCluster } from "./chronik-io-cluster/template.ts";
 import { minecraftBedrock } from "./minecraft-bedrock/template.ts";
 import { multigres } from "./multigres/template.ts";
 import { observabilityPlatform } from "./observability-platform/template.ts";
@@ -19,6 +20,7 @@ export const templates: ReadonlyMap<string, Template> = new Map(
     erase(minecraftBedrock),
     erase(observabilityPlatform),
     erase(chronikCluster),
+    erase(chronikIoCluster),
     erase(multigres),
   ].map((t) => [t.name, t]),
 );

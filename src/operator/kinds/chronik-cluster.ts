@@ -1,4 +1,4 @@
-import { latestTransition, nextCondition } from "../../engine/conditions.ts";
+import { latestTransition } from "../../engine/conditions.ts";
 import {
   chronikClusterCrd,
   chronikClusterResourceType,
@@ -12,6 +12,7 @@ import { isAutoscaled } from "../../templates/chronik-cluster/build-node-set.ts"
 import { chronikRoles, roleName, type ChronikRoleInfo } from "../../templates/chronik-cluster/roles.ts";
 import { chronikCluster, chronikIgnoreRules } from "../../templates/chronik-cluster/template.ts";
 import type { KindBinding } from "../kind-binding.ts";
+import { kindCondition, typedKindAsStack } from "./typed-stack.ts";
 
 /** The finalizer the operator holds on every ChronikCluster until its children are gone. */
 export const chronikClusterFinalizer = "chronik.stream/finalizer";
@@ -59,23 +60,6 @@ const conditionTypes = {
   search: "SearchNodesReady",
 } as const;
 
-/** A condition keeping its previous transition time while its status does not change. */
-function condition(
-  previous: readonly StackCondition[],
-  type: string,
-  status: "True" | "False",
-  reason: string,
-  message: string,
-  fallbackTime: string,
-  observedGeneration: number | undefined,
-): StackCondition {
-  return nextCondition(
-    previous,
-    { type, status, reason, message, ...(observedGeneration !== undefined && { observedGeneration }) },
-    fallbackTime,
-  );
-}
-
 /**
  * The ChronikCluster status for an engine status: the phase in Chronik's
  * words, endpoint lists per role, ready replicas (a role's expected nodes
@@ -111,12 +95,12 @@ export function projectChronikStatus(engine: StackStatus, object: ChronikCluster
             ? (["True", "ComponentReady", component.message] as const)
             : (["False", "ComponentNotReady", component.message] as const);
     conditions.push(
-      condition(previous, conditionTypes[role.role], status, reason, message, lastUpdated, generation),
+      kindCondition(previous, conditionTypes[role.role], status, reason, message, lastUpdated, generation),
     );
   }
   const ready = engine.conditions?.find((c) => c.type === "Ready");
   conditions.push(
-    condition(
+    kindCondition(
       previous,
       "Ready",
       ready?.status === "True" ? "True" : "False",
@@ -153,19 +137,7 @@ export function validateChronikCluster(object: ChronikCluster): string[] {
 
 /** The ChronikCluster as the engine sees it: the `chronik-cluster` template with the spec as parameters. */
 export function chronikClusterAsStack(object: ChronikCluster): Stack {
-  const { status, ...rest } = object;
-  const view = {
-    ...rest,
-    spec: {
-      template: chronikCluster.name,
-      params: object.spec as unknown as Record<string, unknown>,
-      paused: false,
-      drift: { policy: "enforce" as const, ignore: chronikIgnoreRules(object.metadata.name, object.spec) },
-      deletionPolicy: { volumes: "Retain" as const },
-    },
-  };
-  // Chronik's own status fields never reach the engine: it sees only what it wrote under `stackwarden`.
-  return status?.stackwarden === undefined ? view : { ...view, status: status.stackwarden };
+  return typedKindAsStack(object, chronikCluster.name, chronikIgnoreRules(object.metadata.name, object.spec));
 }
 
 /**

@@ -38,6 +38,9 @@ const childApi: Record<string, string> = {
   ServiceAccount: "v1",
   NetworkPolicy: "networking.k8s.io/v1",
   Ingress: "networking.k8s.io/v1",
+  Pod: "v1",
+  PersistentVolumeClaim: "v1",
+  PodDisruptionBudget: "policy/v1",
 };
 
 async function pathOf(o: KubeObject): Promise<string> {

@@ -1,8 +1,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
+import { chronikIoClusterCrd } from "../../../api/chronik-io-cluster.ts";
 import { observabilityPlatformCrd } from "../../../api/observability-platform.ts";
-import { parsePathList, schemaPaths } from "./schema-paths.ts";
+import { parsePathList, schemaPaths, unservedPaths } from "./schema-paths.ts";
 
 describe("schemaPaths", () => {
   it("lists object fields, array items with [], and stops at maps", () => {
@@ -22,6 +23,26 @@ describe("schemaPaths", () => {
     ]);
   });
 
+  it("counts what lies under a free-form object as served, and nothing else", () => {
+    const spec = {
+      properties: {
+        affinity: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+        tolerations: {
+          type: "array",
+          items: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+        },
+        a: { type: "object", properties: { b: { type: "string" } } },
+      },
+    };
+    assert.deepEqual(
+      unservedPaths(
+        ["spec.affinity.nodeAffinity", "spec.tolerations[].key", "spec.a.b", "spec.a.c", "spec.affinityX"],
+        spec,
+      ),
+      ["spec.a.c", "spec.affinityX"],
+    );
+  });
+
   it("ObservabilityPlatform v1beta1 serves every field of gunj's v1beta1 CRD", async () => {
     const upstream = parsePathList(
       await readFile(new URL("./observability.io-v1beta1.paths", import.meta.url), "utf8"),
@@ -38,5 +59,19 @@ describe("schemaPaths", () => {
         `${v.name} misses upstream fields`,
       );
     }
+  });
+
+  it("ChronikCluster chronik.io/v1alpha1 serves every field of the rewritten operator's CRD", async () => {
+    const upstream = parsePathList(
+      await readFile(new URL("./chronik.io-v1alpha1.paths", import.meta.url), "utf8"),
+    );
+    const [version] = chronikIoClusterCrd().spec["versions"] as Array<{
+      schema: { openAPIV3Schema: { properties: { spec: Record<string, unknown> } } };
+    }>;
+    const ours = new Set(schemaPaths(version!.schema.openAPIV3Schema.properties.spec));
+    assert.deepEqual(
+      upstream.filter((p) => !ours.has(p)),
+      [],
+    );
   });
 });
