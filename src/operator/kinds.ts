@@ -2,6 +2,7 @@ import type { KindBinding } from "./kind-binding.ts";
 import { stackBinding } from "./stack/stack-controller.ts";
 import { chronikClusterBinding } from "./kinds/chronik-cluster.ts";
 import { multigresBinding } from "./kinds/multigres.ts";
+import { multigresClusterBinding } from "./kinds/multigres-cluster.ts";
 import { observabilityPlatformBinding } from "./kinds/observability-platform.ts";
 
 /**
@@ -13,4 +14,5 @@ export const boundKinds: readonly KindBinding[] = [
   observabilityPlatformBinding,
   chronikClusterBinding,
   multigresBinding,
+  multigresClusterBinding,
 ];

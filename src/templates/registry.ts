@@ -1,6 +1,7 @@
 import { chronikCluster } from "./chronik-cluster/template.ts";
 import { minecraftBedrock } from "./minecraft-bedrock/template.ts";
 import { multigres } from "./multigres/template.ts";
+import { multigresCluster } from "./multigres-cluster/template.ts";
 import { observabilityPlatform } from "./observability-platform/template.ts";
 import { minecraftJava } from "./minecraft-java/template.ts";
 import type { Template } from "./template.ts";
@@ -20,6 +21,7 @@ export const templates: ReadonlyMap<string, Template> = new Map(
     erase(observabilityPlatform),
     erase(chronikCluster),
     erase(multigres),
+    erase(multigresCluster),
   ].map((t) => [t.name, t]),
 );
 
