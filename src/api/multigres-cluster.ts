@@ -296,6 +296,12 @@ export const MultigresClusterSpecSchema = Type.Object(
       },
       closed,
     ),
+    postgresInitSecretsRef: opt(
+      Type.Object(
+        { name: Type.String({ minLength: 1, maxLength: 253 }), key: opt(Type.String({ minLength: 1, maxLength: 253 })) },
+        { ...closed, description: "A Secret with day-0 settings (roles, database settings) for fresh data directories." },
+      ),
+    ),
     internalTLS: opt(Type.Object({ enabled: opt(Type.Boolean()) }, closed)),
     certCommonName: opt(Type.String()),
     issuerName: opt(Type.String()),

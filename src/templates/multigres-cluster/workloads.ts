@@ -161,6 +161,7 @@ export function buildPool(stack: string, p: PoolPlan, topo: readonly string[], s
   const image = spec.images?.multipooler ?? multigresDefaultImage;
   const pull = spec.images?.imagePullPolicy;
   const socket = { name: "socket", mountPath: "/var/run/postgresql" };
+  const init = spec.postgresInitSecretsRef;
   const data = { name: "data", mountPath: "/var/lib/postgresql/data" };
   const uid = (c: { runAsUser?: number; runAsGroup?: number } | undefined): object =>
     c?.runAsUser !== undefined ? { runAsUser: c.runAsUser, runAsGroup: c.runAsGroup ?? c.runAsUser } : {};
@@ -185,7 +186,7 @@ export function buildPool(stack: string, p: PoolPlan, topo: readonly string[], s
       resources: p.spec.postgres?.resources as object | undefined,
       env: [user, password, { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" }],
       readinessProbe: { exec: { command: ["pg_isready", "-h", socket.mountPath] }, periodSeconds: 10 },
-      volumeMounts: [data, socket],
+      volumeMounts: [data, socket, ...(init ? [{ name: "init-secrets", mountPath: "/etc/multigres/init", readOnly: true }] : [])],
     }),
   ].map((c, i) => ({ ...c, securityContext: { ...(c["securityContext"] as object), ...uid(i === 0 ? p.spec.multipooler : p.spec.postgres) } }));
   const headless = `${p.name}-headless`;
@@ -205,7 +206,12 @@ export function buildPool(stack: string, p: PoolPlan, topo: readonly string[], s
           ...(p.spec.tolerations !== undefined && { tolerations: [...p.spec.tolerations] }),
           ...pullSecrets(spec),
           containers,
-          volumes: [{ name: "socket", emptyDir: {} }],
+          volumes: [
+            { name: "socket", emptyDir: {} },
+            ...(init
+              ? [{ name: "init-secrets", secret: { secretName: init.name, ...(init.key !== undefined && { items: [{ key: init.key, path: "init-secrets.json" }] }) } }]
+              : []),
+          ],
         }),
         volumeClaimTemplates: [claim(p.spec.storage?.size ?? "10Gi", p.spec.storage?.class)],
       },
