@@ -19,16 +19,19 @@ const core = (description: string): TUnsafe<Record<string, unknown>> =>
   Type.Unsafe<Record<string, unknown>>(
     Type.Any({ type: "object", "x-kubernetes-preserve-unknown-fields": true, description }),
   );
-const coreList = (description: string): TArray<TUnsafe<Record<string, unknown>>> => Type.Array(core(description));
+const coreList = (description: string): TArray<TUnsafe<Record<string, unknown>>> =>
+  Type.Array(core(description));
 const stringMap = (maxProperties: number, rule?: ReturnType<typeof cel>): TRecordLike =>
-  Type.Unsafe<Record<string, string>>(Type.Object(
-    {},
-    {
-      additionalProperties: Type.String(),
-      maxProperties,
-      ...(rule && { "x-kubernetes-validations": [rule] }),
-    },
-  ));
+  Type.Unsafe<Record<string, string>>(
+    Type.Object(
+      {},
+      {
+        additionalProperties: Type.String(),
+        maxProperties,
+        ...(rule && { "x-kubernetes-validations": [rule] }),
+      },
+    ),
+  );
 const dnsName = (maxLength: number): TString =>
   Type.String({ minLength: 1, maxLength, pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" });
 const templateRef = (): TString => Type.String({ minLength: 1, maxLength: 63 });
@@ -74,8 +77,10 @@ const statelessFields = {
 };
 /** A stateless component (multiadmin, multiadmin-web): replicas, resources, affinity, pod metadata. */
 export const StatelessSpecSchema = Type.Object(statelessFields, closed);
-const PlacementSchema = Type.Object({ tolerations: opt(coreList("Toleration")) }, closed);
-const TopoPlacementSchema = Type.Object(
+/** Tolerations of a component's pods. */
+export const PlacementSchema = Type.Object({ tolerations: opt(coreList("Toleration")) }, closed);
+/** Where topology-server pods may run: node selector, affinity, tolerations, spread. */
+export const TopoPlacementSchema = Type.Object(
   {
     nodeSelector: opt(Type.Object({}, { additionalProperties: Type.String() })),
     affinity: opt(core("Affinity")),
@@ -146,7 +151,9 @@ export const ExternalTopoServerSchema = Type.Object(
       minItems: 1,
       maxItems: 20,
       "x-kubernetes-list-type": "set",
-      "x-kubernetes-validations": [cel("self.all(x, x.matches('^https?://'))", "endpoints must be valid URLs")],
+      "x-kubernetes-validations": [
+        cel("self.all(x, x.matches('^https?://'))", "endpoints must be valid URLs"),
+      ],
     }),
     implementation: opt(Type.String()),
     caSecret: opt(Type.String({ maxLength: 253 })),
@@ -245,7 +252,10 @@ const shardBody = {
   initdbArgs: opt(Type.String({ maxLength: 512 })),
   postgresConfigRef: opt(
     Type.Object(
-      { name: Type.String({ minLength: 1, maxLength: 253 }), key: Type.String({ minLength: 1, maxLength: 253 }) },
+      {
+        name: Type.String({ minLength: 1, maxLength: 253 }),
+        key: Type.String({ minLength: 1, maxLength: 253 }),
+      },
       closed,
     ),
   ),

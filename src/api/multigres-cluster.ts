@@ -1,4 +1,4 @@
-import { Type, type Static, type TArray, type TSchema, type TString, type TUnsafe } from "@sinclair/typebox";
+import { Type, type Static, type TSchema, type TString } from "@sinclair/typebox";
 import type { ResourceType } from "./resource-type.ts";
 import type { KubeObject } from "./object.ts";
 import { customResourceDefinition, type CrdSchema } from "./crd.ts";
@@ -10,8 +10,10 @@ import {
   ExternalTopoServerSchema,
   MultigatewaySpecSchema,
   PvcDeletionPolicySchema,
+  PlacementSchema,
   ShardConfigSchema,
   StatelessSpecSchema,
+  TopoPlacementSchema,
 } from "./multigres-cluster-spec.ts";
 
 /** How the operator addresses `MultigresCluster` objects (`multigres.com/v1alpha1`, plural `multigresclusters`). */
@@ -30,7 +32,7 @@ const dnsName = (maxLength: number): TString =>
   Type.String({ minLength: 1, maxLength, pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" });
 const templateRef = (): TString => Type.String({ minLength: 1, maxLength: 63 });
 const imageRef = (): TString => Type.String({ minLength: 1, maxLength: 512 });
-const placement = Type.Object({ tolerations: opt(Type.Array(Type.Unsafe(Type.Any({ type: "object", "x-kubernetes-preserve-unknown-fields": true })))) }, closed);
+const placement = PlacementSchema;
 const logLevel = () => stringEnum(["debug", "info", "warn", "error"]);
 const oneOfSpecOrRef = [
   cel("has(self.spec) || has(self.templateRef)", "must specify either 'spec' or 'templateRef'"),
@@ -73,7 +75,10 @@ export const CellConfigSchema = Type.Object(
     metadata: opt(Type.String({ maxLength: 4096 })),
     cellTemplate: opt(templateRef()),
     overrides: opt(
-      Type.Object({ multigateway: opt(MultigatewaySpecSchema), multigatewayPlacement: opt(placement) }, closed),
+      Type.Object(
+        { multigateway: opt(MultigatewaySpecSchema), multigatewayPlacement: opt(placement) },
+        closed,
+      ),
     ),
     spec: opt(
       Type.Object(
@@ -87,7 +92,10 @@ export const CellConfigSchema = Type.Object(
                 ...closed,
                 "x-kubernetes-validations": [
                   cel("has(self.etcd) || has(self.external)", "must specify either 'etcd' or 'external'"),
-                  cel("!(has(self.etcd) && has(self.external))", "only one of 'etcd' or 'external' can be set"),
+                  cel(
+                    "!(has(self.etcd) && has(self.external))",
+                    "only one of 'etcd' or 'external' can be set",
+                  ),
                 ],
               },
             ),
@@ -126,7 +134,10 @@ export const TableGroupConfigSchema = Type.Object(
   {
     ...closed,
     "x-kubernetes-validations": [
-      cel("!has(self.default) || !self.default || self.name == 'default'", "the default tablegroup must be named 'default'"),
+      cel(
+        "!has(self.default) || !self.default || self.name == 'default'",
+        "the default tablegroup must be named 'default'",
+      ),
     ],
   },
 );
@@ -200,7 +211,11 @@ export const MultigresClusterSpecSchema = Type.Object(
     ),
     templateDefaults: opt(
       Type.Object(
-        { coreTemplate: opt(templateRef()), cellTemplate: opt(templateRef()), shardTemplate: opt(templateRef()) },
+        {
+          coreTemplate: opt(templateRef()),
+          cellTemplate: opt(templateRef()),
+          shardTemplate: opt(templateRef()),
+        },
         closed,
       ),
     ),
@@ -211,17 +226,7 @@ export const MultigresClusterSpecSchema = Type.Object(
           external: opt(ExternalTopoServerSchema),
           templateRef: opt(templateRef()),
           pvcDeletionPolicy: opt(PvcDeletionPolicySchema),
-          placement: opt(
-            Type.Object(
-              {
-                nodeSelector: opt(Type.Object({}, { additionalProperties: Type.String() })),
-                affinity: opt(Type.Unsafe(Type.Any({ type: "object", "x-kubernetes-preserve-unknown-fields": true }))),
-                tolerations: opt(placement.properties.tolerations),
-                topologySpreadConstraints: opt(placement.properties.tolerations),
-              },
-              closed,
-            ),
-          ),
+          placement: opt(TopoPlacementSchema),
         },
         {
           ...closed,
@@ -252,7 +257,10 @@ export const MultigresClusterSpecSchema = Type.Object(
         "x-kubernetes-list-type": "map",
         "x-kubernetes-list-map-keys": ["name"],
         "x-kubernetes-validations": [
-          cel("oldSelf.all(c, c.name in self.map(x, x.name))", "Cells cannot be removed or renamed (Append-Only)"),
+          cel(
+            "oldSelf.all(c, c.name in self.map(x, x.name))",
+            "Cells cannot be removed or renamed (Append-Only)",
+          ),
         ],
       }),
     ),
@@ -298,8 +306,14 @@ export const MultigresClusterSpecSchema = Type.Object(
     ),
     postgresInitSecretsRef: opt(
       Type.Object(
-        { name: Type.String({ minLength: 1, maxLength: 253 }), key: opt(Type.String({ minLength: 1, maxLength: 253 })) },
-        { ...closed, description: "A Secret with day-0 settings (roles, database settings) for fresh data directories." },
+        {
+          name: Type.String({ minLength: 1, maxLength: 253 }),
+          key: opt(Type.String({ minLength: 1, maxLength: 253 })),
+        },
+        {
+          ...closed,
+          description: "A Secret with day-0 settings (roles, database settings) for fresh data directories.",
+        },
       ),
     ),
     internalTLS: opt(Type.Object({ enabled: opt(Type.Boolean()) }, closed)),
@@ -313,7 +327,13 @@ export const MultigresClusterSpecSchema = Type.Object(
 export type MultigresClusterSpec = Static<typeof MultigresClusterSpecSchema>;
 
 /** Upstream's phases: Initializing, Progressing, Healthy, Degraded, Unknown. */
-export const multigresClusterPhases = ["Initializing", "Progressing", "Healthy", "Degraded", "Unknown"] as const;
+export const multigresClusterPhases = [
+  "Initializing",
+  "Progressing",
+  "Healthy",
+  "Degraded",
+  "Unknown",
+] as const;
 
 const conditions = Type.Array(ConditionSchema, {
   "x-kubernetes-list-type": "map",
@@ -353,7 +373,9 @@ export const MultigresClusterStatusSchema = Type.Object(
     ),
     gateway: opt(Type.Object({ externalEndpoint: Type.String() }, closed)),
     adminWeb: opt(Type.Object({ externalEndpoint: Type.String() }, closed)),
-    stackwarden: opt(Type.Object({}, { additionalProperties: true, "x-kubernetes-preserve-unknown-fields": true })),
+    stackwarden: opt(
+      Type.Object({}, { additionalProperties: true, "x-kubernetes-preserve-unknown-fields": true }),
+    ),
   },
   closed,
 );

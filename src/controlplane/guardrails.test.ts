@@ -31,6 +31,7 @@ describe("builtinTemplateRecords", () => {
       "minecraft-bedrock",
       "minecraft-java",
       "multigres",
+      "multigres-cluster",
       "observability-platform",
     ]);
     for (const r of records) {

@@ -22,7 +22,14 @@ describe("template registry", () => {
   it("lists every template by name", () => {
     assert.deepEqual(
       listTemplates().map((t) => t.name),
-      ["chronik-cluster", "minecraft-bedrock", "minecraft-java", "multigres", "observability-platform"],
+      [
+        "chronik-cluster",
+        "minecraft-bedrock",
+        "minecraft-java",
+        "multigres",
+        "multigres-cluster",
+        "observability-platform",
+      ],
     );
   });
 

@@ -32,10 +32,12 @@ export function multigresClusterAsStack(object: MultigresCluster): Stack {
     ...rest,
     spec: {
       template: multigresCluster.name,
-      params: structuredClone(object.spec ?? {}) as Record<string, unknown>,
+      params: structuredClone(object.spec ?? {}),
       paused: false,
       drift: { policy: "enforce", ignore: [] },
-      deletionPolicy: { volumes: object.spec?.pvcDeletionPolicy?.whenDeleted === "Delete" ? "Delete" : "Retain" },
+      deletionPolicy: {
+        volumes: object.spec?.pvcDeletionPolicy?.whenDeleted === "Delete" ? "Delete" : "Retain",
+      },
     },
   };
   const engine = status?.["stackwarden"] as StackStatus | undefined;
@@ -54,9 +56,13 @@ const readyOf = (engine: StackStatus, kind: string, name: string): number =>
  * is ready when its pools and multiorchs are). Pure: conditions keep their transition time while
  * their status holds.
  */
-export function projectMultigresClusterStatus(engine: StackStatus, object: MultigresCluster): Record<string, unknown> {
+export function projectMultigresClusterStatus(
+  engine: StackStatus,
+  object: MultigresCluster,
+): Record<string, unknown> {
   const plan = planCluster(object.metadata.name, object.metadata.namespace ?? "default", object.spec ?? {});
-  const componentReady = (name: string): boolean => engine.components?.find((c) => c.name === name)?.ready ?? false;
+  const componentReady = (name: string): boolean =>
+    engine.components?.find((c) => c.name === name)?.ready ?? false;
   const cellsReady = componentReady("cells");
   const cells: Record<string, { ready: boolean; gatewayReplicas: number }> = {};
   for (const g of plan.gateways) {
@@ -68,11 +74,18 @@ export function projectMultigresClusterStatus(engine: StackStatus, object: Multi
     const db = key.split("/")[0]!;
     const shardReady =
       (componentReady("pools") ||
-        plan.pools.filter((p) => `${p.database}/${p.tableGroup}/${p.shard}` === key).every((p) => readyOf(engine, "StatefulSet", p.name) >= p.replicas)) &&
+        plan.pools
+          .filter((p) => `${p.database}/${p.tableGroup}/${p.shard}` === key)
+          .every((p) => readyOf(engine, "StatefulSet", p.name) >= p.replicas)) &&
       (componentReady("multiorch") ||
-        plan.orchs.filter((o) => o.shardKey === key).every((o) => readyOf(engine, "Deployment", o.name) >= o.replicas));
+        plan.orchs
+          .filter((o) => o.shardKey === key)
+          .every((o) => readyOf(engine, "Deployment", o.name) >= o.replicas));
     const entry = databases[db] ?? { readyShards: 0, totalShards: 0 };
-    databases[db] = { readyShards: entry.readyShards + (shardReady ? 1 : 0), totalShards: entry.totalShards + 1 };
+    databases[db] = {
+      readyShards: entry.readyShards + (shardReady ? 1 : 0),
+      totalShards: entry.totalShards + 1,
+    };
   }
   const latest = latestTransition(engine.conditions) ?? "";
   const ready = engine.conditions?.find((c) => c.type === "Ready");
@@ -120,23 +133,32 @@ export function validateMultigresCluster(object: MultigresCluster): string[] {
     ["/spec/globalTopoServer/templateRef", spec.globalTopoServer?.templateRef],
     ["/spec/multiadmin/templateRef", spec.multiadmin?.templateRef],
     ["/spec/multiadminWeb/templateRef", spec.multiadminWeb?.templateRef],
-    ...(spec.cells ?? []).map((c, i): [string, string | undefined] => [`/spec/cells/${i}/cellTemplate`, c.cellTemplate]),
+    ...(spec.cells ?? []).map((c, i): [string, string | undefined] => [
+      `/spec/cells/${i}/cellTemplate`,
+      c.cellTemplate,
+    ]),
   ];
   for (const [path, ref] of refs) {
-    if (ref !== undefined) problems.push(`${path}: templates are not served by Stackwarden yet (${ref}); write the configuration inline`);
+    if (ref !== undefined)
+      problems.push(
+        `${path}: templates are not served by Stackwarden yet (${ref}); write the configuration inline`,
+      );
   }
   (spec.databases ?? []).forEach((db, d) =>
     (db.tablegroups ?? []).forEach((tg, t) =>
       (tg.shards ?? []).forEach((shard, s) => {
         const at = `/spec/databases/${d}/tablegroups/${t}/shards/${s}`;
         if (shard.shardTemplate !== undefined)
-          problems.push(`${at}/shardTemplate: templates are not served by Stackwarden yet (${shard.shardTemplate}); write the configuration inline`);
+          problems.push(
+            `${at}/shardTemplate: templates are not served by Stackwarden yet (${shard.shardTemplate}); write the configuration inline`,
+          );
         const body = shard.spec ?? shard.overrides;
         for (const cell of body?.multiorch?.cells ?? [])
           if (!cells.has(cell)) problems.push(`${at}/multiorch/cells: ${cell} is not one of spec.cells`);
-        for (const [pool, p] of Object.entries((body?.pools ?? {}) as Record<string, PoolSpec>))
+        for (const [pool, p] of Object.entries<PoolSpec>(body?.pools ?? {}))
           for (const cell of p.cells ?? [])
-            if (!cells.has(cell)) problems.push(`${at}/pools/${pool}/cells: ${cell} is not one of spec.cells`);
+            if (!cells.has(cell))
+              problems.push(`${at}/pools/${pool}/cells: ${cell} is not one of spec.cells`);
       }),
     ),
   );
@@ -152,7 +174,7 @@ export const multigresClusterBinding: KindBinding = {
   type: multigresClusterResourceType,
   finalizer: multigresClusterFinalizer,
   crd: multigresClusterCrd,
-  asStack: (object: KubeObject) => multigresClusterAsStack(object as MultigresCluster),
-  projectStatus: (engine, object) => projectMultigresClusterStatus(engine, object as MultigresCluster),
-  validate: (object) => validateMultigresCluster(object as MultigresCluster),
+  asStack: (object: KubeObject) => multigresClusterAsStack(object),
+  projectStatus: (engine, object) => projectMultigresClusterStatus(engine, object),
+  validate: (object) => validateMultigresCluster(object),
 };

@@ -45,7 +45,15 @@ function cells(ctx: Ctx): Manifest[] {
   return [
     ...p.localTopos.flatMap((e) => buildEtcd(stack, namespace, "cells", e, ctx.params)),
     ...p.gateways.flatMap((g) => [
-      buildStateless(stack, "multigateway", g, image, ports, [...topoFlags(p), `--cell=${g.cell}`], ctx.params),
+      buildStateless(
+        stack,
+        "multigateway",
+        g,
+        image,
+        ports,
+        [...topoFlags(p), `--cell=${g.cell}`],
+        ctx.params,
+      ),
       service(g.name, workloadSelector(stack, "multigateway", g.name), ports, {}),
     ]),
     {
@@ -68,7 +76,15 @@ function multiorch(ctx: Ctx): Manifest[] {
   const p = plan(ctx);
   const image = ctx.params.images?.multiorch ?? multigresDefaultImage;
   return p.orchs.map((o) =>
-    buildStateless(ctx.stack.name, "multiorch", o, image, http(15300, 15370), [...topoFlags(p), `--cell=${o.cell}`], ctx.params),
+    buildStateless(
+      ctx.stack.name,
+      "multiorch",
+      o,
+      image,
+      http(15300, 15370),
+      [...topoFlags(p), `--cell=${o.cell}`],
+      ctx.params,
+    ),
   );
 }
 

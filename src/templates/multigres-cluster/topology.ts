@@ -42,7 +42,11 @@ export interface PoolPlan {
 
 /** Everything a MultigresCluster runs, resolved from its spec and upstream's system defaults. */
 export interface ClusterPlan {
-  readonly globalTopo: { readonly etcd: EtcdPlan | undefined; readonly address: string; readonly root: string };
+  readonly globalTopo: {
+    readonly etcd: EtcdPlan | undefined;
+    readonly address: string;
+    readonly root: string;
+  };
   readonly localTopos: readonly EtcdPlan[];
   readonly multiadmin: StatelessPlan;
   readonly gateways: readonly StatelessPlan[];
@@ -67,20 +71,32 @@ export function childName(...parts: readonly string[]): string {
   return `${joined.slice(0, 43).replace(/-+$/, "")}-${hash}`;
 }
 
-const etcdPlan = (name: string, e: NonNullable<NonNullable<MultigresClusterSpec["globalTopoServer"]>["etcd"]>, root: string): EtcdPlan => ({
+const etcdPlan = (
+  name: string,
+  e: NonNullable<NonNullable<MultigresClusterSpec["globalTopoServer"]>["etcd"]>,
+  root: string,
+): EtcdPlan => ({
   name,
   replicas: e.replicas ?? 3,
   image: e.image ?? defaultEtcdImage,
   size: e.storage?.size ?? "1Gi",
   storageClass: e.storage?.class,
-  resources: e.resources as Core | undefined,
+  resources: e.resources,
   rootPath: e.rootPath ?? root,
 });
 
 const stateless = (
   name: string,
   cell: string | undefined,
-  s: { replicas?: number; resources?: unknown; affinity?: unknown; podLabels?: unknown; podAnnotations?: unknown } | undefined,
+  s:
+    | {
+        replicas?: number;
+        resources?: unknown;
+        affinity?: unknown;
+        podLabels?: unknown;
+        podAnnotations?: unknown;
+      }
+    | undefined,
   fallbackReplicas: number,
   tolerations: readonly unknown[] | undefined,
 ): StatelessPlan => ({
@@ -111,17 +127,29 @@ function shardsOf(spec: Partial<MultigresClusterSpec>): { db: string; tg: string
  * (`replicasPerCell` 1) when none is written, and one multiorch per shard in each of its cells
  * (its pools' cells when `multiorch.cells` is empty). Pure.
  */
-export function planCluster(cluster: string, namespace: string, spec: Partial<MultigresClusterSpec>): ClusterPlan {
+export function planCluster(
+  cluster: string,
+  namespace: string,
+  spec: Partial<MultigresClusterSpec>,
+): ClusterPlan {
   const cells = (spec.cells ?? []).map((c) => c.name);
   const global = spec.globalTopoServer;
   const root = global?.external?.rootPath ?? global?.etcd?.rootPath ?? `/multigres/${cluster}/global`;
-  const etcd = global?.external ? undefined : etcdPlan(childName(cluster, "global-topo"), global?.etcd ?? {}, root);
+  const etcd = global?.external
+    ? undefined
+    : etcdPlan(childName(cluster, "global-topo"), global?.etcd ?? {}, root);
   const address = global?.external
     ? global.external.endpoints.map((e) => e.replace(/^https?:\/\//, "")).join(",")
     : `${etcd!.name}.${namespace}.svc:2379`;
   const localTopos = (spec.cells ?? []).flatMap((c) =>
     c.spec?.localTopoServer?.etcd
-      ? [etcdPlan(childName(cluster, c.name, "local-topo"), c.spec.localTopoServer.etcd, `/multigres/${cluster}/${c.name}`)]
+      ? [
+          etcdPlan(
+            childName(cluster, c.name, "local-topo"),
+            c.spec.localTopoServer.etcd,
+            `/multigres/${cluster}/${c.name}`,
+          ),
+        ]
       : [],
   );
   const admin = spec.multiadmin;
@@ -147,13 +175,28 @@ export function planCluster(cluster: string, namespace: string, spec: Partial<Mu
       for (const cell of p.cells ?? cells) {
         shardCells.add(cell);
         const name = childName(cluster, db, tg, shard.name, "pool", pool, cell);
-        pools.push({ name, database: db, tableGroup: tg, shard: shard.name, pool, cell, spec: p, replicas: p.replicasPerCell ?? 1 });
+        pools.push({
+          name,
+          database: db,
+          tableGroup: tg,
+          shard: shard.name,
+          pool,
+          cell,
+          spec: p,
+          replicas: p.replicasPerCell ?? 1,
+        });
       }
     }
     const orch = body?.multiorch;
     const orchCells = orch?.cells && orch.cells.length > 0 ? orch.cells : [...shardCells];
     for (const cell of orchCells) {
-      const plan = stateless(childName(cluster, db, tg, shard.name, "multiorch", cell), cell, orch, 1, orch?.placement?.tolerations);
+      const plan = stateless(
+        childName(cluster, db, tg, shard.name, "multiorch", cell),
+        cell,
+        orch,
+        1,
+        orch?.placement?.tolerations,
+      );
       orchs.push({ ...plan, shardKey: `${db}/${tg}/${shard.name}` });
     }
     shards.push(`${db}/${tg}/${shard.name}`);
@@ -161,7 +204,13 @@ export function planCluster(cluster: string, namespace: string, spec: Partial<Mu
   return {
     globalTopo: { etcd, address, root },
     localTopos,
-    multiadmin: stateless(childName(cluster, "multiadmin"), undefined, admin?.spec, 1, admin?.placement?.tolerations),
+    multiadmin: stateless(
+      childName(cluster, "multiadmin"),
+      undefined,
+      admin?.spec,
+      1,
+      admin?.placement?.tolerations,
+    ),
     gateways,
     orchs,
     pools,

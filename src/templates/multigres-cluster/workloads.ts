@@ -23,7 +23,10 @@ export function workloadSelector(stack: string, component: string, workload: str
 
 function pod(
   selector: Record<string, string>,
-  p: { podLabels?: Readonly<Record<string, string>> | undefined; podAnnotations?: Readonly<Record<string, string>> | undefined },
+  p: {
+    podLabels?: Readonly<Record<string, string>> | undefined;
+    podAnnotations?: Readonly<Record<string, string>> | undefined;
+  },
   spec: Record<string, unknown>,
 ): Record<string, unknown> {
   return {
@@ -45,7 +48,13 @@ const claim = (size: string, storageClass: string | undefined): object => ({
 });
 
 /** An etcd cluster (global or cell-local): a StatefulSet, its headless peer Service and its client Service. Pure. */
-export function buildEtcd(stack: string, namespace: string, component: string, e: EtcdPlan, spec: Spec): Manifest[] {
+export function buildEtcd(
+  stack: string,
+  namespace: string,
+  component: string,
+  e: EtcdPlan,
+  spec: Spec,
+): Manifest[] {
   const selector = workloadSelector(stack, component, e.name);
   const headless = `${e.name}-headless`;
   const host = (m: string): string => `${m}.${headless}.${namespace}.svc`;
@@ -83,10 +92,14 @@ export function buildEtcd(stack: string, namespace: string, component: string, e
         serviceName: headless,
         podManagementPolicy: "Parallel",
         selector: { matchLabels: selector },
-        template: pod(selector, {}, {
-          securityContext: restrictedSecurityContext({ runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 }),
-          containers: [etcd],
-        }),
+        template: pod(
+          selector,
+          {},
+          {
+            securityContext: restrictedSecurityContext({ runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 }),
+            containers: [etcd],
+          },
+        ),
         volumeClaimTemplates: [claim(e.size, e.storageClass)],
       },
     },
@@ -96,8 +109,18 @@ export function buildEtcd(stack: string, namespace: string, component: string, e
 }
 
 /** A Service on `ports` of the pods `selector` picks. */
-export function service(name: string, selector: Record<string, string>, ports: Ports, extra: object): Manifest {
-  return { apiVersion: "v1", kind: "Service", metadata: { name }, spec: { ...extra, selector, ports: servicePorts(ports) } };
+export function service(
+  name: string,
+  selector: Record<string, string>,
+  ports: Ports,
+  extra: object,
+): Manifest {
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name },
+    spec: { ...extra, selector, ports: servicePorts(ports) },
+  };
 }
 
 /**
@@ -156,7 +179,10 @@ function pullSecrets(spec: Spec): Record<string, unknown> {
 export function buildPool(stack: string, p: PoolPlan, topo: readonly string[], spec: Spec): Manifest[] {
   const selector = workloadSelector(stack, "pools", p.name);
   const ref = spec.postgresPasswordSecretRef;
-  const password = { name: "POSTGRES_PASSWORD", valueFrom: { secretKeyRef: { name: ref?.name, key: ref?.key } } };
+  const password = {
+    name: "POSTGRES_PASSWORD",
+    valueFrom: { secretKeyRef: { name: ref?.name, key: ref?.key } },
+  };
   const user = { name: "POSTGRES_USER", value: spec.postgresSuperuser ?? "postgres" };
   const image = spec.images?.multipooler ?? multigresDefaultImage;
   const pull = spec.images?.imagePullPolicy;
@@ -170,10 +196,19 @@ export function buildPool(stack: string, p: PoolPlan, topo: readonly string[], s
       name: "multipooler",
       image,
       pullPolicy: pull,
-      ports: [["http", 15200], ["grpc", 15270]],
-      resources: p.spec.multipooler?.resources as object | undefined,
+      ports: [
+        ["http", 15200],
+        ["grpc", 15270],
+      ],
+      resources: p.spec.multipooler?.resources,
       command: ["multipooler"],
-      args: [...topo, `--database=${p.database}`, `--table-group=${p.tableGroup}`, `--shard=${p.shard}`, `--cell=${p.cell}`],
+      args: [
+        ...topo,
+        `--database=${p.database}`,
+        `--table-group=${p.tableGroup}`,
+        `--shard=${p.shard}`,
+        `--cell=${p.cell}`,
+      ],
       env: [user, password],
       readinessProbe: { httpGet: { path: "/ready", port: "http" }, periodSeconds: 10 },
       volumeMounts: [socket],
@@ -183,12 +218,22 @@ export function buildPool(stack: string, p: PoolPlan, topo: readonly string[], s
       image: spec.images?.postgres ?? "postgres:17",
       pullPolicy: pull,
       ports: [["postgres", 5432]],
-      resources: p.spec.postgres?.resources as object | undefined,
+      resources: p.spec.postgres?.resources,
       env: [user, password, { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" }],
       readinessProbe: { exec: { command: ["pg_isready", "-h", socket.mountPath] }, periodSeconds: 10 },
-      volumeMounts: [data, socket, ...(init ? [{ name: "init-secrets", mountPath: "/etc/multigres/init", readOnly: true }] : [])],
+      volumeMounts: [
+        data,
+        socket,
+        ...(init ? [{ name: "init-secrets", mountPath: "/etc/multigres/init", readOnly: true }] : []),
+      ],
     }),
-  ].map((c, i) => ({ ...c, securityContext: { ...(c["securityContext"] as object), ...uid(i === 0 ? p.spec.multipooler : p.spec.postgres) } }));
+  ].map((c, i) => ({
+    ...c,
+    securityContext: {
+      ...(c["securityContext"] as object),
+      ...uid(i === 0 ? p.spec.multipooler : p.spec.postgres),
+    },
+  }));
   const headless = `${p.name}-headless`;
   return [
     {
@@ -200,22 +245,48 @@ export function buildPool(stack: string, p: PoolPlan, topo: readonly string[], s
         serviceName: headless,
         podManagementPolicy: "Parallel",
         selector: { matchLabels: selector },
-        template: pod(selector, {}, {
-          securityContext: restrictedSecurityContext({ runAsUser: 999, runAsGroup: 999, fsGroup: p.spec.fsGroup ?? 999 }),
-          ...(p.spec.affinity !== undefined && { affinity: p.spec.affinity }),
-          ...(p.spec.tolerations !== undefined && { tolerations: [...p.spec.tolerations] }),
-          ...pullSecrets(spec),
-          containers,
-          volumes: [
-            { name: "socket", emptyDir: {} },
-            ...(init
-              ? [{ name: "init-secrets", secret: { secretName: init.name, ...(init.key !== undefined && { items: [{ key: init.key, path: "init-secrets.json" }] }) } }]
-              : []),
-          ],
-        }),
+        template: pod(
+          selector,
+          {},
+          {
+            securityContext: restrictedSecurityContext({
+              runAsUser: 999,
+              runAsGroup: 999,
+              fsGroup: p.spec.fsGroup ?? 999,
+            }),
+            ...(p.spec.affinity !== undefined && { affinity: p.spec.affinity }),
+            ...(p.spec.tolerations !== undefined && { tolerations: [...p.spec.tolerations] }),
+            ...pullSecrets(spec),
+            containers,
+            volumes: [
+              { name: "socket", emptyDir: {} },
+              ...(init
+                ? [
+                    {
+                      name: "init-secrets",
+                      secret: {
+                        secretName: init.name,
+                        ...(init.key !== undefined && {
+                          items: [{ key: init.key, path: "init-secrets.json" }],
+                        }),
+                      },
+                    },
+                  ]
+                : []),
+            ],
+          },
+        ),
         volumeClaimTemplates: [claim(p.spec.storage?.size ?? "10Gi", p.spec.storage?.class)],
       },
     },
-    service(headless, selector, [["grpc", 15270], ["postgres", 5432]], { clusterIP: "None" }),
+    service(
+      headless,
+      selector,
+      [
+        ["grpc", 15270],
+        ["postgres", 5432],
+      ],
+      { clusterIP: "None" },
+    ),
   ];
 }

@@ -50,16 +50,22 @@ export async function loadCorpus(root: string): Promise<CorpusEntry[]> {
     for (const version of (await readdir(join(root, kind.name))).sort()) {
       const dir = join(root, kind.name, version);
       const files = (await readdir(dir)).filter((f) => f.endsWith(".yaml")).sort();
-      const texts = new Map(await Promise.all(files.map(async (f) => [f, await readFile(join(dir, f), "utf8")] as const)));
+      const texts = new Map(
+        await Promise.all(files.map(async (f) => [f, await readFile(join(dir, f), "utf8")] as const)),
+      );
       const requiresOf = (text: string): string[] =>
-        (/^# requires: (.+)$/m.exec(text)?.[1] ?? "").split(",").map((r) => r.trim()).filter((r) => r !== "");
+        (/^# requires: (.+)$/m.exec(text)?.[1] ?? "")
+          .split(",")
+          .map((r) => r.trim())
+          .filter((r) => r !== "");
       const fixtures = new Set([...texts.values()].flatMap(requiresOf));
       const parse = (text: string): KubeObject[] => loadAll(text).filter((o) => o !== null) as KubeObject[];
       for (const [file, text] of texts) {
         if (fixtures.has(file) && !/^# expect: /m.test(text)) continue;
         const required = requiresOf(text).map((r) => {
           const t = texts.get(r);
-          if (t === undefined) throw new Error(`${kind.name}/${version}/${file}: requires ${r}, which is not there`);
+          if (t === undefined)
+            throw new Error(`${kind.name}/${version}/${file}: requires ${r}, which is not there`);
           return parse(t);
         });
         entries.push({
