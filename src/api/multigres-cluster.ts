@@ -4,14 +4,13 @@ import type { KubeObject } from "./object.ts";
 import { customResourceDefinition, type CrdSchema } from "./crd.ts";
 import { ConditionSchema } from "./stack.ts";
 import { stringEnum } from "./string-enum.ts";
+import { CellConfigSchema, DatabaseConfigSchema } from "./multigres-cluster-topology.ts";
 import {
   BackupConfigSchema,
   EtcdSpecSchema,
   ExternalTopoServerSchema,
-  MultigatewaySpecSchema,
   PvcDeletionPolicySchema,
   PlacementSchema,
-  ShardConfigSchema,
   StatelessSpecSchema,
   TopoPlacementSchema,
 } from "./multigres-cluster-spec.ts";
@@ -28,8 +27,6 @@ export const multigresClusterResourceType: ResourceType = {
 const closed = { additionalProperties: false } as const;
 const opt = <T extends TSchema>(t: T) => Type.Optional(t);
 const cel = (rule: string, message: string): { rule: string; message: string } => ({ rule, message });
-const dnsName = (maxLength: number): TString =>
-  Type.String({ minLength: 1, maxLength, pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" });
 const templateRef = (): TString => Type.String({ minLength: 1, maxLength: 63 });
 const imageRef = (): TString => Type.String({ minLength: 1, maxLength: 512 });
 const placement = PlacementSchema;
@@ -65,106 +62,6 @@ const external = (what: string) =>
       ],
     },
   );
-
-/** A cell (failure domain): where it is, and its multigateway and local topology, inline or from a CellTemplate. */
-export const CellConfigSchema = Type.Object(
-  {
-    name: dnsName(30),
-    zoneId: opt(Type.String({ minLength: 1, maxLength: 63 })),
-    region: opt(Type.String({ minLength: 1, maxLength: 63 })),
-    metadata: opt(Type.String({ maxLength: 4096 })),
-    cellTemplate: opt(templateRef()),
-    overrides: opt(
-      Type.Object(
-        { multigateway: opt(MultigatewaySpecSchema), multigatewayPlacement: opt(placement) },
-        closed,
-      ),
-    ),
-    spec: opt(
-      Type.Object(
-        {
-          multigateway: opt(MultigatewaySpecSchema),
-          multigatewayPlacement: opt(placement),
-          localTopoServer: opt(
-            Type.Object(
-              { etcd: opt(EtcdSpecSchema), external: opt(ExternalTopoServerSchema) },
-              {
-                ...closed,
-                "x-kubernetes-validations": [
-                  cel("has(self.etcd) || has(self.external)", "must specify either 'etcd' or 'external'"),
-                  cel(
-                    "!(has(self.etcd) && has(self.external))",
-                    "only one of 'etcd' or 'external' can be set",
-                  ),
-                ],
-              },
-            ),
-          ),
-        },
-        closed,
-      ),
-    ),
-  },
-  {
-    ...closed,
-    "x-kubernetes-validations": [
-      cel("!(has(self.spec) && has(self.cellTemplate))", "cannot specify both 'spec' and 'cellTemplate'"),
-      cel("!(has(self.spec) && has(self.overrides))", "cannot specify both 'spec' and 'overrides'"),
-      cel("!(has(self.zoneId) && has(self.region))", "cannot specify both 'zoneId' and 'region'"),
-      cel("has(self.zoneId) || has(self.region)", "at least one of 'zoneId' or 'region' must be specified"),
-    ],
-  },
-);
-
-/** A table group of a database, with its shards. */
-export const TableGroupConfigSchema = Type.Object(
-  {
-    name: dnsName(25),
-    default: opt(Type.Boolean()),
-    shards: opt(
-      Type.Array(ShardConfigSchema, {
-        maxItems: 32,
-        "x-kubernetes-list-type": "map",
-        "x-kubernetes-list-map-keys": ["name"],
-      }),
-    ),
-    backup: opt(BackupConfigSchema),
-    pvcDeletionPolicy: opt(PvcDeletionPolicySchema),
-  },
-  {
-    ...closed,
-    "x-kubernetes-validations": [
-      cel(
-        "!has(self.default) || !self.default || self.name == 'default'",
-        "the default tablegroup must be named 'default'",
-      ),
-    ],
-  },
-);
-
-/** A logical database with its table groups. */
-export const DatabaseConfigSchema = Type.Object(
-  {
-    name: dnsName(30),
-    default: opt(Type.Boolean()),
-    tablegroups: opt(
-      Type.Array(TableGroupConfigSchema, {
-        maxItems: 20,
-        "x-kubernetes-list-type": "map",
-        "x-kubernetes-list-map-keys": ["name"],
-        "x-kubernetes-validations": [
-          cel(
-            "self.filter(x, has(x.default) && x.default).size() == 1",
-            "every database must have exactly one tablegroup marked as default",
-          ),
-        ],
-      }),
-    ),
-    backup: opt(BackupConfigSchema),
-    durabilityPolicy: opt(Type.String()),
-  },
-  closed,
-);
 
 const componentImages = {
   multigateway: opt(imageRef()),
@@ -391,8 +288,8 @@ export const maxMultigresClusterNameLength = 25;
 
 /**
  * The CRD `multigresclusters.multigres.com`: short name `mgc`, upstream's schema and CEL rules
- * (the name rule on the object root), the status subresource, and upstream's printer columns
- * Available, Phase and Images (priority 1), then Age. Same output on every call.
+ * (the name rule on the object root), the status subresource, and upstream's printer columns in
+ * its order: Available, Age, Phase, Images (priority 1). Same output on every call.
  */
 export function multigresClusterCrd(): KubeObject & { spec: CrdSchema } {
   const crd = customResourceDefinition({
@@ -407,7 +304,16 @@ export function multigresClusterCrd(): KubeObject & { spec: CrdSchema } {
       { name: "Images", type: "string", jsonPath: ".status.images.appliedRevision", priority: 1 },
     ],
   });
-  const version = (crd.spec["versions"] as Array<{ schema: { openAPIV3Schema: CrdSchema } }>)[0]!;
+  const version = (
+    crd.spec["versions"] as Array<{
+      schema: { openAPIV3Schema: CrdSchema };
+      additionalPrinterColumns: Array<{ name: string }>;
+    }>
+  )[0]!;
+  // Upstream's column order: Available, Age, Phase, then Images (wide).
+  const columns = version.additionalPrinterColumns;
+  const age = columns.findIndex((c) => c.name === "Age");
+  columns.splice(1, 0, ...columns.splice(age, 1));
   version.schema.openAPIV3Schema["x-kubernetes-validations"] = [
     cel(
       `self.metadata.name.size() <= ${maxMultigresClusterNameLength}`,

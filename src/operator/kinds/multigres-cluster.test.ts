@@ -136,7 +136,7 @@ describe("the MultigresCluster kind", () => {
     const v = crd.spec.versions[0]!;
     assert.deepEqual(
       v.additionalPrinterColumns.map((c) => c.name),
-      ["Available", "Phase", "Images", "Age"],
+      ["Available", "Age", "Phase", "Images"],
     );
     assert.match(JSON.stringify(v.schema.openAPIV3Schema["x-kubernetes-validations"]), /size\(\) <= 25/);
   });
