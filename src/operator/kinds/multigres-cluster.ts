@@ -107,7 +107,8 @@ export function projectMultigresClusterStatus(
     cells,
     databases,
   };
-  if (ready?.message) out["message"] = ready.message;
+  // Always written, so a message from an earlier phase never outlives it (the projection is merged).
+  out["message"] = ready?.message ?? "";
   if (engine.observedGeneration !== undefined) out["observedGeneration"] = engine.observedGeneration;
   return out;
 }
