@@ -32,6 +32,7 @@ describe("builtinTemplateRecords", () => {
       "minecraft-bedrock",
       "minecraft-java",
       "multigres",
+      "multigres-cluster",
       "observability-platform",
     ]);
     for (const r of records) {

@@ -19,7 +19,7 @@ import { boundKinds } from "./kinds.ts";
 
 const ns = await useTestNamespace("examples");
 const manager = await startKindOperator(ns, boundKinds);
-const readyPhases = new Set(["Ready", "Running"]);
+const readyPhases = new Set(["Ready", "Running", "Healthy"]);
 const folder = join(packageRoot, "examples");
 const files = (await readdir(folder)).filter((f) => f.endsWith(".yaml")).sort();
 

@@ -3,6 +3,7 @@ import { stackBinding } from "./stack/stack-controller.ts";
 import { chronikClusterBinding } from "./kinds/chronik-cluster.ts";
 import { chronikIoClusterBinding } from "./kinds/chronik-io-cluster.ts";
 import { multigresBinding } from "./kinds/multigres.ts";
+import { multigresClusterBinding } from "./kinds/multigres-cluster.ts";
 import { observabilityPlatformBinding } from "./kinds/observability-platform.ts";
 
 /**
@@ -15,4 +16,5 @@ export const boundKinds: readonly KindBinding[] = [
   chronikClusterBinding,
   chronikIoClusterBinding,
   multigresBinding,
+  multigresClusterBinding,
 ];

@@ -28,6 +28,7 @@ describe("template registry", () => {
         "minecraft-bedrock",
         "minecraft-java",
         "multigres",
+        "multigres-cluster",
         "observability-platform",
       ],
     );

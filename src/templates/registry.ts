@@ -2,6 +2,7 @@ import { chronikCluster } from "./chronik-cluster/template.ts";
 import { chronikIoCluster } from "./chronik-io-cluster/template.ts";
 import { minecraftBedrock } from "./minecraft-bedrock/template.ts";
 import { multigres } from "./multigres/template.ts";
+import { multigresCluster } from "./multigres-cluster/template.ts";
 import { observabilityPlatform } from "./observability-platform/template.ts";
 import { minecraftJava } from "./minecraft-java/template.ts";
 import type { Template } from "./template.ts";
@@ -22,6 +23,7 @@ export const templates: ReadonlyMap<string, Template> = new Map(
     erase(chronikCluster),
     erase(chronikIoCluster),
     erase(multigres),
+    erase(multigresCluster),
   ].map((t) => [t.name, t]),
 );
 

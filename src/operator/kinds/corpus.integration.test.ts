@@ -49,9 +49,10 @@ async function pathOf(o: KubeObject): Promise<string> {
   return objectPath(apiVersion, t.plural, ns.namespace, o.metadata.name);
 }
 
+/** Applies `o` in the test's namespace (upstream samples name `default`, as `kubectl apply -n` would override). */
 async function apply(o: KubeObject): Promise<KubeObject> {
   return client.request<KubeObject>("PATCH", await pathOf(o), {
-    body: o,
+    body: { ...o, metadata: { ...o.metadata, namespace: ns.namespace } },
     contentType: "application/apply-patch+yaml",
     query: { fieldManager: "corpus", force: true, fieldValidation: "Strict" },
   });

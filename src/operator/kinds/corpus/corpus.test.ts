@@ -1,5 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadCorpus, parseExpectation } from "./corpus.ts";
 
@@ -26,5 +29,31 @@ describe("corpus headers", () => {
     assert.ok(corpus.length >= 10);
     for (const e of corpus)
       assert.match(e.objects.at(-1)?.apiVersion ?? "", new RegExp(`/${e.version}$`), e.file);
+  });
+  it("applies a required file's objects first, and a required file without a header is no entry", async () => {
+    const root = await mkdtemp(join(tmpdir(), "corpus-"));
+    try {
+      await mkdir(join(root, "k", "v1"), { recursive: true });
+      await writeFile(
+        join(root, "k", "v1", "secret.yaml"),
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n",
+      );
+      await writeFile(
+        join(root, "k", "v1", "sample.yaml"),
+        "# expect: Ready\n# requires: secret.yaml\napiVersion: x.io/v1\nkind: X\nmetadata: {name: x}\n",
+      );
+      const corpus = await loadCorpus(root);
+      assert.deepEqual(
+        corpus.map((e) => [e.file, e.objects.map((o) => o.kind)]),
+        [["sample.yaml", ["Secret", "X"]]],
+      );
+      await writeFile(
+        join(root, "k", "v1", "other.yaml"),
+        "# expect: Ready\n# requires: gone.yaml\nkind: X\n",
+      );
+      await assert.rejects(loadCorpus(root), /other\.yaml: requires gone\.yaml/);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

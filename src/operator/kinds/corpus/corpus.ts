@@ -38,19 +38,41 @@ export function parseExpectation(file: string, text: string): Expectation {
   return { type: "phase", phase: expect, children };
 }
 
-/** Every corpus file under `root` (`<kind>/<version>/*.yaml`), sorted, parsed. */
+/**
+ * Every corpus file under `root` (`<kind>/<version>/*.yaml`), sorted, parsed. A file may name
+ * sibling files whose objects are applied before its own with `# requires: a.yaml, b.yaml` (an
+ * upstream sample that needs a Secret from another sample); a required file without an
+ * `# expect:` header is a fixture, not an entry of its own.
+ */
 export async function loadCorpus(root: string): Promise<CorpusEntry[]> {
   const entries: CorpusEntry[] = [];
   for (const kind of (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory())) {
     for (const version of (await readdir(join(root, kind.name))).sort()) {
       const dir = join(root, kind.name, version);
-      for (const file of (await readdir(dir)).filter((f) => f.endsWith(".yaml")).sort()) {
-        const text = await readFile(join(dir, file), "utf8");
+      const files = (await readdir(dir)).filter((f) => f.endsWith(".yaml")).sort();
+      const texts = new Map(
+        await Promise.all(files.map(async (f) => [f, await readFile(join(dir, f), "utf8")] as const)),
+      );
+      const requiresOf = (text: string): string[] =>
+        (/^# requires: (.+)$/m.exec(text)?.[1] ?? "")
+          .split(",")
+          .map((r) => r.trim())
+          .filter((r) => r !== "");
+      const fixtures = new Set([...texts.values()].flatMap(requiresOf));
+      const parse = (text: string): KubeObject[] => loadAll(text).filter((o) => o !== null) as KubeObject[];
+      for (const [file, text] of texts) {
+        if (fixtures.has(file) && !/^# expect: /m.test(text)) continue;
+        const required = requiresOf(text).map((r) => {
+          const t = texts.get(r);
+          if (t === undefined)
+            throw new Error(`${kind.name}/${version}/${file}: requires ${r}, which is not there`);
+          return parse(t);
+        });
         entries.push({
           kind: kind.name,
           version,
           file,
-          objects: loadAll(text).filter((o) => o !== null) as KubeObject[],
+          objects: [...required.flat(), ...parse(text)],
           expect: parseExpectation(`${kind.name}/${version}/${file}`, text),
         });
       }
