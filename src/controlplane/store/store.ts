@@ -1,4 +1,5 @@
 import { AuthStore } from "./auth-store.ts";
+import { BackupStore } from "./backup-store.ts";
 import { CatalogStore } from "./catalog-store.ts";
 import { openDatabase, type Database, type DatabaseOptions } from "./database.ts";
 import { appendEvents, lastEventId, queryEvents, type EventQuery } from "./event-store.ts";
@@ -20,6 +21,7 @@ export class Store {
   readonly observed: ObservedStore;
   readonly work: WorkStore;
   readonly auth: AuthStore;
+  readonly backups: BackupStore;
   readonly #appendListeners = new Set<() => void>();
   readonly #appended = (): void => {
     for (const listener of this.#appendListeners) listener();
@@ -33,6 +35,7 @@ export class Store {
     this.observed = new ObservedStore(db);
     this.work = new WorkStore(db);
     this.auth = new AuthStore(db);
+    this.backups = new BackupStore(db, this.#appended);
   }
 
   /**
