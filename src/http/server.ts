@@ -8,12 +8,14 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { Histogram, type Registry } from "prom-client";
 import type { EventFeed } from "../controlplane/event-feed.ts";
 import type { ObserverHealthReport } from "../controlplane/observers/observer-health.ts";
+import { BackupService, type BackupTiming } from "../controlplane/game/backup-service.ts";
 import type { GameService } from "../controlplane/game/game-service.ts";
 import { PowerService } from "../controlplane/game/power-service.ts";
 import { StackService } from "../controlplane/stack-service.ts";
 import type { Store } from "../controlplane/store/store.ts";
 import type { Logger } from "../observability/logger.ts";
 import { adminRoutes } from "./api/admin.ts";
+import { backupRoutes } from "./api/backups.ts";
 import { eventRoutes } from "./api/events.ts";
 import { gameRoutes } from "./api/game.ts";
 import { openApiDocument } from "./api/openapi.ts";
@@ -43,6 +45,8 @@ export interface HttpServerOptions {
   readonly pingMs?: number;
   /** Game-server logs, console and connection info (the `game` routes answer 503 without it). */
   readonly game?: GameService;
+  /** How long a backup Job may take and how often it is looked at (tests make it quick). */
+  readonly backupTiming?: Partial<BackupTiming>;
 }
 
 /** Bodies above this are refused with 413. */
@@ -93,6 +97,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     ...templateRoutes,
     ...stackRoutes,
     ...gameRoutes,
+    ...backupRoutes,
     ...eventRoutes,
     ...adminRoutes,
   ];
@@ -115,16 +120,22 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     options.feed.wake();
     options.notify?.(id);
   };
+  const power = new PowerService(options.store, changed, options.game);
   registerRoutes(app, [...routes, openapi], {
     store: options.store,
     feed: options.feed,
     stacks: new StackService(options.store, changed),
-    power: new PowerService(options.store, changed, options.game),
+    power,
     pingMs: options.pingMs ?? 15_000,
     streams,
     observerHealth: options.observerHealth ?? (() => undefined),
     ...(log ? { log } : {}),
-    ...(options.game ? { game: options.game } : {}),
+    ...(options.game
+      ? {
+          game: options.game,
+          backups: new BackupService(options.store, options.game, power, options.backupTiming),
+        }
+      : {}),
   });
 
   const text = (reply: FastifyReply, status: number, body: string): FastifyReply =>

@@ -15,6 +15,7 @@ import {
 const request = (over: Partial<BackupJobRequest> = {}): BackupJobRequest => ({
   operation: "backup",
   backupId: "0b5c3f0e-1111-4222-8333-444455556666",
+  run: "r1",
   namespace: "games",
   stack: "mc",
   worldClaim: "data-mc-0",
@@ -74,7 +75,7 @@ describe("buildBackupJob", () => {
       (job) => {
         assert.equal(job.metadata!.labels!["stackwarden.dev/backup"], request().backupId);
         assert.equal(job.spec!.template.metadata!.labels!["stackwarden.dev/backup-operation"], "restore");
-        assert.equal(job.metadata!.name, backupJobName("restore", request().backupId));
+        assert.equal(job.metadata!.name, backupJobName("restore", request().backupId, "r1"));
       },
     ],
   ];

@@ -20,6 +20,8 @@ export type BackupOperation = (typeof backupOperations)[number];
 export const backupIdLabel = "stackwarden.dev/backup";
 /** On a backup Job and its pod: what it does ({@link BackupOperation}). */
 export const backupOperationLabel = "stackwarden.dev/backup-operation";
+/** On a backup Job and its pod: which run of the operation (a backup may be restored many times). */
+export const backupRunLabel = "stackwarden.dev/backup-run";
 
 /** The image the scripts need: sh, tar with gzip, find, wc, mv. */
 export const backupImage = "busybox:1.37";
@@ -32,6 +34,8 @@ export const targetMount = "/backups";
 export interface BackupJobRequest {
   readonly operation: BackupOperation;
   readonly backupId: string;
+  /** Tells this run from others of the same backup: lowercase letters and digits, at most 10. */
+  readonly run: string;
   readonly namespace: string;
   /** The stack's name: its pods carry it, and the archives live in a folder named after it. */
   readonly stack: string;
@@ -73,9 +77,14 @@ export function backupScript(operation: BackupOperation): string {
   return scripts[operation];
 }
 
-/** The Job's name: the operation and the backup's id, within 63 characters. */
-export function backupJobName(operation: BackupOperation, backupId: string): string {
-  return `sw-${operation}-${backupId.replace(/-/g, "").slice(0, 20)}`;
+/** The Job's name: the operation, the backup's id and the run, within 63 characters. */
+export function backupJobName(operation: BackupOperation, backupId: string, run: string): string {
+  return `sw-${operation}-${backupId.replace(/-/g, "").slice(0, 16)}-${run.slice(0, 10)}`;
+}
+
+/** The labels that find one run's pod. */
+export function backupRunLabels(req: Pick<BackupJobRequest, "backupId" | "operation" | "run">): Record<string, string> {
+  return { [backupIdLabel]: req.backupId, [backupOperationLabel]: req.operation, [backupRunLabel]: req.run };
 }
 
 /**
@@ -88,8 +97,7 @@ export function buildBackupJob(req: BackupJobRequest): V1Job {
     [managedByLabel]: managedByValue,
     [stackLabel]: req.stack,
     [componentLabel]: "backup",
-    [backupIdLabel]: req.backupId,
-    [backupOperationLabel]: req.operation,
+    ...backupRunLabels(req),
   };
   // A delete touches the target only, so it never waits for the world's node.
   const usesWorld = req.operation !== "delete";
@@ -99,7 +107,7 @@ export function buildBackupJob(req: BackupJobRequest): V1Job {
   return {
     apiVersion: "batch/v1",
     kind: "Job",
-    metadata: { name: backupJobName(req.operation, req.backupId), namespace: req.namespace, labels },
+    metadata: { name: backupJobName(req.operation, req.backupId, req.run), namespace: req.namespace, labels },
     spec: {
       backoffLimit: 0,
       ttlSecondsAfterFinished: 3600,

@@ -2,6 +2,7 @@ import type { Database, Sql } from "./database.ts";
 import { appendEvents, iso } from "./event-store.ts";
 import { StoreError } from "./errors.ts";
 import type { NewEvent } from "./records.ts";
+import { isUuid } from "./stack-store.ts";
 
 /** Where a backup is in its life. */
 export const backupStatuses = ["Running", "Completed", "Failed", "Restoring"] as const;
@@ -90,6 +91,7 @@ export class BackupStore {
 
   /** One live backup of the stack, or undefined. */
   async get(stackId: string, id: string): Promise<BackupRecord | undefined> {
+    if (!isUuid(id)) return undefined;
     const rows = await this.#db.query<BackupRow>(
       `SELECT ${columns} FROM backups WHERE stack_id = $1 AND id = $2 AND deleted_at IS NULL`,
       [stackId, id],

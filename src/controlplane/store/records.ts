@@ -99,6 +99,17 @@ export const eventTypes = [
   "StackStopped",
   "StackStarted",
   "StackRestarted",
+  "BackupStarted",
+  "BackupCompleted",
+  "BackupFailed",
+  "BackupDeleted",
+  "RestoreStarted",
+  "BackupRestored",
+  "RestoreFailed",
+  "ScheduleCreated",
+  "ScheduleDeleted",
+  "ScheduleRun",
+  "ScheduleRunFailed",
 ] as const;
 export type EventType = (typeof eventTypes)[number];
 
