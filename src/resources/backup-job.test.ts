@@ -25,60 +25,66 @@ const request = (over: Partial<BackupJobRequest> = {}): BackupJobRequest => ({
 });
 
 describe("buildBackupJob", () => {
-  const cases: Array<[string, Partial<BackupJobRequest>, (job: ReturnType<typeof buildBackupJob>) => void]> = [
+  const cases: Array<[string, Partial<BackupJobRequest>, (job: ReturnType<typeof buildBackupJob>) => void]> =
     [
-      "a backup mounts the world read-only and the target, no retries",
-      {},
-      (job) => {
-        const pod = job.spec!.template.spec!;
-        assert.equal(job.spec!.backoffLimit, 0);
-        assert.deepEqual(
-          pod.containers[0]!.volumeMounts!.map((m) => [m.mountPath, m.readOnly ?? false]),
-          [
-            ["/data", true],
-            ["/backups", false],
-          ],
-        );
-        assert.deepEqual(
-          pod.volumes!.map((v) => v.persistentVolumeClaim!.claimName),
-          ["data-mc-0", "mc-backups"],
-        );
-        assert.equal(pod.affinity, undefined);
-      },
-    ],
-    [
-      "a restore writes the world",
-      { operation: "restore" },
-      (job) => assert.equal(job.spec!.template.spec!.containers[0]!.volumeMounts![0]!.readOnly, false),
-    ],
-    [
-      "a delete does not mount the world and is never tied to its node",
-      { operation: "delete", besidePods: { app: "x" } },
-      (job) => {
-        const pod = job.spec!.template.spec!;
-        assert.deepEqual(pod.volumes!.map((v) => v.name), ["target"]);
-        assert.equal(pod.affinity, undefined);
-      },
-    ],
-    [
-      "a backup of a running server runs beside its pods",
-      { besidePods: { "stackwarden.dev/stack": "mc" } },
-      (job) => {
-        const term = job.spec!.template.spec!.affinity!.podAffinity!.requiredDuringSchedulingIgnoredDuringExecution![0]!;
-        assert.equal(term.topologyKey, "kubernetes.io/hostname");
-        assert.deepEqual(term.labelSelector!.matchLabels, { "stackwarden.dev/stack": "mc" });
-      },
-    ],
-    [
-      "labels name the backup and the operation on the Job and its pod",
-      { operation: "restore" },
-      (job) => {
-        assert.equal(job.metadata!.labels!["stackwarden.dev/backup"], request().backupId);
-        assert.equal(job.spec!.template.metadata!.labels!["stackwarden.dev/backup-operation"], "restore");
-        assert.equal(job.metadata!.name, backupJobName("restore", request().backupId, "r1"));
-      },
-    ],
-  ];
+      [
+        "a backup mounts the world read-only and the target, no retries",
+        {},
+        (job) => {
+          const pod = job.spec!.template.spec!;
+          assert.equal(job.spec!.backoffLimit, 0);
+          assert.deepEqual(
+            pod.containers[0]!.volumeMounts!.map((m) => [m.mountPath, m.readOnly ?? false]),
+            [
+              ["/data", true],
+              ["/backups", false],
+            ],
+          );
+          assert.deepEqual(
+            pod.volumes!.map((v) => v.persistentVolumeClaim!.claimName),
+            ["data-mc-0", "mc-backups"],
+          );
+          assert.equal(pod.affinity, undefined);
+        },
+      ],
+      [
+        "a restore writes the world",
+        { operation: "restore" },
+        (job) => assert.equal(job.spec!.template.spec!.containers[0]!.volumeMounts![0]!.readOnly, false),
+      ],
+      [
+        "a delete does not mount the world and is never tied to its node",
+        { operation: "delete", besidePods: { app: "x" } },
+        (job) => {
+          const pod = job.spec!.template.spec!;
+          assert.deepEqual(
+            pod.volumes!.map((v) => v.name),
+            ["target"],
+          );
+          assert.equal(pod.affinity, undefined);
+        },
+      ],
+      [
+        "a backup of a running server runs beside its pods",
+        { besidePods: { "stackwarden.dev/stack": "mc" } },
+        (job) => {
+          const term =
+            job.spec!.template.spec!.affinity!.podAffinity!
+              .requiredDuringSchedulingIgnoredDuringExecution![0]!;
+          assert.equal(term.topologyKey, "kubernetes.io/hostname");
+          assert.deepEqual(term.labelSelector!.matchLabels, { "stackwarden.dev/stack": "mc" });
+        },
+      ],
+      [
+        "labels name the backup and the operation on the Job and its pod",
+        { operation: "restore" },
+        (job) => {
+          assert.equal(job.metadata!.labels!["stackwarden.dev/backup"], request().backupId);
+          assert.equal(job.spec!.template.metadata!.labels!["stackwarden.dev/backup-operation"], "restore");
+          assert.equal(job.metadata!.name, backupJobName("restore", request().backupId, "r1"));
+        },
+      ],
+    ];
   for (const [name, over, check] of cases) it(name, () => check(buildBackupJob(request(over))));
 
   it("is pure", () => assert.deepEqual(buildBackupJob(request()), buildBackupJob(request())));
@@ -109,7 +115,13 @@ describe("the Job's scripts, run by sh on local folders", () => {
   const log = join(dir, "termination-log");
   const run = (operation: "backup" | "restore" | "delete", archive = "a.tar.gz"): void => {
     execFileSync("sh", ["-c", backupScript(operation)], {
-      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", DATA: data, TARGET: target, ARCHIVE: archive, TERMINATION_LOG: log },
+      env: {
+        PATH: process.env["PATH"] ?? "/usr/bin:/bin",
+        DATA: data,
+        TARGET: target,
+        ARCHIVE: archive,
+        TERMINATION_LOG: log,
+      },
       stdio: "pipe",
     });
   };

@@ -83,7 +83,9 @@ export function backupJobName(operation: BackupOperation, backupId: string, run:
 }
 
 /** The labels that find one run's pod. */
-export function backupRunLabels(req: Pick<BackupJobRequest, "backupId" | "operation" | "run">): Record<string, string> {
+export function backupRunLabels(
+  req: Pick<BackupJobRequest, "backupId" | "operation" | "run">,
+): Record<string, string> {
   return { [backupIdLabel]: req.backupId, [backupOperationLabel]: req.operation, [backupRunLabel]: req.run };
 }
 
@@ -101,9 +103,10 @@ export function buildBackupJob(req: BackupJobRequest): V1Job {
   };
   // A delete touches the target only, so it never waits for the world's node.
   const usesWorld = req.operation !== "delete";
-  const beside: V1PodAffinityTerm | undefined = usesWorld && req.besidePods
-    ? { labelSelector: { matchLabels: { ...req.besidePods } }, topologyKey: "kubernetes.io/hostname" }
-    : undefined;
+  const beside: V1PodAffinityTerm | undefined =
+    usesWorld && req.besidePods
+      ? { labelSelector: { matchLabels: { ...req.besidePods } }, topologyKey: "kubernetes.io/hostname" }
+      : undefined;
   return {
     apiVersion: "batch/v1",
     kind: "Job",
@@ -131,7 +134,9 @@ export function buildBackupJob(req: BackupJobRequest): V1Job {
               ],
               terminationMessagePolicy: "File",
               volumeMounts: [
-                ...(usesWorld ? [{ name: "world", mountPath: dataMount, readOnly: req.operation === "backup" }] : []),
+                ...(usesWorld
+                  ? [{ name: "world", mountPath: dataMount, readOnly: req.operation === "backup" }]
+                  : []),
                 { name: "target", mountPath: targetMount },
               ],
             },

@@ -8,7 +8,13 @@ const daysAgo = (id: string, days: number, status = "Completed"): RetainedBackup
   status,
   createdAt: new Date(now.getTime() - days * 86_400_000).toISOString(),
 });
-const backups = [daysAgo("d0", 0), daysAgo("d1", 1.5), daysAgo("d3", 3), daysAgo("d10", 10), daysAgo("d20", 20)];
+const backups = [
+  daysAgo("d0", 0),
+  daysAgo("d1", 1.5),
+  daysAgo("d3", 3),
+  daysAgo("d10", 10),
+  daysAgo("d20", 20),
+];
 
 describe("expiredBackups", () => {
   const cases: Array<[string, readonly RetainedBackup[], BackupRetention, string[]]> = [
@@ -20,7 +26,12 @@ describe("expiredBackups", () => {
     ["more kept than there are", backups, { keepLast: 50 }, []],
     [
       "running, restoring and failed ones are neither counted nor chosen",
-      [daysAgo("run", 30, "Running"), daysAgo("fail", 0, "Failed"), daysAgo("res", 40, "Restoring"), ...backups],
+      [
+        daysAgo("run", 30, "Running"),
+        daysAgo("fail", 0, "Failed"),
+        daysAgo("res", 40, "Restoring"),
+        ...backups,
+      ],
       { keepLast: 1 },
       ["d1", "d3", "d10", "d20"],
     ],

@@ -33,7 +33,8 @@ export function expiredBackups(
     .filter((b, index) => {
       const byCount = retention.keepLast !== undefined && index < retention.keepLast;
       const byAge =
-        retention.keepDays !== undefined && now.getTime() - Date.parse(b.createdAt) < retention.keepDays * dayMs;
+        retention.keepDays !== undefined &&
+        now.getTime() - Date.parse(b.createdAt) < retention.keepDays * dayMs;
       return !byCount && !byAge;
     })
     .map((b) => b.id);

@@ -157,7 +157,12 @@ export class BackupService {
     while (this.#work.size > 0) await Promise.all(this.#work);
   }
 
-  async #make(stack: StackRecord, backup: BackupRecord, actor: string, retention: BackupRetention): Promise<void> {
+  async #make(
+    stack: StackRecord,
+    backup: BackupRecord,
+    actor: string,
+    retention: BackupRetention,
+  ): Promise<void> {
     try {
       const client = await this.#game.clusters.clientFor(stack.cluster);
       await ensureClaim(client, targetClaimObject(stack, backup.targetClaim));
@@ -231,7 +236,9 @@ export class BackupService {
       worldClaim: worldClaim(stack.name),
       targetClaim: backup.targetClaim,
       archive: backup.archive,
-      ...(besideServer && game ? { besidePods: selectorLabels({ stack: stack.name, component: game.component }) } : {}),
+      ...(besideServer && game
+        ? { besidePods: selectorLabels({ stack: stack.name, component: game.component }) }
+        : {}),
     };
     await createJob(client, buildBackupJob(request));
     const labels = backupRunLabels(request);
@@ -240,7 +247,9 @@ export class BackupService {
       const outcome = await finishedJobPod(client, stack.namespace, labels);
       const result = parseTerminationMessage(outcome?.message);
       if (outcome?.phase === "Failed")
-        throw new Error(`the ${operation} Job failed (exit ${outcome.exitCode}): ${outcome.message ?? outcome.reason ?? ""}`);
+        throw new Error(
+          `the ${operation} Job failed (exit ${outcome.exitCode}): ${outcome.message ?? outcome.reason ?? ""}`,
+        );
       // Succeeded is final once the container's termination message is there.
       if (outcome?.phase === "Succeeded" && result !== undefined) return result.size;
       await delay(this.#timing.pollMs);
@@ -270,7 +279,12 @@ export class BackupService {
     }
   }
 
-  async #deleteArchive(stack: StackRecord, backup: BackupRecord, actor: string, reason = "asked"): Promise<void> {
+  async #deleteArchive(
+    stack: StackRecord,
+    backup: BackupRecord,
+    actor: string,
+    reason = "asked",
+  ): Promise<void> {
     const client = await this.#game.clusters.clientFor(stack.cluster);
     await this.#runJob(client, stack, backup, "delete", false).catch((e: unknown) => {
       throw new ServiceError("Unavailable", `the archive could not be deleted: ${describe(e)}`, { cause: e });

@@ -3,7 +3,13 @@ import { Type, type Static } from "@sinclair/typebox";
 import type { BackupService } from "../../controlplane/game/backup-service.ts";
 import { backupStatuses } from "../../controlplane/store/backup-store.ts";
 import { HttpProblem } from "./problem.ts";
-import { problemResponse as problem, type ApiContext, type ApiRequest, type ApiResponse, type RouteSpec } from "./route.ts";
+import {
+  problemResponse as problem,
+  type ApiContext,
+  type ApiRequest,
+  type ApiResponse,
+  type RouteSpec,
+} from "./route.ts";
 
 /** `POST /api/v1/stacks/{id}/backups`. */
 export const BackupBody = Type.Object(
@@ -94,7 +100,10 @@ export const backupRoutes: readonly RouteSpec[] = [
     },
     handler: async (req: ApiRequest, ctx: ApiContext): Promise<ApiResponse> => {
       const body = req.body as Static<typeof BackupBody>;
-      return { status: 202, body: await backups(ctx).create(stackId(req), req.user.name, body.retention ?? {}) };
+      return {
+        status: 202,
+        body: await backups(ctx).create(stackId(req), req.user.name, body.retention ?? {}),
+      };
     },
   },
   {
