@@ -29,7 +29,9 @@ describe("scheduleProblems", () => {
 const at = (iso: string): Date => new Date(iso);
 
 describe("decideRun (an injected clock)", () => {
-  const cases: Array<[string, ScheduleSpec, string, string, { dueAt: string | null; execute: boolean; skipped: number }]> = [
+  const cases: Array<
+    [string, ScheduleSpec, string, string, { dueAt: string | null; execute: boolean; skipped: number }]
+  > = [
     [
       "nothing due yet",
       daily4,

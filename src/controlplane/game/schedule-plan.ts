@@ -50,10 +50,16 @@ export function scheduleProblems(spec: ScheduleSpec): ScheduleProblem[] {
     new Intl.DateTimeFormat("en", { timeZone: spec.timeZone });
   } catch {
     zoneOk = false;
-    problems.push({ path: "/timeZone", message: `${JSON.stringify(spec.timeZone)} is not an IANA time zone` });
+    problems.push({
+      path: "/timeZone",
+      message: `${JSON.stringify(spec.timeZone)} is not an IANA time zone`,
+    });
   }
   if (spec.cron.trim().split(/\s+/).length !== 5) {
-    problems.push({ path: "/cron", message: "must have five fields: minute hour day-of-month month day-of-week" });
+    problems.push({
+      path: "/cron",
+      message: "must have five fields: minute hour day-of-month month day-of-week",
+    });
   } else {
     try {
       const cron = cronOf({ cron: spec.cron, timeZone: zoneOk ? spec.timeZone : "UTC" });
@@ -63,7 +69,8 @@ export function scheduleProblems(spec: ScheduleSpec): ScheduleProblem[] {
     }
   }
   if (spec.action === "command") {
-    if (spec.command === undefined) problems.push({ path: "/command", message: "is required for action command" });
+    if (spec.command === undefined)
+      problems.push({ path: "/command", message: "is required for action command" });
     else problems.push(...consoleCommandProblems(spec.command));
   } else if (spec.command !== undefined) {
     problems.push({ path: "/command", message: `only action command takes a command, not ${spec.action}` });
@@ -94,7 +101,7 @@ export function decideRun(spec: ScheduleSpec, since: Date, now: Date): RunDecisi
   const cron = cronOf(spec);
   let latest: Date | null = null;
   let count = 0;
-  for (let next = cron.nextRun(since); next !== null && next <= now && count < maxCounted; ) {
+  for (let next = cron.nextRun(since); next !== null && next <= now && count < maxCounted;) {
     latest = next;
     count++;
     next = cron.nextRun(next);

@@ -7,6 +7,7 @@ import { KubeconfigKeyring } from "./kubeconfig-keyring.ts";
 import { migrate } from "./migrations.ts";
 import { ObservedStore, WorkStore, type ResourceChanges, type SeenResource } from "./observed-store.ts";
 import type { NewEvent, ObservedRecord, StackEvent, StatusSummary } from "./records.ts";
+import { ScheduleStore } from "./schedule-store.ts";
 import { StackStore } from "./stack-store.ts";
 
 /**
@@ -22,6 +23,7 @@ export class Store {
   readonly work: WorkStore;
   readonly auth: AuthStore;
   readonly backups: BackupStore;
+  readonly schedules: ScheduleStore;
   readonly #appendListeners = new Set<() => void>();
   readonly #appended = (): void => {
     for (const listener of this.#appendListeners) listener();
@@ -36,6 +38,7 @@ export class Store {
     this.work = new WorkStore(db);
     this.auth = new AuthStore(db);
     this.backups = new BackupStore(db, this.#appended);
+    this.schedules = new ScheduleStore(db, this.#appended);
   }
 
   /**
