@@ -13,6 +13,7 @@ import type { ObserverHealthReport } from "../../controlplane/observers/observer
 import type { BackupService } from "../../controlplane/game/backup-service.ts";
 import type { GameService } from "../../controlplane/game/game-service.ts";
 import type { PowerService } from "../../controlplane/game/power-service.ts";
+import type { ScheduleService } from "../../controlplane/game/schedule-service.ts";
 import type { StackService } from "../../controlplane/stack-service.ts";
 import type { Role, UserRecord } from "../../controlplane/store/records.ts";
 import type { Store } from "../../controlplane/store/store.ts";
@@ -35,6 +36,8 @@ export interface ApiContext {
   readonly power: PowerService;
   /** Logs, console and connection info of game servers; absent when the server has no cluster access. */
   readonly game?: GameService;
+  /** Cron schedules of game servers. */
+  readonly schedules: ScheduleService;
   /** Backups and restores of game servers; absent when the server has no cluster access. */
   readonly backups?: BackupService;
 }
