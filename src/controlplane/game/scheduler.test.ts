@@ -9,17 +9,18 @@ import { Scheduler, type ScheduleActions } from "./scheduler.ts";
 /** Actions that only write down what they were asked (the scheduler's contract is when, and how often). */
 function recording(fail = false): { actions: ScheduleActions; calls: string[] } {
   const calls: string[] = [];
-  const act = (what: string) => async (): Promise<void> => {
+  const act = (what: string) => (): Promise<void> => {
     calls.push(what);
-    if (fail) throw new Error(`${what} failed`);
+    return fail ? Promise.reject(new Error(`${what} failed`)) : Promise.resolve();
   };
   return {
     calls,
     actions: {
       restart: act("restart"),
       backup: act("backup"),
-      command: async (_id, command) => {
+      command: (_id, command) => {
         calls.push(`command ${command}`);
+        return Promise.resolve();
       },
     },
   };
