@@ -65,39 +65,47 @@ export function SchedulesPane({ stackId }: { stackId: string }): ReactElement {
           ))}
         </ul>
       )}
-      <form onSubmit={(e) => void add(e)}>
-        <label>
-          Cron <input value={cron} onChange={(e) => setCron(e.target.value)} placeholder="0 4 * * *" />
-        </label>{" "}
-        <label>
-          Time zone <input value={timeZone} onChange={(e) => setTimeZone(e.target.value)} />
-        </label>{" "}
-        <label>
-          Action{" "}
-          <select value={action} onChange={(e) => setAction(e.target.value as NewSchedule["action"])}>
-            <option value="restart">restart</option>
-            <option value="backup">backup</option>
-            <option value="command">command</option>
-          </select>
-        </label>{" "}
+      <form onSubmit={(e) => void add(e)} className="schedule-form">
+        <label htmlFor="schedule-cron">Schedule cron</label>{" "}
+        <input
+          id="schedule-cron"
+          value={cron}
+          onChange={(e) => setCron(e.target.value)}
+          placeholder="0 4 * * *"
+        />{" "}
+        <label htmlFor="schedule-zone">Schedule time zone</label>{" "}
+        <input id="schedule-zone" value={timeZone} onChange={(e) => setTimeZone(e.target.value)} />{" "}
+        <label htmlFor="schedule-action">Schedule action</label>{" "}
+        <select
+          id="schedule-action"
+          value={action}
+          onChange={(e) => setAction(e.target.value as NewSchedule["action"])}
+        >
+          <option value="restart">restart</option>
+          <option value="backup">backup</option>
+          <option value="command">command</option>
+        </select>{" "}
         {action === "command" ? (
-          <label>
-            Command{" "}
+          <>
+            <label htmlFor="schedule-command">Scheduled command</label>{" "}
             <input
+              id="schedule-command"
               value={command}
               maxLength={1024}
               onChange={(e) => setCommand(e.target.value)}
               placeholder="say restarting soon"
             />
-          </label>
+          </>
         ) : null}{" "}
-        <label>
-          Missed runs{" "}
-          <select value={missed} onChange={(e) => setMissed(e.target.value as "skip" | "run-once")}>
-            <option value="skip">skip</option>
-            <option value="run-once">run once at start</option>
-          </select>
-        </label>{" "}
+        <label htmlFor="schedule-missed">Missed runs</label>{" "}
+        <select
+          id="schedule-missed"
+          value={missed}
+          onChange={(e) => setMissed(e.target.value as "skip" | "run-once")}
+        >
+          <option value="skip">skip</option>
+          <option value="run-once">run once at start</option>
+        </select>{" "}
         <button type="submit">Add schedule</button>
         {error ? (
           <p role="alert" className="error">
