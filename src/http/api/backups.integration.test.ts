@@ -243,4 +243,20 @@ describe("backups on the sandbox", () => {
     assert.equal(existsSync(join(archives, "mc", first.archive)), false);
     assert.ok(existsSync(join(archives, "mc", second.archive)));
   });
+
+  it("a restore whose archive is broken fails as RestoreFailed, leaves the world alone and keeps the backup", async () => {
+    const made = (await list())[0]!;
+    writeFileSync(join(archives, "mc", made.archive), "not a gzip archive");
+    writeFileSync(join(world, "keep.txt"), "untouched");
+    const r = await api.call("POST", `${backupsUrl}/${made.id}/restore`, { as: "operator", body: {} });
+    assert.equal(r.statusCode, 202, r.body);
+    const failed = await eventually("RestoreFailed", async () => {
+      const events = await store.events({ stackId: id, types: ["RestoreFailed"], limit: 1 });
+      return events[0];
+    });
+    assert.equal(failed.data["step"], "restore");
+    assert.match(String(failed.data["message"]), /restore Job failed/);
+    assert.equal(readFileSync(join(world, "keep.txt"), "utf8"), "untouched");
+    assert.equal((await settled(made.id, "Completed")).id, made.id);
+  });
 });
