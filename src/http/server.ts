@@ -17,6 +17,7 @@ import { StackService } from "../controlplane/stack-service.ts";
 import type { Store } from "../controlplane/store/store.ts";
 import type { Logger } from "../observability/logger.ts";
 import { adminRoutes } from "./api/admin.ts";
+import { backupTargetRoutes } from "./api/backup-targets.ts";
 import { backupRoutes } from "./api/backups.ts";
 import { scheduleRoutes } from "./api/schedules.ts";
 import { eventRoutes } from "./api/events.ts";
@@ -107,6 +108,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     ...stackRoutes,
     ...gameRoutes,
     ...backupRoutes,
+    ...backupTargetRoutes,
     ...scheduleRoutes,
     ...eventRoutes,
     ...adminRoutes,

@@ -41,6 +41,14 @@ export interface BackupTiming {
   readonly pollMs: number;
 }
 
+/** What `POST …/backups` may ask. */
+export interface BackupOptions {
+  /** Once made, delete the older backups no rule keeps. */
+  readonly retention?: BackupRetention;
+  /** An admin's named target; absent: the stack's own claim `<stack>-backups`. */
+  readonly target?: string;
+}
+
 /** What `POST …/backups/{id}/restore` may ask. */
 export interface RestoreOptions {
   /** For a running server: stop it, restore, start it again, as one operation. */
@@ -83,14 +91,23 @@ export class BackupService {
    * first and `save-on` after. Once completed, `retention` deletes the
    * backups it lets go. Conflict while another backup or restore runs.
    */
-  async create(stackId: string, actor: string, retention: BackupRetention = {}): Promise<BackupRecord> {
+  async create(stackId: string, actor: string, options: BackupOptions = {}): Promise<BackupRecord> {
     const stack = await this.#stack(stackId);
+    const target =
+      options.target === undefined ? undefined : await this.#store.backupTargets.get(options.target);
+    if (options.target !== undefined && !target) {
+      throw new ServiceError("Invalid", `no backup target named ${options.target}`, {
+        problems: [{ path: "/target", message: `no backup target named ${JSON.stringify(options.target)}` }],
+      });
+    }
+    const claim = target?.claim ?? defaultTargetClaim(stack.name);
+    const storage = target?.storage ?? defaultTargetSize;
     const stamp = this.#now().toISOString().replace(/[-:]/g, "").replace(/\.\d+/, "");
     const backup = await this.#refusingBusy(() =>
       this.#store.backups.begin(
         {
           stackId,
-          targetClaim: defaultTargetClaim(stack.name),
+          targetClaim: claim,
           archive: `${stack.name}-${stamp}-${randomBytes(3).toString("hex")}.tar.gz`,
           createdBy: actor,
         },
@@ -103,7 +120,7 @@ export class BackupService {
         }),
       ),
     );
-    this.#background(this.#make(stack, backup, actor, retention));
+    this.#background(this.#make(stack, backup, actor, options.retention ?? {}, storage));
     return backup;
   }
 
@@ -162,10 +179,11 @@ export class BackupService {
     backup: BackupRecord,
     actor: string,
     retention: BackupRetention,
+    storage: string,
   ): Promise<void> {
     try {
       const client = await this.#game.clusters.clientFor(stack.cluster);
-      await ensureClaim(client, targetClaimObject(stack, backup.targetClaim));
+      await ensureClaim(client, targetClaimObject(stack, backup.targetClaim, storage));
       const pod = await this.#game.runningPod(stack);
       const quiesce = pod !== undefined && findTemplate(stack.template)?.game?.console?.replies === true;
       if (quiesce) {
@@ -333,7 +351,7 @@ function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-function targetClaimObject(stack: StackRecord, name: string): V1PersistentVolumeClaim {
+function targetClaimObject(stack: StackRecord, name: string, storage: string): V1PersistentVolumeClaim {
   return {
     apiVersion: "v1",
     kind: "PersistentVolumeClaim",
@@ -342,6 +360,6 @@ function targetClaimObject(stack: StackRecord, name: string): V1PersistentVolume
       namespace: stack.namespace,
       labels: { [managedByLabel]: managedByValue, "stackwarden.dev/backups-of": stack.name },
     },
-    spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: defaultTargetSize } } },
+    spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage } } },
   };
 }

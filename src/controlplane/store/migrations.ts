@@ -170,6 +170,16 @@ ALTER TABLE stacks
     version: 3,
     name: "game server backups and schedules",
     sql: `
+-- Named places archives go, kept by admins: a claim in the stack's namespace.
+CREATE TABLE backup_targets (
+  name       text PRIMARY KEY,
+  claim      text NOT NULL,
+  -- What the claim asks for when the control plane makes it.
+  storage    text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  created_by text NOT NULL
+);
+
 -- One archive of a stack's world volume, made and restored by Kubernetes Jobs.
 CREATE TABLE backups (
   id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),

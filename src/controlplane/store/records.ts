@@ -106,6 +106,8 @@ export const eventTypes = [
   "RestoreStarted",
   "BackupRestored",
   "RestoreFailed",
+  "BackupTargetCreated",
+  "BackupTargetDeleted",
   "ScheduleCreated",
   "ScheduleDeleted",
   "ScheduleRun",

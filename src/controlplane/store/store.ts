@@ -1,5 +1,6 @@
 import { AuthStore } from "./auth-store.ts";
 import { BackupStore } from "./backup-store.ts";
+import { BackupTargetStore } from "./backup-target-store.ts";
 import { CatalogStore } from "./catalog-store.ts";
 import { openDatabase, type Database, type DatabaseOptions } from "./database.ts";
 import { appendEvents, lastEventId, queryEvents, type EventQuery } from "./event-store.ts";
@@ -23,6 +24,7 @@ export class Store {
   readonly work: WorkStore;
   readonly auth: AuthStore;
   readonly backups: BackupStore;
+  readonly backupTargets: BackupTargetStore;
   readonly schedules: ScheduleStore;
   readonly #appendListeners = new Set<() => void>();
   readonly #appended = (): void => {
@@ -38,6 +40,7 @@ export class Store {
     this.work = new WorkStore(db);
     this.auth = new AuthStore(db);
     this.backups = new BackupStore(db, this.#appended);
+    this.backupTargets = new BackupTargetStore(db, this.#appended);
     this.schedules = new ScheduleStore(db, this.#appended);
   }
 

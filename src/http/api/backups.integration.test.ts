@@ -111,7 +111,7 @@ describe("backups on the sandbox", () => {
         string,
         "GET" | "POST" | "DELETE",
         string,
-        "anonymous" | "viewer" | "operator",
+        "anonymous" | "viewer" | "operator" | "admin",
         unknown,
         number,
         string?,
@@ -174,6 +174,30 @@ describe("backups on the sandbox", () => {
       ["delete of an unknown backup", "DELETE", `${backupsUrl}/${unknown}`, "operator", undefined, 404],
       ["backups of an unknown stack", "GET", `/api/v1/stacks/${unknown}/backups`, "operator", undefined, 404],
       ["backup of an unknown stack", "POST", `/api/v1/stacks/${unknown}/backups`, "operator", {}, 404],
+      ["backup to an unknown target", "POST", backupsUrl, "operator", { target: "nowhere" }, 422, "/target"],
+      ["a target name with capitals", "POST", backupsUrl, "operator", { target: "Shared" }, 422, "/target"],
+      ["list targets as viewer", "GET", "/api/v1/backup-targets", "viewer", undefined, 403],
+      [
+        "add a target as operator",
+        "POST",
+        "/api/v1/backup-targets",
+        "operator",
+        { name: "t", claim: "c" },
+        403,
+      ],
+      ["delete a target as operator", "DELETE", "/api/v1/backup-targets/t", "operator", undefined, 403],
+      ["a bad claim", "POST", "/api/v1/backup-targets", "admin", { name: "t", claim: "a/b" }, 422, "/claim"],
+      [
+        "a bad size",
+        "POST",
+        "/api/v1/backup-targets",
+        "admin",
+        { name: "t", claim: "c", storage: "lots" },
+        422,
+        "/storage",
+      ],
+      ["a target without a claim", "POST", "/api/v1/backup-targets", "admin", { name: "t" }, 422, "/claim"],
+      ["delete an unknown target", "DELETE", "/api/v1/backup-targets/none", "admin", undefined, 404],
     ];
     const before = await api.counts();
     for (const [name, method, url, as, body, status, field] of cases) {
@@ -183,6 +207,7 @@ describe("backups on the sandbox", () => {
     }
     assert.deepEqual(await api.counts(), before);
     assert.deepEqual(await list(), []);
+    assert.deepEqual(await store.backupTargets.list(), []);
     assert.equal((await batch.listNamespacedJob({ namespace })).items.length, 0);
   });
 
@@ -258,5 +283,32 @@ describe("backups on the sandbox", () => {
     assert.match(String(failed.data["message"]), /restore Job failed/);
     assert.equal(readFileSync(join(world, "keep.txt"), "utf8"), "untouched");
     assert.equal((await settled(made.id, "Completed")).id, made.id);
+  });
+
+  it("an admin's backup target: backups naming it land in its claim; only admins add and remove targets", async () => {
+    const add = await api.call("POST", "/api/v1/backup-targets", {
+      as: "admin",
+      body: { name: "shared", claim: "shared-backups", storage: "5Gi" },
+    });
+    assert.equal(add.statusCode, 201, add.body);
+    const again = await api.call("POST", "/api/v1/backup-targets", {
+      as: "admin",
+      body: { name: "shared", claim: "other" },
+    });
+    assert.equal(again.statusCode, 409, again.body);
+    const listed = await api.call("GET", "/api/v1/backup-targets", { as: "operator" });
+    assert.deepEqual(
+      listed.json<{ items: Array<{ name: string; claim: string }> }>().items.map((t) => [t.name, t.claim]),
+      [["shared", "shared-backups"]],
+    );
+    const made = await backupNow({ target: "shared" });
+    assert.equal(made.targetClaim, "shared-backups");
+    assert.equal(statSync(join(runner.claimDir("shared-backups"), "mc", made.archive)).size, made.sizeBytes);
+    const claim = await core.readNamespacedPersistentVolumeClaim({ name: "shared-backups", namespace });
+    assert.equal(claim.spec?.resources?.requests?.["storage"], "5Gi");
+    assert.equal(
+      (await api.call("DELETE", "/api/v1/backup-targets/shared", { as: "admin" })).statusCode,
+      204,
+    );
   });
 });

@@ -14,6 +14,14 @@ import {
 /** `POST /api/v1/stacks/{id}/backups`. */
 export const BackupBody = Type.Object(
   {
+    target: Type.Optional(
+      Type.String({
+        pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+        maxLength: 63,
+        description:
+          "An admin's backup target (GET /api/v1/backup-targets); absent: the claim <stack>-backups.",
+      }),
+    ),
     retention: Type.Optional(
       Type.Object(
         {
@@ -96,13 +104,16 @@ export const backupRoutes: readonly RouteSpec[] = [
       202: { description: "The backup, Running; it becomes Completed or Failed", schema: BackupSchema },
       404: problem("No such stack"),
       409: problem("Another backup or restore of the stack is running"),
-      422: problem("Bad retention, or not a game server"),
+      422: problem("Bad retention, an unknown target, or not a game server"),
     },
     handler: async (req: ApiRequest, ctx: ApiContext): Promise<ApiResponse> => {
       const body = req.body as Static<typeof BackupBody>;
       return {
         status: 202,
-        body: await backups(ctx).create(stackId(req), req.user.name, body.retention ?? {}),
+        body: await backups(ctx).create(stackId(req), req.user.name, {
+          ...(body.retention ? { retention: body.retention } : {}),
+          ...(body.target !== undefined ? { target: body.target } : {}),
+        }),
       };
     },
   },
