@@ -6,24 +6,19 @@
  * stack's events.
  */
 import { randomBytes } from "node:crypto";
-import type { V1PersistentVolumeClaim } from "@kubernetes/client-node";
 import { setTimeout as delay } from "node:timers/promises";
 import type { KubeClient } from "../../kube/client.ts";
 import { listPods } from "../../kube/core-reads.ts";
-import { createJob, ensureClaim, finishedJobPod } from "../../kube/jobs.ts";
-import {
-  backupRunLabels,
-  buildBackupJob,
-  parseTerminationMessage,
-  type BackupOperation,
-} from "../../resources/backup-job.ts";
-import { managedByLabel, managedByValue, selectorLabels } from "../../resources/labels.ts";
+import { ensureClaim } from "../../kube/jobs.ts";
+import type { BackupOperation } from "../../resources/backup-job.ts";
+import { selectorLabels } from "../../resources/labels.ts";
 import { findTemplate } from "../../templates/registry.ts";
 import { ServiceError } from "../stack-service.ts";
 import type { BackupRecord } from "../store/backup-store.ts";
 import { StoreError } from "../store/errors.ts";
 import type { EventType, NewEvent, StackRecord } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
+import { runBackupJob, targetClaimObject, type BackupTiming } from "./backup-job-run.ts";
 import { expiredBackups, type BackupRetention } from "./backup-retention.ts";
 import type { GameService } from "./game-service.ts";
 import type { PowerService } from "./power-service.ts";
@@ -32,14 +27,7 @@ import type { PowerService } from "./power-service.ts";
 export const defaultTargetClaim = (stack: string): string => `${stack}-backups`;
 /** The size the default target claim asks for when the control plane makes it. */
 export const defaultTargetSize = "10Gi";
-/** The world volume of a game server: its StatefulSet's `data` claim of pod 0. */
-export const worldClaim = (stack: string): string => `data-${stack}-0`;
-
-/** How long one Job may take, and how often it is looked at. */
-export interface BackupTiming {
-  readonly jobTimeoutMs: number;
-  readonly pollMs: number;
-}
+export { worldClaim, type BackupTiming } from "./backup-job-run.ts";
 
 /** What `POST …/backups` may ask. */
 export interface BackupOptions {
@@ -236,43 +224,14 @@ export class BackupService {
   }
 
   /** Runs one Job to its end; the archive's size, or throws why it failed. */
-  async #runJob(
+  #runJob(
     client: KubeClient,
     stack: StackRecord,
     backup: BackupRecord,
     operation: BackupOperation,
     besideServer: boolean,
   ): Promise<number | undefined> {
-    const game = findTemplate(stack.template)?.game;
-    const run = randomBytes(4).toString("hex");
-    const request = {
-      operation,
-      backupId: backup.id,
-      run,
-      namespace: stack.namespace,
-      stack: stack.name,
-      worldClaim: worldClaim(stack.name),
-      targetClaim: backup.targetClaim,
-      archive: backup.archive,
-      ...(besideServer && game
-        ? { besidePods: selectorLabels({ stack: stack.name, component: game.component }) }
-        : {}),
-    };
-    await createJob(client, buildBackupJob(request));
-    const labels = backupRunLabels(request);
-    const deadline = Date.now() + this.#timing.jobTimeoutMs;
-    while (Date.now() < deadline) {
-      const outcome = await finishedJobPod(client, stack.namespace, labels);
-      const result = parseTerminationMessage(outcome?.message);
-      if (outcome?.phase === "Failed")
-        throw new Error(
-          `the ${operation} Job failed (exit ${outcome.exitCode}): ${outcome.message ?? outcome.reason ?? ""}`,
-        );
-      // Succeeded is final once the container's termination message is there.
-      if (outcome?.phase === "Succeeded" && result !== undefined) return result.size;
-      await delay(this.#timing.pollMs);
-    }
-    throw new Error(`the ${operation} Job did not finish within ${this.#timing.jobTimeoutMs / 1000} s`);
+    return runBackupJob(client, { stack, backup, operation, besideServer }, this.#timing);
   }
 
   async #untilStopped(client: KubeClient, stack: StackRecord): Promise<void> {
@@ -349,17 +308,4 @@ function event(stack: StackRecord, actor: string, type: EventType, data: Record<
 
 function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
-}
-
-function targetClaimObject(stack: StackRecord, name: string, storage: string): V1PersistentVolumeClaim {
-  return {
-    apiVersion: "v1",
-    kind: "PersistentVolumeClaim",
-    metadata: {
-      name,
-      namespace: stack.namespace,
-      labels: { [managedByLabel]: managedByValue, "stackwarden.dev/backups-of": stack.name },
-    },
-    spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage } } },
-  };
 }
