@@ -1,7 +1,9 @@
 /**
  * Game-server benchmark on a local sandbox: prints figures, asserts nothing.
  *
- *   npm run bench:game -- --sandbox default --samples 200
+ *   npm run bench:game -- --sandbox default --samples 200 [--volume-mib 1024]
+ *   (or, on a sandbox already running: STACKWARDEN_STATE_DIR=<its .stackwarden> npm run bench:game --
+ *    --sandbox test --kubeconfig <its kubeconfig>)
  *
  * Against the running sandbox NAME (started if needed), with a pod of a minecraft-java stack made
  * by hand (no operator) and the HTTP server on 127.0.0.1:
@@ -9,8 +11,17 @@
  *    (as the container would write it), until it arrives on `GET …/logs?follow=true`; p50/p99.
  * 2. Console round trip: `POST …/console {"command": "list"}` (pods/exec of rcon-cli through the
  *    API server and KWOK), one at a time; p50/p99.
+ * 3. Backup and restore of a world of `--volume-mib` MiB (1024 by default) of random bytes (they do
+ *    not compress: the worst case for gzip's output): `POST …/backups` until Completed, then, the
+ *    server stopped, `POST …/backups/{id}/restore` until BackupRestored. Real Jobs and pods on the
+ *    sandbox; their container's script run by the sandbox's job runner on a local folder standing
+ *    for the claim (docs/sandbox.md, "Backup Jobs"), so this measures tar+gzip on this machine's
+ *    disk plus the Job's way through the API server, the scheduler and KWOK.
  */
-import { appendFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { appendFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
@@ -25,9 +36,17 @@ import { selectorLabels } from "../src/resources/labels.ts";
 import { criLogLine, podLogFiles } from "../src/sandbox/kwok-debugging.ts";
 import { sandboxPaths } from "../src/sandbox/paths.ts";
 import { sandboxUp } from "../src/sandbox/sandbox.ts";
+import { SandboxJobRunner } from "../src/sandbox/job-runner.ts";
+import { KubeClient } from "../src/kube/client.ts";
 
 const { values } = parseArgs({
-  options: { sandbox: { type: "string", default: "default" }, samples: { type: "string", default: "200" } },
+  options: {
+    sandbox: { type: "string", default: "default" },
+    samples: { type: "string", default: "200" },
+    "volume-mib": { type: "string", default: "1024" },
+    // A sandbox already running elsewhere (e.g. the test sandbox): its kubeconfig, not started here.
+    kubeconfig: { type: "string" },
+  },
 });
 const samples = Number(values.samples);
 const percentile = (xs: number[], p: number): number =>
@@ -37,9 +56,11 @@ const report = (what: string, xs: number[]): void =>
     `${what}: p50 ${percentile(xs, 50).toFixed(1)} ms, p99 ${percentile(xs, 99).toFixed(1)} ms (n=${xs.length})`,
   );
 
-const sandbox = await sandboxUp({ name: values.sandbox, env: process.env, log: () => undefined });
+const kubeconfig =
+  values.kubeconfig ??
+  (await sandboxUp({ name: values.sandbox, env: process.env, log: () => undefined })).kubeconfig;
 const kc = new KubeConfig();
-kc.loadFromFile(sandbox.kubeconfig);
+kc.loadFromFile(kubeconfig);
 const core = kc.makeApiClient(CoreV1Api);
 const namespace = `bench-game-${Date.now().toString(36)}`;
 await core.createNamespace({ body: { metadata: { name: namespace } } });
@@ -56,7 +77,12 @@ const app = createHttpServer({
   registry: new Registry(),
   ready: () => true,
   game: new GameService(store, clusters),
+  backupTiming: { pollMs: 100 },
 });
+const volumes = await mkdtemp(join(tmpdir(), "bench-game-volumes-"));
+const runnerClient = new KubeClient(kc);
+const runner = new SandboxJobRunner(runnerClient, { volumesDir: volumes, namespace, pollMs: 100 });
+runner.start();
 const base = await app.listen({ host: "127.0.0.1", port: 0 });
 const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
 
@@ -121,7 +147,61 @@ try {
     if (r.status === 200) consoleLatency.push(performance.now() - started);
   }
   report("console round trip (list)", consoleLatency);
+
+  // 3. Backup and restore.
+  await core.createNamespacedPersistentVolumeClaim({
+    namespace,
+    body: {
+      metadata: { name: "data-bench-0" },
+      spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "2Gi" } } },
+    },
+  });
+  const mib = Number(values["volume-mib"]);
+  const region = join(runner.claimDir("data-bench-0"), "world", "region");
+  await mkdir(region, { recursive: true });
+  for (let i = 0; i < mib; i += 16)
+    await writeFile(join(region, `r.${i}.mca`), randomBytes(16 * 1024 * 1024));
+  const waitBackup = async (backupId: string, done: (events: string[]) => boolean): Promise<void> => {
+    for (;;) {
+      const list = (await (await fetch(`${base}/api/v1/stacks/${id}/backups`, { headers: auth })).json()) as {
+        items: Array<{ id: string; status: string; message: string }>;
+      };
+      const b = list.items.find((x) => x.id === backupId);
+      if (b?.status === "Failed") throw new Error(`backup failed: ${b.message}`);
+      const events = (await store.events({ stackId: id, limit: 50 })).map((e) => e.type);
+      if (b?.status === "Completed" && done(events)) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  let started = performance.now();
+  const made = (await (
+    await fetch(`${base}/api/v1/stacks/${id}/backups`, { method: "POST", headers: auth, body: "{}" })
+  ).json()) as { id: string };
+  await waitBackup(made.id, () => true);
+  const backupMs = performance.now() - started;
+  const size = (
+    (await (await fetch(`${base}/api/v1/stacks/${id}/backups`, { headers: auth })).json()) as {
+      items: Array<{ sizeBytes: number }>;
+    }
+  ).items[0]?.sizeBytes;
+  await core.deleteNamespacedPod({ name: "bench-0", namespace, gracePeriodSeconds: 0 });
+  await fetch(`${base}/api/v1/stacks/${id}/stop`, { method: "POST", headers: auth, body: "{}" });
+  started = performance.now();
+  await fetch(`${base}/api/v1/stacks/${id}/backups/${made.id}/restore`, {
+    method: "POST",
+    headers: auth,
+    body: "{}",
+  });
+  await waitBackup(made.id, (events) => events.includes("BackupRestored"));
+  const restoreMs = performance.now() - started;
+  console.log(
+    `backup of a ${mib} MiB world (random bytes, archive ${((size ?? 0) / 1048576).toFixed(0)} MiB): ${(backupMs / 1000).toFixed(1)} s`,
+  );
+  console.log(`restore of it (server stopped): ${(restoreMs / 1000).toFixed(1)} s`);
 } finally {
+  await runner.stop();
+  runnerClient.close();
+  await rm(volumes, { recursive: true, force: true });
   await app.close();
   feed.close();
   clusters.close();

@@ -123,10 +123,12 @@ export async function startServer(options: ServerOptions, signal: AbortSignal): 
   );
   const feed = new EventFeed({ store });
   const clusters = new ClusterClients(store, options.clusterName, options.kubeconfig);
+  const holder = `${hostname()}_${process.pid}_${randomBytes(3).toString("hex")}`;
   const http = createHttpServer({
     store,
     feed,
     game: new GameService(store, clusters),
+    scheduler: { holder },
     registry,
     ready: () => controlPlane.ready() && (options.alsoReady?.() ?? true),
     notify: (id) => controlPlane.notify(id),

@@ -1,8 +1,11 @@
 import { createHash } from "node:crypto";
 import { once } from "node:events";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { sandboxDown, sandboxUp } from "../sandbox/sandbox.ts";
+import { SandboxJobRunner } from "../sandbox/job-runner.ts";
+import { sandboxPaths } from "../sandbox/paths.ts";
+import { KubeClient } from "../kube/client.ts";
 import { createLogger } from "../observability/logger.ts";
 import { startOperator } from "./operator.ts";
 import { announceAdminToken, startServer } from "./server.ts";
@@ -57,6 +60,16 @@ export async function runUp(flags: UpFlags): Promise<number> {
     },
     stop.signal,
   );
+  // On the local sandbox, backup Jobs' containers run through the job runner (docs/sandbox.md).
+  const runnerClient = sandbox
+    ? new KubeClient(kubeconfig, { userAgent: "stackwarden-sandbox-jobs" })
+    : undefined;
+  const runner = runnerClient
+    ? new SandboxJobRunner(runnerClient, {
+        volumesDir: join(sandboxPaths(flags.sandbox, process.env).dir, "volumes"),
+      })
+    : undefined;
+  runner?.start();
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer(
@@ -76,6 +89,8 @@ export async function runUp(flags: UpFlags): Promise<number> {
     // Do not leave half of it running: stop the operator, and the sandbox if this command started it.
     stop.abort();
     await operator.done;
+    await runner?.stop();
+    runnerClient?.close();
     if (sandbox && !sandbox.reused) await sandboxDown(sandboxOptions);
     throw e;
   }
@@ -99,6 +114,8 @@ export async function runUp(flags: UpFlags): Promise<number> {
   log("stopping the control plane and the operator");
   stop.abort();
   await Promise.all([server.done, operator.done]);
+  await runner?.stop();
+  runnerClient?.close();
   if (sandbox && !sandbox.reused) {
     log("stopping the sandbox");
     await sandboxDown(sandboxOptions);

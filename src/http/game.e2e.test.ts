@@ -4,12 +4,15 @@
  * the sandbox's stand-in game log and rcon-cli (docs/sandbox.md): the address
  * is shown, the log follows, a console `say hello` shows up in the log, `list`
  * fills the player list, stop gives zero pods with the volume claim kept and
- * the page showing Stopped, and start brings it back to Ready.
+ * the page showing Stopped, and start brings it back to Ready; backup now is
+ * listed with its size, restore of the running server runs stop → restore →
+ * start, and a schedule fires within a real minute. The backup Jobs' containers
+ * run through the sandbox's job runner (docs/sandbox.md, "Backup Jobs").
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -23,7 +26,9 @@ import { ClusterClients } from "../controlplane/game/cluster-clients.ts";
 import { GameService } from "../controlplane/game/game-service.ts";
 import { builtinTemplateRecords } from "../controlplane/guardrails.ts";
 import { openStore, type Store } from "../controlplane/store/store.ts";
+import { KubeClient } from "../kube/client.ts";
 import { createLogger } from "../observability/logger.ts";
+import { SandboxJobRunner } from "../sandbox/job-runner.ts";
 import { stackBinding } from "../operator/stack/stack-controller.ts";
 import { packageRoot } from "../sandbox/paths.ts";
 import { useTestNamespace } from "../testing/cluster.ts";
@@ -52,6 +57,15 @@ const vite = spawnSync(
 assert.equal(vite.status, 0, `vite build failed:\n${vite.stdout}${vite.stderr}`);
 assert.ok(existsSync(join(uiDir, "index.html")), "the UI was not built");
 const browserExecutable = await findChromium();
+const volumes = mkdtempSync(join(tmpdir(), "stackwarden-game-volumes-"));
+after(() => rmSync(volumes, { recursive: true, force: true }));
+const runnerClient = new KubeClient(ns.kc);
+const runner = new SandboxJobRunner(runnerClient, { volumesDir: volumes, namespace: ns.namespace });
+runner.start();
+after(async () => {
+  await runner.stop();
+  runnerClient.close();
+});
 
 describe("a game server's panel in Chromium", () => {
   const stop = new AbortController();
@@ -93,6 +107,8 @@ describe("a game server's panel in Chromium", () => {
       uiDir,
       logger,
       game: new GameService(store, clusters),
+      scheduler: { holder: "game-e2e", tickMs: 1000 },
+      backupTiming: { pollMs: 250 },
     });
     url = await http.listen({ host: "127.0.0.1", port: 0 });
     browser = await chromium.launch({
@@ -214,6 +230,60 @@ describe("a game server's panel in Chromium", () => {
       .filter({ hasText: "The server is ready" })
       .waitFor({ timeout: convergeMs });
     await shot("game-04-started");
+    assert.deepEqual(pageErrors, []);
+  });
+
+  const eventTypes = async (): Promise<string[]> =>
+    (await store.events({ stackId, limit: 200 })).map((e) => e.type).reverse();
+
+  it("backs up now, listed with its size; restores the running server as stop → restore → start", async () => {
+    mkdirSync(join(runner.claimDir("data-arena-0"), "world"), { recursive: true });
+    writeFileSync(join(runner.claimDir("data-arena-0"), "world", "level.dat"), "the arena");
+    page.on("dialog", (d) => void d.accept());
+    await page.getByRole("button", { name: "Back up now" }).click();
+    await page.getByTestId("backup-status").filter({ hasText: "Completed" }).waitFor({ timeout: convergeMs });
+    const size = await page.getByTestId("backup-size").first().textContent();
+    assert.match(size ?? "", /^\d+(\.\d)? (B|KiB)$/, `the size is shown: ${size}`);
+    await shot("game-05-backup");
+
+    writeFileSync(join(runner.claimDir("data-arena-0"), "world", "level.dat"), "griefed");
+    const before = (await eventTypes()).length;
+    await page.getByRole("button", { name: "Restore" }).click();
+    await eventually(
+      "stop → restore → start",
+      async () => {
+        const steps = (await eventTypes())
+          .slice(before)
+          .filter((t) => ["RestoreStarted", "StackStopped", "BackupRestored", "StackStarted"].includes(t));
+        return steps.length === 4 ? steps : undefined;
+      },
+      { timeoutMs: convergeMs },
+    ).then((steps) =>
+      assert.deepEqual(steps, ["RestoreStarted", "StackStopped", "BackupRestored", "StackStarted"]),
+    );
+    assert.equal(
+      readFileSync(join(runner.claimDir("data-arena-0"), "world", "level.dat"), "utf8"),
+      "the arena",
+    );
+    await page.reload();
+    await page.locator(".page-head [data-phase='Ready']").waitFor({ timeout: convergeMs });
+    await shot("game-06-restored");
+  });
+
+  it("fires a schedule on time: a console command every minute shows in the log within a minute", async () => {
+    const word = `scheduled-${randomBytes(3).toString("hex")}`;
+    await page.getByLabel("Schedule action", { exact: true }).selectOption("command");
+    await page.getByLabel("Schedule cron", { exact: true }).fill("* * * * *");
+    await page.getByLabel("Scheduled command", { exact: true }).fill(`say ${word}`);
+    await page.getByRole("button", { name: "Add schedule" }).click();
+    await page.getByTestId("schedule-row").filter({ hasText: word }).waitFor();
+    await page
+      .getByTestId("log-lines")
+      .filter({ hasText: `[Rcon] ${word}` })
+      .waitFor({ timeout: 75_000 });
+    const runs = await store.events({ stackId, types: ["ScheduleRun"], limit: 5 });
+    assert.equal(runs[0]?.data["outcome"], "ran");
+    await shot("game-07-schedule");
     assert.deepEqual(pageErrors, []);
   });
 });

@@ -8,12 +8,18 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { Histogram, type Registry } from "prom-client";
 import type { EventFeed } from "../controlplane/event-feed.ts";
 import type { ObserverHealthReport } from "../controlplane/observers/observer-health.ts";
+import { BackupService, type BackupTiming } from "../controlplane/game/backup-service.ts";
 import type { GameService } from "../controlplane/game/game-service.ts";
 import { PowerService } from "../controlplane/game/power-service.ts";
+import { ScheduleService } from "../controlplane/game/schedule-service.ts";
+import { Scheduler } from "../controlplane/game/scheduler.ts";
 import { StackService } from "../controlplane/stack-service.ts";
 import type { Store } from "../controlplane/store/store.ts";
 import type { Logger } from "../observability/logger.ts";
 import { adminRoutes } from "./api/admin.ts";
+import { backupTargetRoutes } from "./api/backup-targets.ts";
+import { backupRoutes } from "./api/backups.ts";
+import { scheduleRoutes } from "./api/schedules.ts";
 import { eventRoutes } from "./api/events.ts";
 import { gameRoutes } from "./api/game.ts";
 import { openApiDocument } from "./api/openapi.ts";
@@ -43,6 +49,14 @@ export interface HttpServerOptions {
   readonly pingMs?: number;
   /** Game-server logs, console and connection info (the `game` routes answer 503 without it). */
   readonly game?: GameService;
+  /**
+   * Runs the stacks' schedules in this process (each due run once across
+   * replicas): `holder` names the replica in claims; `now` is the clock.
+   * Needs `game`. Without it, schedules are stored but run by no one here.
+   */
+  readonly scheduler?: { readonly holder: string; readonly tickMs?: number; readonly now?: () => Date };
+  /** How long a backup Job may take and how often it is looked at (tests make it quick). */
+  readonly backupTiming?: Partial<BackupTiming>;
 }
 
 /** Bodies above this are refused with 413. */
@@ -93,6 +107,9 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     ...templateRoutes,
     ...stackRoutes,
     ...gameRoutes,
+    ...backupRoutes,
+    ...backupTargetRoutes,
+    ...scheduleRoutes,
     ...eventRoutes,
     ...adminRoutes,
   ];
@@ -115,16 +132,39 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     options.feed.wake();
     options.notify?.(id);
   };
+  const power = new PowerService(options.store, changed, options.game);
+  const backups = options.game
+    ? new BackupService(options.store, options.game, power, options.backupTiming)
+    : undefined;
+  if (options.scheduler && options.game && backups) {
+    const game = options.game;
+    const scheduler = new Scheduler(
+      options.store,
+      {
+        restart: (id, actor) => power.run(id, "restart", actor),
+        backup: (id, actor) => backups.create(id, actor),
+        command: (id, command, actor) => game.console(id, { command }, actor),
+      },
+      options.scheduler,
+    );
+    scheduler.start(options.scheduler.tickMs);
+    app.addHook("onClose", async () => {
+      await scheduler.stop();
+      await backups.settled();
+    });
+  }
   registerRoutes(app, [...routes, openapi], {
     store: options.store,
     feed: options.feed,
     stacks: new StackService(options.store, changed),
-    power: new PowerService(options.store, changed, options.game),
+    power,
+    schedules: new ScheduleService(options.store, options.scheduler?.now),
     pingMs: options.pingMs ?? 15_000,
     streams,
     observerHealth: options.observerHealth ?? (() => undefined),
     ...(log ? { log } : {}),
     ...(options.game ? { game: options.game } : {}),
+    ...(backups ? { backups } : {}),
   });
 
   const text = (reply: FastifyReply, status: number, body: string): FastifyReply =>

@@ -6,6 +6,8 @@
  */
 
 import type { Role, StackRecord } from "../../src/controlplane/store/records.ts";
+import type { BackupRecord } from "../../src/controlplane/store/backup-store.ts";
+import type { ScheduleRecord } from "../../src/controlplane/store/schedule-store.ts";
 
 // The shapes the server sends are its own record types (type-only imports: nothing of the server
 // reaches the bundle), so the UI cannot drift from what the API answers.
@@ -89,6 +91,19 @@ export interface ConsoleAnswer {
   readonly command: string;
   readonly output: string | null;
   readonly pod: string;
+}
+
+/** A backup of a game server's world (`GET /stacks/{id}/backups`). */
+export type Backup = BackupRecord;
+/** A cron schedule of a game server (`GET /stacks/{id}/schedules`). */
+export type Schedule = ScheduleRecord;
+/** What `POST /stacks/{id}/schedules` takes. */
+export interface NewSchedule {
+  readonly cron: string;
+  readonly timeZone: string;
+  readonly action: Schedule["action"];
+  readonly command?: string;
+  readonly missed?: Schedule["missed"];
 }
 
 export interface Template {
@@ -266,6 +281,24 @@ export const api = {
   /** Stops, starts or restarts a game server (a restart may broadcast first). */
   power: (id: string, action: "stop" | "start" | "restart", broadcast?: string): Promise<unknown> =>
     request("POST", `/stacks/${id}/${action}`, broadcast ? { body: { broadcast } } : { body: {} }),
+  backups: async (id: string): Promise<Backup[]> =>
+    itemsOf<Backup>(await request("GET", `/stacks/${id}/backups`)).items,
+  /** Starts a backup (answers it Running); `keepLast` deletes all but the newest N once it is made. */
+  backupNow: (id: string, keepLast?: number): Promise<Backup> =>
+    request("POST", `/stacks/${id}/backups`, {
+      body: keepLast !== undefined ? { retention: { keepLast } } : {},
+    }),
+  deleteBackup: (id: string, backupId: string): Promise<unknown> =>
+    request("DELETE", `/stacks/${id}/backups/${backupId}`),
+  /** Restores a backup; `stopFirst` runs stop → restore → start on a running server. */
+  restoreBackup: (id: string, backupId: string, stopFirst: boolean): Promise<Backup> =>
+    request("POST", `/stacks/${id}/backups/${backupId}/restore`, { body: stopFirst ? { stopFirst } : {} }),
+  schedules: async (id: string): Promise<Schedule[]> =>
+    itemsOf<Schedule>(await request("GET", `/stacks/${id}/schedules`)).items,
+  createSchedule: (id: string, body: NewSchedule): Promise<Schedule> =>
+    request("POST", `/stacks/${id}/schedules`, { body }),
+  deleteSchedule: (id: string, scheduleId: string): Promise<unknown> =>
+    request("DELETE", `/stacks/${id}/schedules/${scheduleId}`),
   /** The API path of a game server's followed log (SSE of pod, line, waiting events). */
   logsPath: (id: string, tailLines: number): string =>
     `/stacks/${id}/logs${q({ follow: "true", tailLines })}`,

@@ -53,6 +53,11 @@ export class GameService {
     this.#clusters = clusters;
   }
 
+  /** The API clients of the stacks' clusters (backups run their Jobs through them). */
+  get clusters(): ClusterClients {
+    return this.#clusters;
+  }
+
   /** Where players connect to the stack, or null when its template is not a game server. */
   async connection(stack: StackRecord): Promise<Connection | null> {
     const game = findTemplate(stack.template)?.game;
@@ -216,6 +221,12 @@ export class GameService {
     const stop = (): void => clearInterval(timer);
     signal.addEventListener("abort", stop, { once: true });
     return stop;
+  }
+
+  /** The oldest pod of the server that is Running and not being deleted (undefined: none). */
+  async runningPod(stack: StackRecord): Promise<V1Pod | undefined> {
+    const game = findTemplate(stack.template)?.game;
+    return game ? this.#runningPod(stack, game) : undefined;
   }
 
   /** The oldest pod of the server that is Running and not being deleted. */

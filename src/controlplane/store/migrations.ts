@@ -166,6 +166,65 @@ ALTER TABLE stacks
   ADD COLUMN power_generation bigint;
 `,
   },
+  {
+    version: 3,
+    name: "game server backups and schedules",
+    sql: `
+-- Named places archives go, kept by admins: a claim in the stack's namespace.
+CREATE TABLE backup_targets (
+  name       text PRIMARY KEY,
+  claim      text NOT NULL,
+  -- What the claim asks for when the control plane makes it.
+  storage    text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  created_by text NOT NULL
+);
+
+-- One archive of a stack's world volume, made and restored by Kubernetes Jobs.
+CREATE TABLE backups (
+  id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  stack_id     uuid NOT NULL REFERENCES stacks(id),
+  -- Where the archive lives: the claim and the file name inside it.
+  target_claim text NOT NULL,
+  archive      text NOT NULL,
+  -- Running: being made; Restoring: being written back; Failed: never made.
+  status       text NOT NULL DEFAULT 'Running'
+                 CHECK (status IN ('Running', 'Completed', 'Failed', 'Restoring')),
+  size_bytes   bigint,
+  message      text NOT NULL DEFAULT '',
+  created_at   timestamptz NOT NULL DEFAULT now(),
+  created_by   text NOT NULL,
+  completed_at timestamptz,
+  deleted_at   timestamptz
+);
+CREATE INDEX backups_stack ON backups (stack_id, created_at);
+
+CREATE TABLE schedules (
+  id         uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  stack_id   uuid NOT NULL REFERENCES stacks(id),
+  cron       text NOT NULL,
+  time_zone  text NOT NULL,
+  action     text NOT NULL CHECK (action IN ('restart', 'backup', 'command')),
+  command    text,
+  missed     text NOT NULL DEFAULT 'skip' CHECK (missed IN ('run-once', 'skip')),
+  -- The due time runs are counted from: creation, then each claimed run.
+  next_from  timestamptz NOT NULL DEFAULT now(),
+  created_at timestamptz NOT NULL DEFAULT now(),
+  created_by text NOT NULL,
+  deleted_at timestamptz
+);
+CREATE INDEX schedules_stack ON schedules (stack_id) WHERE deleted_at IS NULL;
+
+-- One row per due run: the primary key lets exactly one replica claim it.
+CREATE TABLE schedule_runs (
+  schedule_id uuid NOT NULL REFERENCES schedules(id),
+  due_at      timestamptz NOT NULL,
+  claimed_by  text NOT NULL,
+  claimed_at  timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (schedule_id, due_at)
+);
+`,
+  },
 ];
 
 /** The advisory lock key migrations hold, so that two replicas starting together migrate once. */

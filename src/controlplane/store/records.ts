@@ -99,6 +99,19 @@ export const eventTypes = [
   "StackStopped",
   "StackStarted",
   "StackRestarted",
+  "BackupStarted",
+  "BackupCompleted",
+  "BackupFailed",
+  "BackupDeleted",
+  "RestoreStarted",
+  "BackupRestored",
+  "RestoreFailed",
+  "BackupTargetCreated",
+  "BackupTargetDeleted",
+  "ScheduleCreated",
+  "ScheduleDeleted",
+  "ScheduleRun",
+  "ScheduleRunFailed",
 ] as const;
 export type EventType = (typeof eventTypes)[number];
 

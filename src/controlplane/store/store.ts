@@ -1,4 +1,6 @@
 import { AuthStore } from "./auth-store.ts";
+import { BackupStore } from "./backup-store.ts";
+import { BackupTargetStore } from "./backup-target-store.ts";
 import { CatalogStore } from "./catalog-store.ts";
 import { openDatabase, type Database, type DatabaseOptions } from "./database.ts";
 import { appendEvents, lastEventId, queryEvents, type EventQuery } from "./event-store.ts";
@@ -6,6 +8,7 @@ import { KubeconfigKeyring } from "./kubeconfig-keyring.ts";
 import { migrate } from "./migrations.ts";
 import { ObservedStore, WorkStore, type ResourceChanges, type SeenResource } from "./observed-store.ts";
 import type { NewEvent, ObservedRecord, StackEvent, StatusSummary } from "./records.ts";
+import { ScheduleStore } from "./schedule-store.ts";
 import { StackStore } from "./stack-store.ts";
 
 /**
@@ -20,6 +23,9 @@ export class Store {
   readonly observed: ObservedStore;
   readonly work: WorkStore;
   readonly auth: AuthStore;
+  readonly backups: BackupStore;
+  readonly backupTargets: BackupTargetStore;
+  readonly schedules: ScheduleStore;
   readonly #appendListeners = new Set<() => void>();
   readonly #appended = (): void => {
     for (const listener of this.#appendListeners) listener();
@@ -33,6 +39,9 @@ export class Store {
     this.observed = new ObservedStore(db);
     this.work = new WorkStore(db);
     this.auth = new AuthStore(db);
+    this.backups = new BackupStore(db, this.#appended);
+    this.backupTargets = new BackupTargetStore(db, this.#appended);
+    this.schedules = new ScheduleStore(db, this.#appended);
   }
 
   /**

@@ -10,8 +10,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { validate } from "../../api/validate.ts";
 import type { EventFeed } from "../../controlplane/event-feed.ts";
 import type { ObserverHealthReport } from "../../controlplane/observers/observer-health.ts";
+import type { BackupService } from "../../controlplane/game/backup-service.ts";
 import type { GameService } from "../../controlplane/game/game-service.ts";
 import type { PowerService } from "../../controlplane/game/power-service.ts";
+import type { ScheduleService } from "../../controlplane/game/schedule-service.ts";
 import type { StackService } from "../../controlplane/stack-service.ts";
 import type { Role, UserRecord } from "../../controlplane/store/records.ts";
 import type { Store } from "../../controlplane/store/store.ts";
@@ -34,6 +36,10 @@ export interface ApiContext {
   readonly power: PowerService;
   /** Logs, console and connection info of game servers; absent when the server has no cluster access. */
   readonly game?: GameService;
+  /** Cron schedules of game servers. */
+  readonly schedules: ScheduleService;
+  /** Backups and restores of game servers; absent when the server has no cluster access. */
+  readonly backups?: BackupService;
 }
 
 /** One request, authenticated and with its path and query checked against the route's schemas. */

@@ -10,7 +10,9 @@ import { navigate } from "../live.ts";
 import { Components, Conditions, Resources } from "./StackStatus.tsx";
 import { ParamsEditor } from "./ParamsEditor.tsx";
 import { LiveIndicator } from "./LiveIndicator.tsx";
+import { BackupsPane } from "./BackupsPane.tsx";
 import { ConnectionInfo, ConsolePane, LogsPane, PowerButtons } from "./GamePanel.tsx";
+import { SchedulesPane } from "./SchedulesPane.tsx";
 import type { PlayerList } from "../logic/players.ts";
 import { shownPhase } from "./StacksPage.tsx";
 
@@ -203,7 +205,11 @@ export function StackPage({ id, role }: { id: string; role: Role }): ReactElemen
           ) : null}
           <LogsPane stackId={stack.id} />
           {writable && !deleting ? (
-            <ConsolePane stackId={stack.id} players={players} onPlayers={setPlayers} />
+            <>
+              <ConsolePane stackId={stack.id} players={players} onPlayers={setPlayers} />
+              <BackupsPane detail={detail} onNotice={setNotice} />
+              <SchedulesPane stackId={stack.id} />
+            </>
           ) : null}
         </section>
       ) : null}

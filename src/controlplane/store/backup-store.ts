@@ -1,0 +1,171 @@
+import type { Database, Sql } from "./database.ts";
+import { appendEvents, iso } from "./event-store.ts";
+import { StoreError } from "./errors.ts";
+import type { NewEvent } from "./records.ts";
+import { isUuid } from "./stack-store.ts";
+
+/** Where a backup is in its life. */
+export const backupStatuses = ["Running", "Completed", "Failed", "Restoring"] as const;
+export type BackupStatus = (typeof backupStatuses)[number];
+
+/** One archive of a stack's world volume. */
+export interface BackupRecord {
+  readonly id: string;
+  readonly stackId: string;
+  /** The claim the archive is written to, and its file name there. */
+  readonly targetClaim: string;
+  readonly archive: string;
+  readonly status: BackupStatus;
+  /** The archive's size in bytes, once made. */
+  readonly sizeBytes: number | null;
+  /** Why it failed (empty otherwise). */
+  readonly message: string;
+  readonly createdAt: string;
+  readonly createdBy: string;
+  readonly completedAt: string | null;
+}
+
+interface BackupRow {
+  id: string;
+  stack_id: string;
+  target_claim: string;
+  archive: string;
+  status: BackupStatus;
+  size_bytes: string | number | null;
+  message: string;
+  created_at: Date | string;
+  created_by: string;
+  completed_at: Date | string | null;
+}
+
+const columns =
+  "id, stack_id, target_claim, archive, status, size_bytes, message, created_at, created_by, completed_at";
+
+function toBackup(r: BackupRow): BackupRecord {
+  return {
+    id: r.id,
+    stackId: r.stack_id,
+    targetClaim: r.target_claim,
+    archive: r.archive,
+    status: r.status,
+    sizeBytes: r.size_bytes === null ? null : Number(r.size_bytes),
+    message: r.message,
+    createdAt: iso(r.created_at),
+    createdBy: r.created_by,
+    completedAt: r.completed_at === null ? null : iso(r.completed_at),
+  };
+}
+
+/** What a change of a backup's status carries. */
+export interface BackupChange {
+  readonly status: BackupStatus;
+  readonly sizeBytes?: number;
+  readonly message?: string;
+  /** Recorded in the same transaction. */
+  readonly events?: readonly NewEvent[];
+}
+
+/**
+ * The backups of stacks. A stack has at most one backup Running or
+ * Restoring at a time: {@link begin} and {@link beginRestore} refuse a
+ * second with a Conflict, atomically across replicas (the stack's row is
+ * locked while checking).
+ */
+export class BackupStore {
+  readonly #db: Database;
+  readonly #appended: () => void;
+
+  constructor(db: Database, appended: () => void) {
+    this.#db = db;
+    this.#appended = appended;
+  }
+
+  /** The stack's live (not deleted) backups, newest first. */
+  async list(stackId: string): Promise<BackupRecord[]> {
+    const rows = await this.#db.query<BackupRow>(
+      `SELECT ${columns} FROM backups WHERE stack_id = $1 AND deleted_at IS NULL ORDER BY created_at DESC, id`,
+      [stackId],
+    );
+    return rows.map(toBackup);
+  }
+
+  /** One live backup of the stack, or undefined. */
+  async get(stackId: string, id: string): Promise<BackupRecord | undefined> {
+    if (!isUuid(id)) return undefined;
+    const rows = await this.#db.query<BackupRow>(
+      `SELECT ${columns} FROM backups WHERE stack_id = $1 AND id = $2 AND deleted_at IS NULL`,
+      [stackId, id],
+    );
+    return rows[0] ? toBackup(rows[0]) : undefined;
+  }
+
+  /** Records a new Running backup with its event; Conflict when another operation runs. */
+  async begin(
+    b: { stackId: string; targetClaim: string; archive: string; createdBy: string },
+    event: (backup: BackupRecord) => NewEvent,
+  ): Promise<BackupRecord> {
+    return this.#inTransaction(b.stackId, async (tx) => {
+      const rows = await tx.query<BackupRow>(
+        `INSERT INTO backups (stack_id, target_claim, archive, created_by) VALUES ($1, $2, $3, $4) RETURNING ${columns}`,
+        [b.stackId, b.targetClaim, b.archive, b.createdBy],
+      );
+      const backup = toBackup(rows[0] as BackupRow);
+      await appendEvents(tx, [event(backup)]);
+      return backup;
+    });
+  }
+
+  /** Marks a Completed backup Restoring, with its event; Conflict when another operation runs. */
+  async beginRestore(stackId: string, id: string, event: NewEvent): Promise<BackupRecord> {
+    return this.#inTransaction(stackId, async (tx) => {
+      const rows = await tx.query<BackupRow>(
+        `UPDATE backups SET status = 'Restoring' WHERE stack_id = $1 AND id = $2 AND status = 'Completed'
+           AND deleted_at IS NULL RETURNING ${columns}`,
+        [stackId, id],
+      );
+      if (!rows[0]) throw new StoreError("Conflict", `backup ${id} is not a completed backup`);
+      await appendEvents(tx, [event]);
+      return toBackup(rows[0]);
+    });
+  }
+
+  /** Sets a backup's status (and size or message) and records `events`, in one transaction. */
+  async finish(id: string, change: BackupChange): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      await tx.query(
+        `UPDATE backups SET status = $2, size_bytes = COALESCE($3, size_bytes), message = $4,
+           completed_at = COALESCE(completed_at, CASE WHEN $2 = 'Completed' THEN now() END) WHERE id = $1`,
+        [id, change.status, change.sizeBytes ?? null, change.message ?? ""],
+      );
+      await appendEvents(tx, change.events ?? []);
+    });
+    if ((change.events ?? []).length > 0) this.#appended();
+  }
+
+  /** Marks a backup deleted (its archive is gone) and records `event`. */
+  async remove(id: string, event: NewEvent): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      await tx.query("UPDATE backups SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL", [id]);
+      await appendEvents(tx, [event]);
+    });
+    this.#appended();
+  }
+
+  async #inTransaction<T>(stackId: string, work: (tx: Sql) => Promise<T>): Promise<T> {
+    const result = await this.#db.transaction(async (tx) => {
+      await tx.query("SELECT id FROM stacks WHERE id = $1 FOR UPDATE", [stackId]);
+      const busy = await tx.query<{ id: string; status: string }>(
+        `SELECT id, status FROM backups WHERE stack_id = $1 AND deleted_at IS NULL
+           AND status IN ('Running', 'Restoring') LIMIT 1`,
+        [stackId],
+      );
+      if (busy[0]) {
+        const what = busy[0].status === "Running" ? "being made" : "being restored";
+        throw new StoreError("Conflict", `backup ${busy[0].id} is still ${what}`);
+      }
+      return work(tx);
+    });
+    this.#appended();
+    return result;
+  }
+}

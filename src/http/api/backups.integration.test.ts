@@ -1,0 +1,314 @@
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { BatchV1Api, CoreV1Api } from "@kubernetes/client-node";
+import { ClusterClients } from "../../controlplane/game/cluster-clients.ts";
+import { GameService } from "../../controlplane/game/game-service.ts";
+import type { BackupRecord } from "../../controlplane/store/backup-store.ts";
+import { openStore } from "../../controlplane/store/store.ts";
+import { KubeClient } from "../../kube/client.ts";
+import { selectorLabels } from "../../resources/labels.ts";
+import { SandboxJobRunner } from "../../sandbox/job-runner.ts";
+import { useTestNamespace } from "../../testing/cluster.ts";
+import { eventually } from "../../testing/eventually.ts";
+import { startTestApi, stackBody, type TestApi } from "../test-api.ts";
+
+// Backups against the sandbox: real Jobs, real pods, the real console (pods/exec); the Jobs'
+// containers are run by the sandbox's runner on local folders standing for the claims
+// (docs/sandbox.md, "Backup Jobs"). No operator runs here: the server's pod is made by hand.
+const { kc, namespace } = await useTestNamespace("backups-api");
+const core = kc.makeApiClient(CoreV1Api);
+const batch = kc.makeApiClient(BatchV1Api);
+const store = await openStore({ dataDir: "memory://" });
+after(() => store.close());
+const clusters = new ClusterClients(store, "local", kc);
+after(() => clusters.close());
+const volumes = mkdtempSync(join(tmpdir(), "backups-api-"));
+after(() => rmSync(volumes, { recursive: true, force: true }));
+const runnerClient = new KubeClient(kc);
+const runner = new SandboxJobRunner(runnerClient, { volumesDir: volumes, namespace, pollMs: 100 });
+runner.start();
+after(async () => {
+  await runner.stop();
+  runnerClient.close();
+});
+const api: TestApi = await startTestApi(store, {
+  game: new GameService(store, clusters),
+  backupTiming: { pollMs: 100, jobTimeoutMs: 120_000 },
+});
+
+const created = await api.call("POST", "/api/v1/stacks", {
+  as: "operator",
+  body: stackBody("mc", { namespace, params: { eula: true } }),
+});
+assert.equal(created.statusCode, 201, created.body);
+const id = created.json<{ id: string }>().id;
+// The world claim the StatefulSet would make, and the pod it would run.
+await core.createNamespacedPersistentVolumeClaim({
+  namespace,
+  body: {
+    metadata: { name: "data-mc-0" },
+    spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
+  },
+});
+await core.createNamespacedPod({
+  namespace,
+  body: {
+    metadata: { name: "mc-0", labels: selectorLabels({ stack: "mc", component: "server" }) },
+    spec: { containers: [{ name: "server", image: "itzg/minecraft-server" }] },
+  },
+});
+await eventually("the server pod to run", async () => {
+  const p = await core.readNamespacedPod({ name: "mc-0", namespace });
+  return p.status?.phase === "Running" ? true : undefined;
+});
+
+const world = runner.claimDir("data-mc-0");
+const archives = runner.claimDir("mc-backups");
+const backupsUrl = `/api/v1/stacks/${id}/backups`;
+
+async function list(): Promise<BackupRecord[]> {
+  const r = await api.call("GET", backupsUrl, { as: "operator" });
+  assert.equal(r.statusCode, 200, r.body);
+  return r.json<{ items: BackupRecord[] }>().items;
+}
+
+async function settled(backupId: string, status: BackupRecord["status"]): Promise<BackupRecord> {
+  return eventually(
+    `backup ${backupId} to be ${status}`,
+    async () => {
+      const b = (await list()).find((x) => x.id === backupId);
+      if (b?.status === "Failed") throw new Error(`backup failed: ${b.message}`);
+      return b?.status === status ? b : undefined;
+    },
+    { timeoutMs: 120_000 },
+  );
+}
+
+async function backupNow(body: unknown = {}): Promise<BackupRecord> {
+  const r = await api.call("POST", backupsUrl, { as: "operator", body });
+  assert.equal(r.statusCode, 202, r.body);
+  const started = r.json<BackupRecord>();
+  assert.equal(started.status, "Running");
+  return settled(started.id, "Completed");
+}
+
+async function eventTypes(): Promise<string[]> {
+  const r = await api.call("GET", `/api/v1/stacks/${id}/events?limit=200`, { as: "viewer" });
+  return r
+    .json<{ items: Array<{ type: string }> }>()
+    .items.map((e) => e.type)
+    .reverse();
+}
+
+describe("backups on the sandbox", () => {
+  it("answers every bad input and too weak role with the right status, changing nothing", async () => {
+    const unknown = "00000000-0000-0000-0000-000000000000";
+    const cases: Array<
+      [
+        string,
+        "GET" | "POST" | "DELETE",
+        string,
+        "anonymous" | "viewer" | "operator" | "admin",
+        unknown,
+        number,
+        string?,
+      ]
+    > = [
+      ["list without a token", "GET", backupsUrl, "anonymous", undefined, 401],
+      ["list as viewer", "GET", backupsUrl, "viewer", undefined, 403],
+      ["backup as viewer", "POST", backupsUrl, "viewer", {}, 403],
+      ["restore as viewer", "POST", `${backupsUrl}/${unknown}/restore`, "viewer", {}, 403],
+      ["delete as viewer", "DELETE", `${backupsUrl}/${unknown}`, "viewer", undefined, 403],
+      [
+        "keepLast 0",
+        "POST",
+        backupsUrl,
+        "operator",
+        { retention: { keepLast: 0 } },
+        422,
+        "/retention/keepLast",
+      ],
+      [
+        "keepDays a string",
+        "POST",
+        backupsUrl,
+        "operator",
+        { retention: { keepDays: "7" } },
+        422,
+        "/retention/keepDays",
+      ],
+      [
+        "keepDays 1.5",
+        "POST",
+        backupsUrl,
+        "operator",
+        { retention: { keepDays: 1.5 } },
+        422,
+        "/retention/keepDays",
+      ],
+      [
+        "an unknown retention rule",
+        "POST",
+        backupsUrl,
+        "operator",
+        { retention: { keepWeeks: 2 } },
+        422,
+        "/retention",
+      ],
+      ["an extra field", "POST", backupsUrl, "operator", { target: "s3" }, 422],
+      ["a body that is not an object", "POST", backupsUrl, "operator", [1], 422],
+      [
+        "stopFirst a string",
+        "POST",
+        `${backupsUrl}/${unknown}/restore`,
+        "operator",
+        { stopFirst: "yes" },
+        422,
+        "/stopFirst",
+      ],
+      ["restore of an unknown backup", "POST", `${backupsUrl}/${unknown}/restore`, "operator", {}, 404],
+      ["restore of a malformed id", "POST", `${backupsUrl}/x'--/restore`, "operator", {}, 404],
+      ["delete of an unknown backup", "DELETE", `${backupsUrl}/${unknown}`, "operator", undefined, 404],
+      ["backups of an unknown stack", "GET", `/api/v1/stacks/${unknown}/backups`, "operator", undefined, 404],
+      ["backup of an unknown stack", "POST", `/api/v1/stacks/${unknown}/backups`, "operator", {}, 404],
+      ["backup to an unknown target", "POST", backupsUrl, "operator", { target: "nowhere" }, 422, "/target"],
+      ["a target name with capitals", "POST", backupsUrl, "operator", { target: "Shared" }, 422, "/target"],
+      ["list targets as viewer", "GET", "/api/v1/backup-targets", "viewer", undefined, 403],
+      [
+        "add a target as operator",
+        "POST",
+        "/api/v1/backup-targets",
+        "operator",
+        { name: "t", claim: "c" },
+        403,
+      ],
+      ["delete a target as operator", "DELETE", "/api/v1/backup-targets/t", "operator", undefined, 403],
+      ["a bad claim", "POST", "/api/v1/backup-targets", "admin", { name: "t", claim: "a/b" }, 422, "/claim"],
+      [
+        "a bad size",
+        "POST",
+        "/api/v1/backup-targets",
+        "admin",
+        { name: "t", claim: "c", storage: "lots" },
+        422,
+        "/storage",
+      ],
+      ["a target without a claim", "POST", "/api/v1/backup-targets", "admin", { name: "t" }, 422, "/claim"],
+      ["delete an unknown target", "DELETE", "/api/v1/backup-targets/none", "admin", undefined, 404],
+    ];
+    const before = await api.counts();
+    for (const [name, method, url, as, body, status, field] of cases) {
+      const r = await api.call(method, url, { as, ...(body !== undefined ? { body } : {}) });
+      assert.equal(r.statusCode, status, `${name}: ${r.body}`);
+      if (field !== undefined) assert.match(r.body, new RegExp(field.replace(/\//g, "\\/")), name);
+    }
+    assert.deepEqual(await api.counts(), before);
+    assert.deepEqual(await list(), []);
+    assert.deepEqual(await store.backupTargets.list(), []);
+    assert.equal((await batch.listNamespacedJob({ namespace })).items.length, 0);
+  });
+
+  it("backs up a running server between save-off and save-on, restores a stopped one, and deletes", async () => {
+    mkdirSync(join(world, "world", "region"), { recursive: true });
+    writeFileSync(join(world, "world", "level.dat"), "the first world");
+    writeFileSync(join(world, "world", "region", "r.0.0.mca"), "block ".repeat(20_000));
+
+    const made = await backupNow();
+    assert.ok(made.sizeBytes !== null && made.sizeBytes > 0, `size ${made.sizeBytes}`);
+    assert.equal(statSync(join(archives, "mc", made.archive)).size, made.sizeBytes);
+    assert.equal(made.createdBy, "operator-user");
+    const consoleLog = (await store.events({ stackId: id, types: ["ConsoleCommand"], limit: 10 }))
+      .map((e) => e.data["command"])
+      .reverse();
+    assert.deepEqual(consoleLog, ["save-off", "save-all flush", "save-on"]);
+    // The Job ran beside the server, whose node holds the world.
+    const job = (await batch.listNamespacedJob({ namespace })).items[0]!;
+    assert.ok(job.spec?.template.spec?.affinity?.podAffinity, "the backup Job asks for the server's node");
+
+    writeFileSync(join(world, "world", "level.dat"), "griefed");
+    writeFileSync(join(world, "griefer.txt"), "was here");
+    const running = await api.call("POST", `${backupsUrl}/${made.id}/restore`, { as: "operator", body: {} });
+    assert.equal(running.statusCode, 409, running.body);
+    assert.match(running.body, /stopFirst/);
+
+    await core.deleteNamespacedPod({ name: "mc-0", namespace, gracePeriodSeconds: 0 });
+    const stop = await api.call("POST", `/api/v1/stacks/${id}/stop`, { as: "operator", body: {} });
+    assert.equal(stop.statusCode, 200, stop.body);
+    const restore = await api.call("POST", `${backupsUrl}/${made.id}/restore`, { as: "operator", body: {} });
+    assert.equal(restore.statusCode, 202, restore.body);
+    assert.equal(restore.json<BackupRecord>().status, "Restoring");
+    const second = await api.call("POST", backupsUrl, { as: "operator", body: {} });
+    assert.equal(second.statusCode, 409, "no backup while a restore runs");
+    await settled(made.id, "Completed");
+    await eventually("BackupRestored", async () =>
+      (await eventTypes()).includes("BackupRestored") ? true : undefined,
+    );
+    assert.equal(readFileSync(join(world, "world", "level.dat"), "utf8"), "the first world");
+    assert.equal(existsSync(join(world, "griefer.txt")), false);
+
+    const removed = await api.call("DELETE", `${backupsUrl}/${made.id}`, { as: "operator" });
+    assert.equal(removed.statusCode, 204, removed.body);
+    assert.equal(existsSync(join(archives, "mc", made.archive)), false);
+    assert.deepEqual(await list(), []);
+    const types = await eventTypes();
+    for (const t of ["BackupStarted", "BackupCompleted", "RestoreStarted", "BackupRestored", "BackupDeleted"])
+      assert.ok(types.includes(t), `${t} in ${types.join(", ")}`);
+  });
+
+  it("keeps the last N: a backup with keepLast 1 deletes the older archive", async () => {
+    const first = await backupNow();
+    const second = await backupNow({ retention: { keepLast: 1 } });
+    await eventually("the older backup to go", async () => {
+      const ids = (await list()).map((b) => b.id);
+      return ids.length === 1 ? ids : undefined;
+    }).then((ids) => assert.deepEqual(ids, [second.id]));
+    assert.equal(existsSync(join(archives, "mc", first.archive)), false);
+    assert.ok(existsSync(join(archives, "mc", second.archive)));
+  });
+
+  it("a restore whose archive is broken fails as RestoreFailed, leaves the world alone and keeps the backup", async () => {
+    const made = (await list())[0]!;
+    writeFileSync(join(archives, "mc", made.archive), "not a gzip archive");
+    writeFileSync(join(world, "keep.txt"), "untouched");
+    const r = await api.call("POST", `${backupsUrl}/${made.id}/restore`, { as: "operator", body: {} });
+    assert.equal(r.statusCode, 202, r.body);
+    const failed = await eventually("RestoreFailed", async () => {
+      const events = await store.events({ stackId: id, types: ["RestoreFailed"], limit: 1 });
+      return events[0];
+    });
+    assert.equal(failed.data["step"], "restore");
+    assert.match(String(failed.data["message"]), /restore Job failed/);
+    assert.equal(readFileSync(join(world, "keep.txt"), "utf8"), "untouched");
+    assert.equal((await settled(made.id, "Completed")).id, made.id);
+  });
+
+  it("an admin's backup target: backups naming it land in its claim; only admins add and remove targets", async () => {
+    const add = await api.call("POST", "/api/v1/backup-targets", {
+      as: "admin",
+      body: { name: "shared", claim: "shared-backups", storage: "5Gi" },
+    });
+    assert.equal(add.statusCode, 201, add.body);
+    const again = await api.call("POST", "/api/v1/backup-targets", {
+      as: "admin",
+      body: { name: "shared", claim: "other" },
+    });
+    assert.equal(again.statusCode, 409, again.body);
+    const listed = await api.call("GET", "/api/v1/backup-targets", { as: "operator" });
+    assert.deepEqual(
+      listed.json<{ items: Array<{ name: string; claim: string }> }>().items.map((t) => [t.name, t.claim]),
+      [["shared", "shared-backups"]],
+    );
+    const made = await backupNow({ target: "shared" });
+    assert.equal(made.targetClaim, "shared-backups");
+    assert.equal(statSync(join(runner.claimDir("shared-backups"), "mc", made.archive)).size, made.sizeBytes);
+    const claim = await core.readNamespacedPersistentVolumeClaim({ name: "shared-backups", namespace });
+    assert.equal(claim.spec?.resources?.requests?.["storage"], "5Gi");
+    assert.equal(
+      (await api.call("DELETE", "/api/v1/backup-targets/shared", { as: "admin" })).statusCode,
+      204,
+    );
+  });
+});

@@ -1,0 +1,201 @@
+/**
+ * The sandbox's stand-in for the containers of backup Jobs. KWOK runs no
+ * container: it moves a Job's pod to Running and then Succeeded by its
+ * stages. This runner does what the container would have done, for real, on
+ * this machine: for each pod labelled `stackwarden.dev/backup-operation` it
+ * runs the container's own command (`sh -c <script>`) with every path under
+ * a mounted claim mapped to a local folder standing for that claim
+ * (`<volumesDir>/<namespace>/<claim>`), then writes what the kubelet would:
+ * the container's terminated state with the script's termination message
+ * (and phase Failed when the script failed) into the pod's status.
+ */
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { V1Pod } from "@kubernetes/client-node";
+import type { KubeClient } from "../kube/client.ts";
+
+/** The label every backup Job's pod carries (resources/backup-job.ts). */
+const operationLabel = "stackwarden.dev/backup-operation";
+
+/** The local folder that stands for `claim` in `namespace`. */
+export function sandboxClaimDir(volumesDir: string, namespace: string, claim: string): string {
+  return join(volumesDir, namespace, claim);
+}
+
+/**
+ * The environment the container's command gets, with every value under a
+ * claim's mount path moved to that claim's local folder, and
+ * `/dev/termination-log` to `terminationLog`. Pure.
+ */
+export function localEnvironment(
+  pod: V1Pod,
+  claimDir: (claim: string) => string,
+  terminationLog: string,
+): Record<string, string> {
+  const container = pod.spec?.containers[0];
+  const claims = new Map(
+    (pod.spec?.volumes ?? []).flatMap((v) =>
+      v.persistentVolumeClaim ? [[v.name, v.persistentVolumeClaim.claimName] as const] : [],
+    ),
+  );
+  const mounts = (container?.volumeMounts ?? []).flatMap((m) => {
+    const claim = claims.get(m.name);
+    return claim === undefined ? [] : [{ path: m.mountPath, dir: claimDir(claim) }];
+  });
+  const env: Record<string, string> = {};
+  for (const e of container?.env ?? []) {
+    let value = e.value ?? "";
+    if (value === "/dev/termination-log") value = terminationLog;
+    for (const m of mounts)
+      if (value === m.path || value.startsWith(`${m.path}/`)) value = m.dir + value.slice(m.path.length);
+    env[e.name] = value;
+  }
+  return env;
+}
+
+/** What running a container's command gave. */
+interface RunResult {
+  readonly exitCode: number;
+  readonly message: string;
+}
+
+/** Runs backup Jobs' commands in one namespace (or all) of the sandbox until stopped. */
+export class SandboxJobRunner {
+  readonly #client: KubeClient;
+  readonly #volumesDir: string;
+  readonly #namespace: string | undefined;
+  readonly #pollMs: number;
+  readonly #seen = new Set<string>();
+  readonly #running = new Set<Promise<void>>();
+  readonly #stop = new AbortController();
+  #loop: Promise<void> | undefined;
+
+  constructor(client: KubeClient, options: { volumesDir: string; namespace?: string; pollMs?: number }) {
+    this.#client = client;
+    this.#volumesDir = options.volumesDir;
+    this.#namespace = options.namespace;
+    this.#pollMs = options.pollMs ?? 200;
+  }
+
+  /** The local folder of `claim` (in the runner's namespace when none is given). */
+  claimDir(claim: string, namespace = this.#namespace ?? "default"): string {
+    return sandboxClaimDir(this.#volumesDir, namespace, claim);
+  }
+
+  /** Starts looking for new backup pods every `pollMs`. */
+  start(): void {
+    this.#loop ??= this.#poll();
+  }
+
+  /** Stops looking and waits for the commands already started. */
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    await this.#loop;
+    await Promise.all(this.#running);
+  }
+
+  async #poll(): Promise<void> {
+    const path = this.#namespace
+      ? `/api/v1/namespaces/${encodeURIComponent(this.#namespace)}/pods`
+      : "/api/v1/pods";
+    while (!this.#stop.signal.aborted) {
+      const { items } = await this.#client
+        .request<{ items: V1Pod[] }>("LIST", path, { query: { labelSelector: operationLabel } })
+        .catch(() => ({ items: [] as V1Pod[] }));
+      for (const pod of items) {
+        const uid = pod.metadata?.uid ?? "";
+        if (this.#seen.has(uid) || pod.spec?.nodeName === undefined) continue;
+        this.#seen.add(uid);
+        const work = this.#handle(pod).catch(() => undefined);
+        this.#running.add(work);
+        void work.finally(() => this.#running.delete(work));
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.#pollMs);
+        this.#stop.signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+      });
+    }
+  }
+
+  async #handle(pod: V1Pod): Promise<void> {
+    const namespace = pod.metadata?.namespace ?? "default";
+    const result = await this.#run(pod, namespace);
+    // KWOK finishes the pod by its stage; the kubelet's part (the terminated state) is written after.
+    for (;;) {
+      const now = await this.#client.request<V1Pod>("GET", podPath(pod, namespace));
+      const phase = now.status?.phase;
+      if (phase === "Succeeded" || phase === "Failed") break;
+      if (this.#stop.signal.aborted) return;
+      await new Promise((r) => setTimeout(r, this.#pollMs));
+    }
+    const at = new Date().toISOString();
+    const container = pod.spec?.containers[0];
+    await this.#client.request("PATCH", `${podPath(pod, namespace)}/status`, {
+      contentType: "application/merge-patch+json",
+      body: {
+        status: {
+          phase: result.exitCode === 0 ? "Succeeded" : "Failed",
+          containerStatuses: [
+            {
+              name: container?.name ?? "job",
+              image: container?.image ?? "",
+              imageID: `sandbox://${container?.image ?? ""}`,
+              ready: false,
+              restartCount: 0,
+              state: {
+                terminated: {
+                  exitCode: result.exitCode,
+                  reason: result.exitCode === 0 ? "Completed" : "Error",
+                  message: result.message,
+                  startedAt: at,
+                  finishedAt: at,
+                },
+              },
+            },
+          ],
+        },
+      },
+    });
+  }
+
+  async #run(pod: V1Pod, namespace: string): Promise<RunResult> {
+    const scratch = await mkdtemp(join(tmpdir(), "sandbox-job-"));
+    try {
+      const log = join(scratch, "termination-log");
+      const env = localEnvironment(pod, (claim) => this.claimDir(claim, namespace), log);
+      for (const v of pod.spec?.volumes ?? [])
+        if (v.persistentVolumeClaim)
+          await mkdir(this.claimDir(v.persistentVolumeClaim.claimName, namespace), { recursive: true });
+      const command = pod.spec?.containers[0]?.command ?? [];
+      const [file, ...args] = command;
+      if (file === undefined) return { exitCode: 1, message: "the container has no command" };
+      const { exitCode, stderr } = await runCommand(file, args, {
+        PATH: process.env["PATH"] ?? "/usr/bin:/bin",
+        ...env,
+      });
+      const message = await readFile(log, "utf8").catch(() => "");
+      return { exitCode, message: message !== "" ? message : stderr.slice(-1024) };
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
+}
+
+const podPath = (pod: V1Pod, namespace: string): string =>
+  `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod.metadata?.name ?? "")}`;
+
+function runCommand(
+  file: string,
+  args: readonly string[],
+  env: Record<string, string>,
+): Promise<{ exitCode: number; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { env, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr = (stderr + d).slice(-4096)));
+    child.on("error", (e) => resolve({ exitCode: 127, stderr: e.message }));
+    child.on("close", (code) => resolve({ exitCode: code ?? 1, stderr }));
+  });
+}
