@@ -14,6 +14,7 @@ import { StackService } from "../controlplane/stack-service.ts";
 import type { Store } from "../controlplane/store/store.ts";
 import type { Logger } from "../observability/logger.ts";
 import { adminRoutes } from "./api/admin.ts";
+import { agentRoutes } from "./api/agent.ts";
 import { eventRoutes } from "./api/events.ts";
 import { gameRoutes } from "./api/game.ts";
 import { openApiDocument } from "./api/openapi.ts";
@@ -95,6 +96,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     ...gameRoutes,
     ...eventRoutes,
     ...adminRoutes,
+    ...agentRoutes,
   ];
   const openapi: RouteSpec = {
     method: "GET",

@@ -1,3 +1,4 @@
+import { AgentStore } from "./agent-store.ts";
 import { AuthStore } from "./auth-store.ts";
 import { CatalogStore } from "./catalog-store.ts";
 import { openDatabase, type Database, type DatabaseOptions } from "./database.ts";
@@ -20,6 +21,7 @@ export class Store {
   readonly observed: ObservedStore;
   readonly work: WorkStore;
   readonly auth: AuthStore;
+  readonly agents: AgentStore;
   readonly #appendListeners = new Set<() => void>();
   readonly #appended = (): void => {
     for (const listener of this.#appendListeners) listener();
@@ -33,6 +35,7 @@ export class Store {
     this.observed = new ObservedStore(db);
     this.work = new WorkStore(db);
     this.auth = new AuthStore(db);
+    this.agents = new AgentStore(db);
   }
 
   /**
@@ -73,6 +76,11 @@ export class Store {
   onAppend(listener: () => void): () => void {
     this.#appendListeners.add(listener);
     return () => void this.#appendListeners.delete(listener);
+  }
+
+  /** Tells {@link Store.onAppend}'s listeners that events were appended outside the stack store. */
+  appended(): void {
+    this.#appended();
   }
 
   /** True when the database answers. */

@@ -118,9 +118,23 @@ export const EventPageSchema = Type.Object(
 /** A cluster; its kubeconfig is never part of an answer. */
 export const ClusterSchema = Type.Object(
   {
+    id: Type.String({ description: "The cluster's name" }),
     name: Type.String(),
     description: Type.String(),
     hasKubeconfig: Type.Boolean(),
+    mode: Type.Union([Type.Literal("direct"), Type.Literal("agent")]),
+    connection: Type.Union([Type.Literal("Connected"), Type.Literal("Disconnected"), Type.Null()], {
+      description:
+        "Agent clusters: Connected while the agent was heard from in the last 30 s; null for direct clusters",
+    }),
+    agentJoined: Type.Boolean(),
+    agentVersion: Type.Union([Type.String(), Type.Null()]),
+    kubernetesVersion: Type.Union([Type.String(), Type.Null()]),
+    lastSeen: Type.Union([Time, Type.Null()]),
+    stackCount: Type.Integer(),
+    joinToken: Type.Optional(
+      Type.String({ description: "Only in the answer that registers an agent cluster" }),
+    ),
     createdAt: Time,
     createdBy: Type.String(),
     observer: Type.Optional(
