@@ -24,7 +24,10 @@ describe("ObservationBuffer", () => {
     for (let i = 1; i <= 4; i++) assert.equal(await a.append(event(i)), i);
     await a.ack(2, null);
     const b = await ObservationBuffer.open(dir, 10);
-    assert.deepEqual((await b.pending(10)).map((o) => o.seq), [3, 4]);
+    assert.deepEqual(
+      (await b.pending(10)).map((o) => o.seq),
+      [3, 4],
+    );
     assert.equal(await b.append(event(5)), 5, "numbers are never reused after a reopen");
   });
 
@@ -32,7 +35,10 @@ describe("ObservationBuffer", () => {
     const dir = await fresh();
     const buf = await ObservationBuffer.open(dir, 3);
     for (let i = 1; i <= 5; i++) await buf.append(event(i));
-    assert.deepEqual((await buf.pending(10)).map((o) => o.seq), [3, 4, 5]);
+    assert.deepEqual(
+      (await buf.pending(10)).map((o) => o.seq),
+      [3, 4, 5],
+    );
     assert.deepEqual(buf.dropped, { count: 2, fromSeq: 1, toSeq: 2 });
     const reopened = await ObservationBuffer.open(dir, 3);
     assert.deepEqual(reopened.dropped, { count: 2, fromSeq: 1, toSeq: 2 });

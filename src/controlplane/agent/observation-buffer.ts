@@ -3,7 +3,11 @@ import { join } from "node:path";
 import type { AgentObservation, DroppedObservations } from "../store/agent-store.ts";
 
 /** An observation before the buffer numbers it. */
-export type Unnumbered = AgentObservation extends infer O ? (O extends { seq: number } ? Omit<O, "seq"> : never) : never;
+export type Unnumbered = AgentObservation extends infer O
+  ? O extends { seq: number }
+    ? Omit<O, "seq">
+    : never
+  : never;
 
 interface Meta {
   nextSeq: number;
@@ -37,7 +41,8 @@ export class ObservationBuffer {
 
   /** Opens (creating when missing) the buffer in `dir`, holding at most `max` observations. */
   static async open(dir: string, max: number): Promise<ObservationBuffer> {
-    if (!Number.isInteger(max) || max < 1) throw new Error(`buffer bound must be a positive integer, not ${max}`);
+    if (!Number.isInteger(max) || max < 1)
+      throw new Error(`buffer bound must be a positive integer, not ${max}`);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const seqs = (await readdir(dir))
       .filter((f) => /^\d{16}\.json$/.test(f))

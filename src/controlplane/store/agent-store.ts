@@ -158,12 +158,17 @@ export class AgentStore {
     return rows[0]?.name;
   }
 
-  /** Records the versions the agent reports. */
-  async report(cluster: string, report: { agentVersion: string; kubernetesVersion: string }): Promise<void> {
-    await this.#db.query(
-      "UPDATE clusters SET agent_version = $2, kubernetes_version = $3, last_seen_at = now() WHERE name = $1",
+  /** Records the versions the agent reports; returns the highest observation number recorded so far. */
+  async report(
+    cluster: string,
+    report: { agentVersion: string; kubernetesVersion: string },
+  ): Promise<number> {
+    const rows = await this.#db.query<{ agent_sequence: string | number }>(
+      `UPDATE clusters SET agent_version = $2, kubernetes_version = $3, last_seen_at = now() WHERE name = $1
+       RETURNING agent_sequence`,
       [cluster, report.agentVersion, report.kubernetesVersion],
     );
+    return Number(rows[0]?.agent_sequence ?? 0);
   }
 
   /** Replaces the agent's credential with a new one (returned once); the old one stops working at once. */

@@ -213,11 +213,18 @@ export const agentRoutes: readonly RouteSpec[] = [
     tag,
     role: "public",
     body: ReportSchema,
-    responses: { 204: { description: "Recorded" }, ...auth },
+    responses: {
+      200: {
+        description:
+          "Recorded; ack: the highest observation number recorded so far (an agent that lost its state numbers on from above it)",
+        schema: Type.Object({ ack: Type.Integer() }),
+      },
+      ...auth,
+    },
     handler: async (req: ApiRequest, ctx: ApiContext): Promise<ApiResponse> => {
       const cluster = await agentCluster(req, ctx);
-      await ctx.store.agents.report(cluster, req.body as Static<typeof ReportSchema>);
-      return { status: 204 };
+      const ack = await ctx.store.agents.report(cluster, req.body as Static<typeof ReportSchema>);
+      return { status: 200, body: { ack } };
     },
   },
   {
