@@ -123,7 +123,8 @@ export class AgentClient {
     if (!answer.ok) {
       let detail = text.slice(0, 500);
       try {
-        detail = String((JSON.parse(text) as { detail?: unknown }).detail ?? detail);
+        const given = (JSON.parse(text) as { detail?: unknown }).detail;
+        if (typeof given === "string") detail = given;
       } catch {
         // not a problem document: the text as it is
       }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { protocolMismatch, revisionOf, type DesiredStack } from "./protocol.ts";
+import { connectionOf, protocolMismatch, revisionOf, type DesiredStack } from "./protocol.ts";
 
 describe("protocolMismatch", () => {
   const cases: Array<[string | undefined, RegExp | undefined]> = [
@@ -34,4 +34,19 @@ describe("revisionOf", () => {
     assert.equal(revisionOf([stack("a", 1), stack("b", 1)]), revisionOf([stack("b", 1), stack("a", 1)]));
     assert.notEqual(revisionOf([stack("a", 1)]), revisionOf([stack("a", 2)]));
   });
+});
+
+describe("connectionOf", () => {
+  const now = Date.parse("2026-01-01T00:01:00Z");
+  const cases: Array<[string, Parameters<typeof connectionOf>[0], ReturnType<typeof connectionOf>]> = [
+    ["a direct cluster has none", { mode: "direct", agentJoined: false, lastSeen: null }, null],
+    ["never joined", { mode: "agent", agentJoined: false, lastSeen: null }, "Disconnected"],
+    ["seen 10 s ago", { mode: "agent", agentJoined: true, lastSeen: "2026-01-01T00:00:50Z" }, "Connected"],
+    ["seen 30 s ago", { mode: "agent", agentJoined: true, lastSeen: "2026-01-01T00:00:30Z" }, "Connected"],
+    ["seen 31 s ago", { mode: "agent", agentJoined: true, lastSeen: "2026-01-01T00:00:29Z" }, "Disconnected"],
+    ["revoked", { mode: "agent", agentJoined: false, lastSeen: "2026-01-01T00:00:59Z" }, "Disconnected"],
+  ];
+  for (const [name, cluster, expected] of cases) {
+    it(name, () => assert.equal(connectionOf(cluster, now), expected));
+  }
 });

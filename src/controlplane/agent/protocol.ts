@@ -77,3 +77,13 @@ export function protocolMismatch(
     ? `the agent speaks protocol ${given}, older than this control plane's ${ours}: upgrade the agent`
     : `the agent speaks protocol ${given}, newer than this control plane's ${ours}: upgrade the control plane or run an agent of the control plane's version`;
 }
+
+/** Whether an agent cluster's agent is connected: heard from within {@link disconnectedAfterMs}. Null for a direct cluster. */
+export function connectionOf(
+  c: { readonly mode: "direct" | "agent"; readonly agentJoined: boolean; readonly lastSeen: string | null },
+  now: number,
+): "Connected" | "Disconnected" | null {
+  if (c.mode !== "agent") return null;
+  const seen = c.lastSeen === null ? Number.NEGATIVE_INFINITY : Date.parse(c.lastSeen);
+  return c.agentJoined && now - seen <= disconnectedAfterMs ? "Connected" : "Disconnected";
+}

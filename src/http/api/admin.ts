@@ -1,7 +1,7 @@
 /** Clusters, users and tokens (admins), and `whoami` (anyone with a token). */
 import { Type, type Static } from "@sinclair/typebox";
 import { stringEnum } from "../../api/string-enum.ts";
-import { disconnectedAfterMs } from "../../controlplane/agent/protocol.ts";
+import { connectionOf } from "../../controlplane/agent/protocol.ts";
 import { clusterModes, roles, type ClusterRecord } from "../../controlplane/store/records.ts";
 import { HttpProblem } from "./problem.ts";
 import {
@@ -36,14 +36,7 @@ export const AddClusterSchema = Type.Object(
 
 /** A cluster as the API lists it: its record and whether its agent is connected. */
 function clusterView(c: ClusterRecord, ctx: ApiContext): Record<string, unknown> {
-  const seen = c.lastSeen === null ? 0 : Date.parse(c.lastSeen);
-  const connection =
-    c.mode === "agent"
-      ? Date.now() - seen <= disconnectedAfterMs && c.agentJoined
-        ? "Connected"
-        : "Disconnected"
-      : null;
-  return { id: c.name, ...c, connection, observer: ctx.observerHealth(c.name) ?? null };
+  return { id: c.name, ...c, connection: connectionOf(c, Date.now()), observer: ctx.observerHealth(c.name) ?? null };
 }
 
 const clusterName = (req: ApiRequest): string => req.params["name"] ?? "";
