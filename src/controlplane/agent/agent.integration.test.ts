@@ -165,7 +165,11 @@ describe("an agent cluster", () => {
 
   it("holds no credential of an agent cluster, and direct kubeconfigs only sealed", async () => {
     await cp.store.catalog.addCluster(
-      { name: "direct-1", description: "", kubeconfig: "apiVersion: v1\nusers: [{name: u, user: {token: plain-secret}}]\n" },
+      {
+        name: "direct-1",
+        description: "",
+        kubeconfig: "apiVersion: v1\nusers: [{name: u, user: {token: plain-secret}}]\n",
+      },
       "test",
     );
     const rows = await cp.store.db.query<{ name: string; mode: string; kubeconfig: string | null }>(
@@ -176,7 +180,10 @@ describe("an agent cluster", () => {
       assert.ok(!(r.kubeconfig ?? "").includes("plain-secret"), `${r.name}'s kubeconfig is sealed`);
     }
     const dump = JSON.stringify(await cp.store.db.query("SELECT * FROM clusters"));
-    assert.ok(!dump.includes("swa_") && !dump.includes("swj_"), "credentials and join tokens are stored hashed");
+    assert.ok(
+      !dump.includes("swa_") && !dump.includes("swj_"),
+      "credentials and join tokens are stored hashed",
+    );
   });
 
   it("refuses another cluster's credential at every agent endpoint (403), users' tokens (401), another protocol (400)", async () => {
@@ -197,8 +204,16 @@ describe("an agent cluster", () => {
       ["POST", `${edge1}/credential`, undefined],
     ];
     for (const [method, path, body] of endpoints) {
-      assert.equal((await call(method, path, credentialB, body)).status, 403, `${method} ${path} with edge-2's credential`);
-      assert.equal((await call(method, path, admin, body)).status, 401, `${method} ${path} with a user's token`);
+      assert.equal(
+        (await call(method, path, credentialB, body)).status,
+        403,
+        `${method} ${path} with edge-2's credential`,
+      );
+      assert.equal(
+        (await call(method, path, admin, body)).status,
+        401,
+        `${method} ${path} with a user's token`,
+      );
     }
     // Its own path, but a stack of another cluster.
     const foreign = await call("POST", "/api/v1/agent/clusters/edge-2/observations", credentialB, {
@@ -207,7 +222,10 @@ describe("an agent cluster", () => {
     assert.equal(foreign.status, 403, JSON.stringify(foreign.body));
     const newer = await call("GET", "/api/v1/agent/clusters/edge-2/desired", credentialB, undefined, "1.1");
     assert.equal(newer.status, 400);
-    assert.match(String(newer.body["detail"]), /agent speaks protocol 1\.1, newer than this control plane's 1\.0/);
+    assert.match(
+      String(newer.body["detail"]),
+      /agent speaks protocol 1\.1, newer than this control plane's 1\.0/,
+    );
     assert.equal((await call("GET", "/api/v1/agent/clusters/edge-2/desired", credentialB)).status, 200);
   });
 
@@ -236,7 +254,9 @@ describe("an agent cluster", () => {
       // The agent puts it back; wait on the cluster, then drift again.
       await eventually(`the agent to revert maxPlayers ${players}`, async () => {
         const live = await kube.request<Stack>("GET", path);
-        return (live.spec.params as Record<string, unknown> | undefined)?.["maxPlayers"] === 10 ? true : undefined;
+        return (live.spec.params as Record<string, unknown> | undefined)?.["maxPlayers"] === 10
+          ? true
+          : undefined;
       });
     }
     assert.ok(running.agent.buffer.size >= 6, `buffered ${running.agent.buffer.size} observations`);
@@ -253,12 +273,18 @@ describe("an agent cluster", () => {
       Array.from({ length: 3 }, () => ["ResourceModifiedExternally", "DriftCorrected"]).flat(),
     );
     const seqs = recent.map((e) => Number(e.data["seq"]));
-    assert.deepEqual([...seqs].sort((x, y) => x - y), seqs, "in sequence order");
+    assert.deepEqual(
+      [...seqs].sort((x, y) => x - y),
+      seqs,
+      "in sequence order",
+    );
     assert.equal(new Set(seqs).size, seqs.length, "each once");
     assert.equal(recent[0]?.actor, "kubectl-edit");
 
     // A replay of what was recorded (as after a lost acknowledgement) records nothing again.
-    const { credential } = JSON.parse(await readFile(join(dir, "agent-state", "credential.json"), "utf8")) as {
+    const { credential } = JSON.parse(
+      await readFile(join(dir, "agent-state", "credential.json"), "utf8"),
+    ) as {
       credential: string;
     };
     const replay = await call("POST", "/api/v1/agent/clusters/edge-1/observations", credential, {
@@ -279,15 +305,20 @@ describe("an agent cluster", () => {
 
   it("shows Disconnected once the agent is gone, the stack unreachable with its last state, and catches up when back", async () => {
     assert.ok(running);
+    // Converged again after the drift: observed through the agent after the control plane's restart.
+    await stackConverged(cp.store, stackId, explain);
+    const last = await cp.store.observed.observed(stackId);
     await running.stop();
-    await eventually("edge-1 to show Disconnected", async () =>
-      (await clusterRow("edge-1"))["connection"] === "Disconnected" ? true : undefined,
+    await eventually(
+      "edge-1 to show Disconnected",
+      async () => ((await clusterRow("edge-1"))["connection"] === "Disconnected" ? true : undefined),
       { timeoutMs: 45_000, intervalMs: 1_000 },
     );
     const detail = await call("GET", `/api/v1/stacks/${stackId}`, admin);
     const unreachable = detail.body["clusterUnreachable"] as { message: string } | null;
     assert.match(unreachable?.message ?? "", /^cluster unreachable since \d{4}-/);
-    assert.equal((detail.body["observed"] as Record<string, unknown> | null)?.["phase"], "Ready");
+    assert.equal((detail.body["observed"] as Record<string, unknown> | null)?.["phase"], last?.phase);
+    assert.equal(last?.phase, "Ready");
 
     running = await runAgent(join(dir, "join-token")); // the stored credential: the spent token is not read
     await eventually("edge-1 to be Connected again", async () =>

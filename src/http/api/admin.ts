@@ -36,7 +36,12 @@ export const AddClusterSchema = Type.Object(
 
 /** A cluster as the API lists it: its record and whether its agent is connected. */
 function clusterView(c: ClusterRecord, ctx: ApiContext): Record<string, unknown> {
-  return { id: c.name, ...c, connection: connectionOf(c, Date.now()), observer: ctx.observerHealth(c.name) ?? null };
+  return {
+    id: c.name,
+    ...c,
+    connection: connectionOf(c, Date.now()),
+    observer: ctx.observerHealth(c.name) ?? null,
+  };
 }
 
 const clusterName = (req: ApiRequest): string => req.params["name"] ?? "";

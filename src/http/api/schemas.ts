@@ -57,10 +57,13 @@ export const StackDetailSchema = Type.Object(
   {
     stack: Type.Ref("Stack"),
     clusterUnreachable: Type.Optional(
-      Type.Union([Type.Object({ since: Type.Union([Time, Type.Null()]), message: Type.String() }), Type.Null()], {
-        description:
-          "An agent cluster whose agent is Disconnected: since when; the observed state is the last one received",
-      }),
+      Type.Union(
+        [Type.Object({ since: Type.Union([Time, Type.Null()]), message: Type.String() }), Type.Null()],
+        {
+          description:
+            "An agent cluster whose agent is Disconnected: since when; the observed state is the last one received",
+        },
+      ),
     ),
     observed: Type.Union([Json, Type.Null()]),
     resources: Type.Array(Json),

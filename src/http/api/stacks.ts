@@ -148,7 +148,10 @@ export const stackRoutes: readonly RouteSpec[] = [
       const cluster = await ctx.store.catalog.getCluster(detail.stack.cluster);
       const unreachable =
         cluster && connectionOf(cluster, Date.now()) === "Disconnected"
-          ? { since: cluster.lastSeen, message: `cluster unreachable since ${cluster.lastSeen ?? "it was registered"}` }
+          ? {
+              since: cluster.lastSeen,
+              message: `cluster unreachable since ${cluster.lastSeen ?? "it was registered"}`,
+            }
           : null;
       return {
         status: 200,
