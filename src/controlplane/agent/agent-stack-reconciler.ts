@@ -42,6 +42,7 @@ export class AgentStackReconciler implements Reconciler {
   readonly #applied = new Map<string, number>();
   readonly #ignored = new Map<string, string>();
   readonly #removed = new Set<string>();
+  readonly #phases = new Map<string, string | null>();
 
   constructor(options: AgentStackReconcilerOptions) {
     this.#o = options;
@@ -110,8 +111,18 @@ export class AgentStackReconciler implements Reconciler {
     const seen = seenResources(live, this.#o.cluster.childrenOf(id));
     const key = JSON.stringify([observed, seen.map((s) => `${s.uid}:${s.health}`).sort()]);
     if (this.#sent.get(id) === key) return;
+    const phase = this.#phases.get(id);
+    if (observed.phase !== null && phase !== observed.phase) {
+      const data = {
+        from: phase ?? null,
+        to: observed.phase,
+        resourceGeneration: observed.resourceGeneration,
+      };
+      await this.#event(id, "PhaseChanged", data, "k8s_watch");
+    }
     await this.#o.buffer.append({ stackId: id, kind: "observed", observed, summary: summaryOf(live), seen });
     this.#sent.set(id, key);
+    this.#phases.set(id, observed.phase);
   }
 
   async #event(id: string, type: EventType, data: Record<string, unknown>, actor: string): Promise<void> {

@@ -23,6 +23,7 @@ import { stackConverged, stackEvents } from "../../testing/control-plane.ts";
 import { eventually } from "../../testing/eventually.ts";
 import { startKindOperator } from "../../testing/kind-operator.ts";
 import { EventFeed } from "../event-feed.ts";
+import { startControlPlane } from "../control-plane.ts";
 import { builtinTemplateRecords } from "../guardrails.ts";
 import { KubeconfigKeyring } from "../store/kubeconfig-keyring.ts";
 import { openStore, type Store } from "../store/store.ts";
@@ -94,14 +95,17 @@ const runs = new Set<AbortController>();
 after(async () => {
   for (const r of runs) r.abort();
 });
-async function runAgent(tokenFile: string): Promise<{ agent: Agent; stop: () => Promise<void> }> {
+async function runAgent(
+  tokenFile: string,
+  state = "agent-state",
+): Promise<{ agent: Agent; stop: () => Promise<void> }> {
   const stop = new AbortController();
   runs.add(stop);
   const agent = await startAgent(
     {
       controlPlane: base,
       tokenFile,
-      stateDir: join(dir, "agent-state"),
+      stateDir: join(dir, state),
       kubeconfig: ns.kc,
       agentVersion: "0.1.0-test",
       log: quiet,
@@ -325,5 +329,54 @@ describe("an agent cluster", () => {
       (await clusterRow("edge-1"))["connection"] === "Connected" ? true : undefined,
     );
     await running.stop();
+  });
+
+  it("takes over a direct cluster's stacks without redeploying them", async () => {
+    const stop = new AbortController();
+    const direct = await startControlPlane(
+      { store: cp.store, kubeconfig: ns.kc, resyncMs: 1_000, logger: quiet, registry: new Registry() },
+      stop.signal,
+    );
+    after(async () => {
+      stop.abort();
+      await direct.done;
+    });
+    await cp.store.catalog.addCluster(
+      { name: "direct-2", description: "", kubeconfig: await readFile(ns.kubeconfig, "utf8") },
+      "test",
+    );
+    const created = await call("POST", "/api/v1/stacks", admin, {
+      template: "minecraft-java",
+      cluster: "direct-2",
+      namespace: ns.namespace,
+      name: "moved",
+      params: { eula: true, memory: "1G" },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const id = String(created.body["id"]);
+    direct.notify(id);
+    await stackConverged(cp.store, id, explain);
+    const path = resourcePath(stackResourceType, ns.namespace, "moved");
+    const before = await kube.request<Stack>("GET", path);
+
+    const converted = await call("POST", "/api/v1/clusters/direct-2/join-token", admin);
+    assert.equal(converted.status, 201);
+    const row = await cp.store.db.query<{ kubeconfig: string | null }>(
+      "SELECT kubeconfig FROM clusters WHERE name = 'direct-2'",
+    );
+    assert.equal(row[0]?.kubeconfig, null, "the kubeconfig is erased");
+    const tokenFile = join(dir, "join-token-2");
+    await writeFile(tokenFile, String(converted.body["joinToken"]));
+    const since = Date.now();
+    const moved = await runAgent(tokenFile, "agent-state-2");
+    after(() => moved.stop());
+    await eventually("the agent to report the taken-over stack", async () => {
+      const o = await cp.store.observed.observed(id);
+      return o && Date.parse(o.observedAt) >= since && o.phase === "Ready" ? o : undefined;
+    });
+    const afterwards = await kube.request<Stack>("GET", path);
+    assert.equal(afterwards.metadata.uid, before.metadata.uid, "the same Stack resource");
+    assert.equal(afterwards.metadata.generation, before.metadata.generation, "its spec unchanged");
+    assert.equal((await clusterRow("direct-2"))["mode"], "agent");
   });
 });

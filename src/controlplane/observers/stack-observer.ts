@@ -52,6 +52,8 @@ export class StackObserver implements Reconciler {
     try {
       const record = await store.stacks.get(id);
       if (!record || record.cluster !== cluster.name) return done;
+      // Converted to an agent cluster: its agent reports it now.
+      if ((await store.catalog.clusterMode(record.cluster)) === "agent") return done;
       const live = cluster.stackOf(id);
       const events: NewEvent[] = [];
       const event: Emit = (type, data, actor = "k8s_watch") => {
