@@ -92,7 +92,7 @@ async function clusterRow(name: string): Promise<Record<string, unknown>> {
 }
 
 const runs = new Set<AbortController>();
-after(async () => {
+after(() => {
   for (const r of runs) r.abort();
 });
 async function runAgent(
