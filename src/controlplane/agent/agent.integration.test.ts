@@ -6,6 +6,7 @@
  * is used only to prove that it reaches nothing of `edge-1`.
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +19,7 @@ import { resourcePath } from "../../kube/resource-type.ts";
 import { createLogger } from "../../observability/logger.ts";
 import { stackBinding } from "../../operator/stack/stack-controller.ts";
 import { createHttpServer } from "../../http/server.ts";
+import { packageRoot } from "../../sandbox/paths.ts";
 import { describeNamespace, useTestNamespace } from "../../testing/cluster.ts";
 import { stackConverged, stackEvents } from "../../testing/control-plane.ts";
 import { eventually } from "../../testing/eventually.ts";
@@ -378,5 +380,40 @@ describe("an agent cluster", () => {
     assert.equal(afterwards.metadata.uid, before.metadata.uid, "the same Stack resource");
     assert.equal(afterwards.metadata.generation, before.metadata.generation, "its spec unchanged");
     assert.equal((await clusterRow("direct-2"))["mode"], "agent");
+  });
+
+  it("runs as `stackwarden agent`, and a killed agent shows Disconnected", async () => {
+    const started = Date.now();
+    const child = spawn(
+      process.execPath,
+      [
+        join(packageRoot, "src/cli/main.ts"),
+        "agent",
+        `--control-plane=${base}`,
+        `--token-file=${join(dir, "join-token")}`,
+        `--state-dir=${join(dir, "agent-state")}`,
+        `--kubeconfig=${ns.kubeconfig}`,
+        "--log-level=warn",
+      ],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
+    let err = "";
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    after(() => void child.kill("SIGKILL"));
+    await eventually("the agent process to be heard from", async () => {
+      if (child.exitCode !== null) throw new Error(`agent exited ${child.exitCode}: ${err}`);
+      const row = await clusterRow("edge-1");
+      return row["connection"] === "Connected" && Date.parse(String(row["lastSeen"])) >= started
+        ? row
+        : undefined;
+    });
+    child.kill("SIGKILL");
+    const killed = Date.now();
+    await eventually(
+      "edge-1 to show Disconnected after the kill",
+      async () => ((await clusterRow("edge-1"))["connection"] === "Disconnected" ? true : undefined),
+      { timeoutMs: 45_000, intervalMs: 1_000 },
+    );
+    process.stderr.write(`# Disconnected ${((Date.now() - killed) / 1000).toFixed(1)} s after the kill\n`);
   });
 });

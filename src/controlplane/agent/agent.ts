@@ -17,7 +17,7 @@ import { ClusterWatch } from "../observers/cluster-watch.ts";
 import { AgentClient, AgentClientError, controlPlaneUrl, type AgentReport } from "./agent-client.ts";
 import { AgentStackReconciler } from "./agent-stack-reconciler.ts";
 import { ObservationBuffer } from "./observation-buffer.ts";
-import { maxWaitMs, type DesiredStack } from "./protocol.ts";
+import { maxWaitMs, reportEveryMs, type DesiredStack } from "./protocol.ts";
 
 /** How an agent runs; the flags of `stackwarden agent`. */
 export interface AgentOptions {
@@ -140,7 +140,7 @@ export async function startAgent(o: AgentOptions, signal: AbortSignal): Promise<
     const { ack } = await client.report(cluster, report, signal);
     await buffer.skipTo(ack);
     acked = true;
-    await pause(maxWaitMs, signal);
+    await pause(reportEveryMs, signal);
   });
   let revision: string | undefined;
   const pollLoop = loop("desired-state poll", async () => {

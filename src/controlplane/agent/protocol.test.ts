@@ -42,8 +42,8 @@ describe("connectionOf", () => {
     ["a direct cluster has none", { mode: "direct", agentJoined: false, lastSeen: null }, null],
     ["never joined", { mode: "agent", agentJoined: false, lastSeen: null }, "Disconnected"],
     ["seen 10 s ago", { mode: "agent", agentJoined: true, lastSeen: "2026-01-01T00:00:50Z" }, "Connected"],
-    ["seen 30 s ago", { mode: "agent", agentJoined: true, lastSeen: "2026-01-01T00:00:30Z" }, "Connected"],
-    ["seen 31 s ago", { mode: "agent", agentJoined: true, lastSeen: "2026-01-01T00:00:29Z" }, "Disconnected"],
+    ["seen 20 s ago", { mode: "agent", agentJoined: true, lastSeen: "2026-01-01T00:00:40Z" }, "Connected"],
+    ["seen 21 s ago", { mode: "agent", agentJoined: true, lastSeen: "2026-01-01T00:00:39Z" }, "Disconnected"],
     ["revoked", { mode: "agent", agentJoined: false, lastSeen: "2026-01-01T00:00:59Z" }, "Disconnected"],
   ];
   for (const [name, cluster, expected] of cases) {

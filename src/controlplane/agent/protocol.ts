@@ -20,8 +20,11 @@ export const protocolHeader = "stackwarden-agent-protocol";
 /** The longest a desired-state long poll waits before answering unchanged. */
 export const maxWaitMs = 10_000;
 
-/** An agent not heard from for this long is Disconnected (it polls at least every {@link maxWaitMs}). */
-export const disconnectedAfterMs = 30_000;
+/** How often an agent reports (its heartbeat), besides its long polls. */
+export const reportEveryMs = 5_000;
+
+/** An agent not heard from for this long is Disconnected: four missed heartbeats, so a killed agent shows within 20 s. */
+export const disconnectedAfterMs = 20_000;
 
 /** One stack the agent must keep in its cluster. */
 export interface DesiredStack {

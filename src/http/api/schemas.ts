@@ -134,7 +134,7 @@ export const ClusterSchema = Type.Object(
     mode: Type.Union([Type.Literal("direct"), Type.Literal("agent")]),
     connection: Type.Union([Type.Literal("Connected"), Type.Literal("Disconnected"), Type.Null()], {
       description:
-        "Agent clusters: Connected while the agent was heard from in the last 30 s; null for direct clusters",
+        "Agent clusters: Connected while the agent was heard from in the last 20 s; null for direct clusters",
     }),
     agentJoined: Type.Boolean(),
     agentVersion: Type.Union([Type.String(), Type.Null()]),
