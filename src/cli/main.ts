@@ -10,6 +10,8 @@ import { runCli } from "./program.ts";
 import { versionReport } from "./version.ts";
 import { manifestsYaml } from "../operator/manifests.ts";
 import { controlPlaneManifests } from "../controlplane/manifests.ts";
+import { agentManifests } from "../controlplane/agent/agent-manifests.ts";
+import { runAgent } from "./agent.ts";
 import { runKubectl } from "../sandbox/sandbox.ts";
 
 try {
@@ -17,10 +19,16 @@ try {
     up: runUp,
     server: runServer,
     operator: runOperator,
+    agent: runAgent,
     sandbox: runSandboxCommand,
     sandboxRestart: runSandboxRestart,
     manifests: (plane) => {
-      process.stdout.write(manifestsYaml(plane === "control-plane" ? controlPlaneManifests() : undefined));
+      const objects = {
+        operator: undefined,
+        "control-plane": controlPlaneManifests(),
+        agent: agentManifests(),
+      }[plane];
+      process.stdout.write(manifestsYaml(objects));
       return Promise.resolve(0);
     },
     kubectl: (args) =>

@@ -19,6 +19,7 @@ async function parse(
     up: record("up"),
     server: record("server"),
     operator: record("operator"),
+    agent: record("agent"),
     manifests: record("manifests"),
     sandbox: record("sandbox"),
     sandboxRestart: record("sandboxRestart"),
@@ -28,7 +29,13 @@ async function parse(
   let out = "";
   let err = "";
   const saved = { ...process.env };
-  for (const key of ["DATABASE_URL", "STACKWARDEN_SANDBOX", "STACKWARDEN_LOG_LEVEL", "POD_NAMESPACE"]) {
+  for (const key of [
+    "DATABASE_URL",
+    "STACKWARDEN_SANDBOX",
+    "STACKWARDEN_LOG_LEVEL",
+    "POD_NAMESPACE",
+    "STACKWARDEN_AGENT_STATE_DIR",
+  ]) {
     delete process.env[key];
   }
   Object.assign(process.env, env);
@@ -115,6 +122,52 @@ describe("runCli parses", () => {
         "server",
         { listen: "0.0.0.0:8080", dataDir: ".stackwarden", clusterName: "local", logLevel: "error" },
       ],
+    },
+    {
+      name: "agent with its defaults",
+      argv: ["agent", "--control-plane=https://cp.example", "--token-file=/t"],
+      call: [
+        "agent",
+        {
+          controlPlane: "https://cp.example",
+          tokenFile: "/t",
+          stateDir: "/var/lib/stackwarden-agent",
+          withOperator: false,
+          bufferLimit: 10000,
+          logLevel: "info",
+        },
+      ],
+    },
+    {
+      name: "agent with every flag",
+      argv: [
+        "agent",
+        "--control-plane",
+        "https://cp.example",
+        "--token-file=/t",
+        "--state-dir=/s",
+        "--kubeconfig=/k",
+        "--with-operator",
+        "--buffer-limit=5",
+        "--log-level=warn",
+      ],
+      call: [
+        "agent",
+        {
+          controlPlane: "https://cp.example",
+          tokenFile: "/t",
+          stateDir: "/s",
+          kubeconfig: "/k",
+          withOperator: true,
+          bufferLimit: 5,
+          logLevel: "warn",
+        },
+      ],
+    },
+    {
+      name: "manifests agent",
+      argv: ["manifests", "agent"],
+      call: ["manifests", "agent"],
     },
     {
       name: "operator with its defaults",

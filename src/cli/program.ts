@@ -67,12 +67,24 @@ export interface OperatorFlags {
   readonly retryPeriodSeconds: number;
 }
 
+/** The flags of `stackwarden agent`. */
+export interface AgentFlags {
+  readonly controlPlane: string;
+  readonly tokenFile: string;
+  readonly stateDir: string;
+  readonly kubeconfig?: string | undefined;
+  readonly withOperator: boolean;
+  readonly bufferLimit: number;
+  readonly logLevel: string;
+}
+
 /** What each command does; each resolves to the exit code. */
 export interface CliActions {
   up(flags: UpFlags): Promise<number>;
   server(flags: ServerFlags): Promise<number>;
   operator(flags: OperatorFlags): Promise<number>;
-  manifests(plane: "operator" | "control-plane"): Promise<number>;
+  agent(flags: AgentFlags): Promise<number>;
+  manifests(plane: "operator" | "control-plane" | "agent"): Promise<number>;
   sandbox(action: "up" | "down" | "status" | "kubeconfig", name: string): Promise<number>;
   /** `sandbox restart COMPONENT`. */
   sandboxRestart(component: string, name: string): Promise<number>;
@@ -140,6 +152,7 @@ function buildProgram(actions: CliActions, output: CliOutput, code: { value: num
     };
   addPlaneCommands(program, actions, run);
   addOperatorCommand(program, actions, run);
+  addAgentCommand(program, actions, run);
   addToolCommands(program, actions, run);
   return program;
 }
@@ -288,17 +301,59 @@ export function leaseTimingProblem(
   return undefined;
 }
 
+/** `agent`. */
+function addAgentCommand(program: Command, actions: CliActions, run: Run): void {
+  program
+    .command("agent")
+    .description(
+      "run a cluster's agent: connects out to the control plane, applies the cluster's stacks, reports what it sees",
+    )
+    .requiredOption("--control-plane <url>", "the control plane's URL (https; plain http to localhost only)")
+    .requiredOption(
+      "--token-file <path>",
+      "a file holding the one-time join token (read until the agent has joined)",
+    )
+    .addOption(
+      new Option("--state-dir <path>", "where the agent keeps its credential and its buffer of observations")
+        .default("/var/lib/stackwarden-agent")
+        .env("STACKWARDEN_AGENT_STATE_DIR"),
+    )
+    .addOption(kubeconfig("KUBECONFIG, else the in-cluster service account"))
+    .option("--with-operator", "also run the operator in this process", false)
+    .addOption(
+      new Option(
+        "--buffer-limit <n>",
+        "the most observations kept while the control plane is away; beyond it the oldest are dropped and that is recorded",
+      )
+        .default(10_000)
+        .argParser(positiveInteger("--buffer-limit")),
+    )
+    .addOption(logLevel())
+    .action(run((flags: AgentFlags) => actions.agent(flags)));
+}
+
+function positiveInteger(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1)
+      throw new InvalidArgumentError(`${flag} must be a whole number above 0`);
+    return n;
+  };
+}
+
 /** `manifests`, `sandbox …`, `kubectl`, `help` and `version`. */
 function addToolCommands(program: Command, actions: CliActions, run: Run): void {
   program
     .command("manifests")
     .description(
-      "print the deployment manifests: the operator's (CRDs, RBAC, Deployment) or the control plane's",
+      "print the deployment manifests: the operator's (CRDs, RBAC, Deployment), the control plane's or an agent's",
     )
     .addArgument(
-      new Argument("[plane]", "which plane").choices(["operator", "control-plane"]).default("operator"),
+      new Argument("[plane]", "which plane")
+        .choices(["operator", "control-plane", "agent"])
+        .default("operator"),
     )
-    .action(run((plane: "operator" | "control-plane") => actions.manifests(plane)));
+    .action(run((plane: "operator" | "control-plane" | "agent") => actions.manifests(plane)));
 
   const sandbox = program
     .command("sandbox")

@@ -20,6 +20,7 @@ import { adminRoutes } from "./api/admin.ts";
 import { backupTargetRoutes } from "./api/backup-targets.ts";
 import { backupRoutes } from "./api/backups.ts";
 import { scheduleRoutes } from "./api/schedules.ts";
+import { agentRoutes } from "./api/agent.ts";
 import { eventRoutes } from "./api/events.ts";
 import { gameRoutes } from "./api/game.ts";
 import { openApiDocument } from "./api/openapi.ts";
@@ -112,6 +113,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     ...scheduleRoutes,
     ...eventRoutes,
     ...adminRoutes,
+    ...agentRoutes,
   ];
   const openapi: RouteSpec = {
     method: "GET",

@@ -52,6 +52,8 @@ export class StackObserver implements Reconciler {
     try {
       const record = await store.stacks.get(id);
       if (!record || record.cluster !== cluster.name) return done;
+      // Converted to an agent cluster: its agent reports it now.
+      if ((await store.catalog.clusterMode(record.cluster)) === "agent") return done;
       const live = cluster.stackOf(id);
       const events: NewEvent[] = [];
       const event: Emit = (type, data, actor = "k8s_watch") => {
@@ -146,7 +148,8 @@ export class StackObserver implements Reconciler {
 }
 
 /** Every object of the stack that exists now: the Stack, its watched children, and its Secrets. */
-function seenResources(live: Stack | undefined, children: readonly KubeObject[]): SeenResource[] {
+/** The objects of a stack as seen now: its Stack, its watched children, and the Secrets its status names (shared with the agent). */
+export function seenResources(live: Stack | undefined, children: readonly KubeObject[]): SeenResource[] {
   const health = new Map((live?.status?.resources ?? []).map((r) => [r.uid, r.health]));
   // Secrets are not watched (the control plane may not read them): the operator's status names them.
   const secrets = (live?.status?.resources ?? [])

@@ -5,17 +5,13 @@ import { done, requeueAfter, type ReconcileResult, type Reconciler } from "../..
 import { configHash, needsApply, withAppliedHash } from "../../kube/desired-state.ts";
 import { checkAdoption } from "../guardrails.ts";
 import type { ClusterWatch } from "../observers/cluster-watch.ts";
-import {
-  appliedGenerationOf,
-  buildStackResource,
-  controlPlaneFieldManager,
-  stackIdOf,
-} from "../stack-resource.ts";
+import { appliedGenerationOf, buildStackResource, stackIdOf } from "../stack-resource.ts";
 import { StoreError } from "../store/errors.ts";
 import type { NewEvent, StackRecord, TemplateRecord } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
 import { isClusterUnreachable, isStoreUnavailable, Unavailable } from "./cluster-errors.ts";
-import { adoptParams, foreignSpecEdit, paramPointers, removalPatch } from "./stack-drift.ts";
+import { adoptParams, paramPointers } from "./stack-drift.ts";
+import { applyIfChanged, editOf, revertEdit, type ForeignEdit } from "./stack-convergence.ts";
 import { StackWriter } from "./stack-writer.ts";
 
 /** Where the reconciler finds a stack's cluster (connected lazily). */
@@ -94,6 +90,8 @@ export class DesiredStateReconciler implements Reconciler {
     const { store } = this.#o;
     const stack = await store.stacks.get(id);
     if (!stack || stack.removedAt !== null) return done;
+    // An agent cluster's agent applies its stacks; the control plane holds no way in.
+    if ((await store.catalog.clusterMode(stack.cluster)) === "agent") return done;
     const ttl = this.#o.claimTtlMs ?? 30_000;
     if (!(await store.work.claim(id, this.#o.holder, ttl))) return requeueAfter(Math.min(ttl / 2, 5_000));
     this.claimed.add(id);
@@ -122,18 +120,17 @@ export class DesiredStateReconciler implements Reconciler {
     }
     const desired = built.object;
     const enforce = stack.drift.policy !== "ignore";
-    if (live && !live.metadata.deletionTimestamp && appliedGenerationOf(live) === stack.generation) {
-      const outcome = await this.#handleDrift(stack, template, desired, live, writer);
+    const edit = editOf(desired, live, stack.generation);
+    if (live && edit) {
+      const outcome = await this.#handleDrift(stack, template, desired, live, edit, writer);
       if (outcome === "adopted") return requeueAfter(0);
       if (outcome === "reverted") live = await writer.get(stack.namespace, stack.name);
     }
-    if (needsApply(withAppliedHash(desired), live, enforce)) {
-      if (this.#started.get(id) !== stack.generation) {
-        await this.#record(stack, "ReconcileStarted", { generation: stack.generation });
-        this.#started.set(id, stack.generation);
-      }
-      live = await writer.apply(desired, live, enforce);
+    if (needsApply(withAppliedHash(desired), live, enforce) && this.#started.get(id) !== stack.generation) {
+      await this.#record(stack, "ReconcileStarted", { generation: stack.generation });
+      this.#started.set(id, stack.generation);
     }
+    live = (await applyIfChanged(writer, desired, live, enforce)).live;
     return this.#checkApplied(stack, live);
   }
 
@@ -178,10 +175,9 @@ export class DesiredStateReconciler implements Reconciler {
     template: TemplateRecord,
     desired: Stack,
     live: Stack,
+    edit: ForeignEdit,
     writer: StackWriter,
-  ): Promise<"none" | "reverted" | "ignored" | "adopted"> {
-    const edit = foreignSpecEdit(desired, live, controlPlaneFieldManager);
-    if (!edit) return "none";
+  ): Promise<"reverted" | "ignored" | "adopted"> {
     const { fields, actor } = edit;
     const resource = { kind: "Stack", name: live.metadata.name, namespace: live.metadata.namespace };
     switch (stack.drift.policy) {
@@ -239,9 +235,7 @@ export class DesiredStateReconciler implements Reconciler {
         );
         break;
     }
-    const patch = removalPatch(desired, live);
-    if (patch) await writer.mergePatch(live, patch);
-    await writer.apply(desired, undefined, true);
+    await revertEdit(writer, desired, live);
     await this.#record(
       stack,
       "DriftCorrected",

@@ -2,7 +2,7 @@ import type { Database } from "./database.ts";
 import { StoreError, sqlState, uniqueViolation } from "./errors.ts";
 import { appendEvents, iso } from "./event-store.ts";
 import { KubeconfigKeyring } from "./kubeconfig-keyring.ts";
-import type { ClusterRecord, TemplateRecord } from "./records.ts";
+import type { ClusterMode, ClusterRecord, TemplateRecord } from "./records.ts";
 
 interface TemplateRow {
   id: string;
@@ -37,18 +37,38 @@ const toTemplate = (r: TemplateRow): TemplateRecord => ({
 /** A template version to add to the catalog. */
 export type NewTemplate = Omit<TemplateRecord, "id" | "createdAt" | "createdBy" | "builtin">;
 
-interface ClusterRow {
+/** A `clusters` row as {@link clusterColumns} selects it (never the kubeconfig itself). */
+export interface ClusterRow {
   name: string;
   description: string;
-  kubeconfig: string | null;
+  has_kubeconfig: boolean;
+  mode: ClusterMode;
+  agent_joined: boolean;
+  agent_version: string | null;
+  kubernetes_version: string | null;
+  last_seen_at: Date | string | null;
+  stack_count: number | string;
   created_at: Date | string;
   created_by: string;
 }
 
-const toCluster = (r: ClusterRow): ClusterRecord => ({
+/** The columns of a {@link ClusterRow}, from `clusters c`. */
+export const clusterColumns = `c.name, c.description, c.kubeconfig IS NOT NULL AS has_kubeconfig, c.mode,
+  c.agent_credential_hash IS NOT NULL AS agent_joined, c.agent_version, c.kubernetes_version, c.last_seen_at,
+  (SELECT count(*) FROM stacks s WHERE s.cluster = c.name AND s.removed_at IS NULL) AS stack_count,
+  c.created_at, c.created_by`;
+
+/** A cluster row as a record. */
+export const toCluster = (r: ClusterRow): ClusterRecord => ({
   name: r.name,
   description: r.description,
-  hasKubeconfig: r.kubeconfig !== null,
+  hasKubeconfig: r.has_kubeconfig,
+  mode: r.mode,
+  agentJoined: r.agent_joined,
+  agentVersion: r.agent_version,
+  kubernetesVersion: r.kubernetes_version,
+  lastSeen: r.last_seen_at === null ? null : iso(r.last_seen_at),
+  stackCount: Number(r.stack_count),
   createdAt: iso(r.created_at),
   createdBy: r.created_by,
 });
@@ -151,12 +171,25 @@ export class CatalogStore {
   }
 
   async listClusters(): Promise<ClusterRecord[]> {
-    return (await this.#db.query<ClusterRow>("SELECT * FROM clusters ORDER BY name")).map(toCluster);
+    return (await this.#db.query<ClusterRow>(`SELECT ${clusterColumns} FROM clusters c ORDER BY c.name`)).map(
+      toCluster,
+    );
   }
 
   async getCluster(name: string): Promise<ClusterRecord | undefined> {
-    const rows = await this.#db.query<ClusterRow>("SELECT * FROM clusters WHERE name = $1", [name]);
+    const rows = await this.#db.query<ClusterRow>(
+      `SELECT ${clusterColumns} FROM clusters c WHERE c.name = $1`,
+      [name],
+    );
     return rows[0] ? toCluster(rows[0]) : undefined;
+  }
+
+  /** How the control plane reaches a cluster; undefined for no such cluster. */
+  async clusterMode(name: string): Promise<ClusterMode | undefined> {
+    const rows = await this.#db.query<{ mode: ClusterMode }>("SELECT mode FROM clusters WHERE name = $1", [
+      name,
+    ]);
+    return rows[0]?.mode;
   }
 
   /**
@@ -165,7 +198,10 @@ export class CatalogStore {
    * such cluster; throws `KeyringError` when no configured key opens it.
    */
   async clusterKubeconfig(name: string): Promise<string | null | undefined> {
-    const rows = await this.#db.query<ClusterRow>("SELECT kubeconfig FROM clusters WHERE name = $1", [name]);
+    const rows = await this.#db.query<{ kubeconfig: string | null }>(
+      "SELECT kubeconfig FROM clusters WHERE name = $1",
+      [name],
+    );
     const stored = rows[0]?.kubeconfig;
     if (stored === undefined || stored === null) return stored;
     return KubeconfigKeyring.keyIdOf(stored) === undefined ? stored : this.#keyring.open(stored, name);
@@ -211,7 +247,8 @@ export class CatalogStore {
     try {
       return await this.#db.transaction(async (tx) => {
         const rows = await tx.query<ClusterRow>(
-          "INSERT INTO clusters (name, description, kubeconfig, created_by) VALUES ($1, $2, $3, $4) RETURNING *",
+          `INSERT INTO clusters AS c (name, description, kubeconfig, created_by) VALUES ($1, $2, $3, $4)
+           RETURNING ${clusterColumns}`,
           [
             c.name,
             c.description,

@@ -225,6 +225,26 @@ CREATE TABLE schedule_runs (
 );
 `,
   },
+  {
+    version: 4,
+    name: "agent clusters",
+    sql: `
+ALTER TABLE clusters
+  ADD COLUMN mode               text NOT NULL DEFAULT 'direct' CHECK (mode IN ('direct', 'agent')),
+  -- SHA-256 (hex) of the one-time join token; NULL once it was traded or when there is none.
+  ADD COLUMN join_token_hash    text UNIQUE,
+  -- SHA-256 (hex) of the agent's credential; NULL before the join and after a revocation.
+  ADD COLUMN agent_credential_hash text UNIQUE,
+  ADD COLUMN agent_version      text,
+  ADD COLUMN kubernetes_version text,
+  ADD COLUMN last_seen_at       timestamptz,
+  -- The highest observation sequence number the agent sent that was recorded (idempotent replay).
+  ADD COLUMN agent_sequence     bigint NOT NULL DEFAULT 0,
+  -- The last sequence number of observations the agent reported dropped (its buffer was full).
+  ADD COLUMN agent_dropped_through bigint NOT NULL DEFAULT 0,
+  ADD CONSTRAINT agent_clusters_hold_no_kubeconfig CHECK (mode = 'direct' OR kubeconfig IS NULL);
+`,
+  },
 ];
 
 /** The advisory lock key migrations hold, so that two replicas starting together migrate once. */

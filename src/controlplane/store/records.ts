@@ -112,6 +112,11 @@ export const eventTypes = [
   "ScheduleDeleted",
   "ScheduleRun",
   "ScheduleRunFailed",
+  "ClusterConvertedToAgent",
+  "AgentJoined",
+  "AgentCredentialRotated",
+  "AgentCredentialRevoked",
+  "AgentObservationsDropped",
 ] as const;
 export type EventType = (typeof eventTypes)[number];
 
@@ -197,9 +202,24 @@ export interface ClusterRecord {
   readonly description: string;
   /** False for the cluster this process was started against (no kubeconfig stored). */
   readonly hasKubeconfig: boolean;
+  /** `direct`: the control plane connects with a stored kubeconfig; `agent`: an agent connects out. */
+  readonly mode: ClusterMode;
+  /** Agent clusters: true once an agent traded the join token and its credential is not revoked. */
+  readonly agentJoined: boolean;
+  /** The agent's software version and its cluster's Kubernetes version, as it last reported them. */
+  readonly agentVersion: string | null;
+  readonly kubernetesVersion: string | null;
+  /** When the agent last talked to the control plane. */
+  readonly lastSeen: string | null;
+  /** Live stacks on the cluster. */
+  readonly stackCount: number;
   readonly createdAt: string;
   readonly createdBy: string;
 }
+
+/** How the control plane reaches a cluster. */
+export const clusterModes = ["direct", "agent"] as const;
+export type ClusterMode = (typeof clusterModes)[number];
 
 export const roles = ["viewer", "operator", "admin"] as const;
 export type Role = (typeof roles)[number];

@@ -1,3 +1,4 @@
+import { AgentStore } from "./agent-store.ts";
 import { AuthStore } from "./auth-store.ts";
 import { BackupStore } from "./backup-store.ts";
 import { BackupTargetStore } from "./backup-target-store.ts";
@@ -26,6 +27,7 @@ export class Store {
   readonly backups: BackupStore;
   readonly backupTargets: BackupTargetStore;
   readonly schedules: ScheduleStore;
+  readonly agents: AgentStore;
   readonly #appendListeners = new Set<() => void>();
   readonly #appended = (): void => {
     for (const listener of this.#appendListeners) listener();
@@ -42,6 +44,7 @@ export class Store {
     this.backups = new BackupStore(db, this.#appended);
     this.backupTargets = new BackupTargetStore(db, this.#appended);
     this.schedules = new ScheduleStore(db, this.#appended);
+    this.agents = new AgentStore(db);
   }
 
   /**
@@ -82,6 +85,11 @@ export class Store {
   onAppend(listener: () => void): () => void {
     this.#appendListeners.add(listener);
     return () => void this.#appendListeners.delete(listener);
+  }
+
+  /** Tells {@link Store.onAppend}'s listeners that events were appended outside the stack store. */
+  appended(): void {
+    this.#appended();
   }
 
   /** True when the database answers. */

@@ -56,6 +56,15 @@ export const StackListItemSchema = Type.Intersect(
 export const StackDetailSchema = Type.Object(
   {
     stack: Type.Ref("Stack"),
+    clusterUnreachable: Type.Optional(
+      Type.Union(
+        [Type.Object({ since: Type.Union([Time, Type.Null()]), message: Type.String() }), Type.Null()],
+        {
+          description:
+            "An agent cluster whose agent is Disconnected: since when; the observed state is the last one received",
+        },
+      ),
+    ),
     observed: Type.Union([Json, Type.Null()]),
     resources: Type.Array(Json),
     /** Where players connect: game-server templates only (null otherwise, or without cluster access). */
@@ -118,9 +127,23 @@ export const EventPageSchema = Type.Object(
 /** A cluster; its kubeconfig is never part of an answer. */
 export const ClusterSchema = Type.Object(
   {
+    id: Type.String({ description: "The cluster's name" }),
     name: Type.String(),
     description: Type.String(),
     hasKubeconfig: Type.Boolean(),
+    mode: Type.Union([Type.Literal("direct"), Type.Literal("agent")]),
+    connection: Type.Union([Type.Literal("Connected"), Type.Literal("Disconnected"), Type.Null()], {
+      description:
+        "Agent clusters: Connected while the agent was heard from in the last 20 s; null for direct clusters",
+    }),
+    agentJoined: Type.Boolean(),
+    agentVersion: Type.Union([Type.String(), Type.Null()]),
+    kubernetesVersion: Type.Union([Type.String(), Type.Null()]),
+    lastSeen: Type.Union([Time, Type.Null()]),
+    stackCount: Type.Integer(),
+    joinToken: Type.Optional(
+      Type.String({ description: "Only in the answer that registers an agent cluster" }),
+    ),
     createdAt: Time,
     createdBy: Type.String(),
     observer: Type.Optional(

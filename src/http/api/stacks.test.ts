@@ -87,6 +87,7 @@ for (const backend of storeBackends) {
       const got = await api.call("GET", `/api/v1/stacks/${stack.id}`, { as: "viewer" });
       assert.equal(got.statusCode, 200);
       assert.deepEqual(Object.keys(got.json<Record<string, unknown>>()).sort(), [
+        "clusterUnreachable",
         "connection",
         "observed",
         "resources",

@@ -1,4 +1,5 @@
 /** The `/api/v1/stacks` routes: create, list, get, change, pause, resume, reconcile, delete. */
+import { connectionOf } from "../../controlplane/agent/protocol.ts";
 import { Type } from "@sinclair/typebox";
 import { stringEnum } from "../../api/string-enum.ts";
 import { CreateStackSchema, UpdateStackSchema } from "../../controlplane/stack-input.ts";
@@ -144,10 +145,19 @@ export const stackRoutes: readonly RouteSpec[] = [
             .connection(detail.stack)
             .catch(() => ({ kind: "None", addresses: [], hint: "the cluster could not be reached" }))
         : null;
+      const cluster = await ctx.store.catalog.getCluster(detail.stack.cluster);
+      const unreachable =
+        cluster && connectionOf(cluster, Date.now()) === "Disconnected"
+          ? {
+              since: cluster.lastSeen,
+              message: `cluster unreachable since ${cluster.lastSeen ?? "it was registered"}`,
+            }
+          : null;
       return {
         status: 200,
         body: {
           stack: detail.stack,
+          clusterUnreachable: unreachable,
           observed: detail.observed ?? null,
           resources: detail.resources,
           connection,

@@ -1,0 +1,51 @@
+import { KubeConfig } from "@kubernetes/client-node";
+import { startAgent } from "../controlplane/agent/agent.ts";
+import { createLogger } from "../observability/logger.ts";
+import { startOperator } from "./operator.ts";
+import type { AgentFlags } from "./program.ts";
+import { stackwardenVersion } from "./version.ts";
+
+/**
+ * `stackwarden agent [flags]`: runs the cluster's agent (and, with
+ * `--with-operator`, the operator in the same process, no leader election,
+ * probes and metrics off) until SIGINT or SIGTERM.
+ */
+export async function runAgent(flags: AgentFlags): Promise<number> {
+  const kubeconfig = new KubeConfig();
+  if (flags.kubeconfig) kubeconfig.loadFromFile(flags.kubeconfig);
+  else kubeconfig.loadFromDefault();
+  const stop = new AbortController();
+  process.once("SIGINT", () => stop.abort());
+  process.once("SIGTERM", () => stop.abort());
+  const log = createLogger({ level: flags.logLevel, name: "agent" });
+  const operator = flags.withOperator
+    ? await startOperator(
+        {
+          kubeconfig,
+          namespaces: [],
+          installCrds: false,
+          leaderElect: false,
+          leaseNamespace: "default",
+          metricsBindAddress: "0",
+          healthProbeBindAddress: "0",
+          logLevel: flags.logLevel,
+        },
+        stop.signal,
+      )
+    : undefined;
+  const agent = await startAgent(
+    {
+      controlPlane: flags.controlPlane,
+      tokenFile: flags.tokenFile,
+      stateDir: flags.stateDir,
+      kubeconfig,
+      agentVersion: stackwardenVersion(),
+      bufferLimit: flags.bufferLimit,
+      log,
+    },
+    stop.signal,
+  );
+  log.info({ cluster: agent.cluster }, "agent running");
+  await Promise.all([agent.done, operator?.done]);
+  return 0;
+}

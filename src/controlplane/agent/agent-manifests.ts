@@ -1,0 +1,130 @@
+import type { KubeObject } from "../../api/object.ts";
+import { stackResourceType } from "../../api/stack.ts";
+import { defaultDeployment, type DeploymentOptions } from "../../resources/deployment-options.ts";
+import { groupOf, ownedKinds, pluralOf } from "../../resources/owned-kinds.ts";
+
+const name = "stackwarden-agent";
+const labels = { "app.kubernetes.io/name": "stackwarden", "app.kubernetes.io/component": "agent" };
+
+/** Read access to the kinds a stack owns except Secrets, by API group. */
+function readOwned(): Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> {
+  const byGroup = new Map<string, string[]>();
+  for (const [apiVersion, kind] of ownedKinds) {
+    if (kind === "Secret") continue;
+    byGroup.set(groupOf(apiVersion), [...(byGroup.get(groupOf(apiVersion)) ?? []), pluralOf(kind)]);
+  }
+  return [...byGroup.entries()].map(([group, resources]) => ({
+    apiGroups: [group],
+    resources: resources.sort(),
+    verbs: ["get", "list", "watch"],
+  }));
+}
+
+/**
+ * Everything an agent needs in its cluster, next to the operator (which
+ * `deploy/stackwarden.yaml` ships), least privilege: it may write `Stack`
+ * resources and only read Events and the kinds a stack owns, never Secrets
+ * (the operator is the only writer of children). One replica (one agent per
+ * cluster) with its credential and buffer on a PersistentVolumeClaim, the
+ * join token mounted from the Secret `stackwarden-agent-join` (key `token`),
+ * the control plane's URL from the ConfigMap `stackwarden-agent` (key
+ * `controlPlane`); non-root, read-only root filesystem, no Service: it only
+ * connects out.
+ */
+export function agentManifests(options: DeploymentOptions = defaultDeployment): KubeObject[] {
+  const { namespace } = options;
+  const meta = (namespaced = true): KubeObject["metadata"] => ({
+    name,
+    ...(namespaced ? { namespace } : {}),
+    labels,
+  });
+  return [
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: meta() },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRole",
+      metadata: meta(false),
+      rules: [
+        {
+          apiGroups: [stackResourceType.group],
+          resources: [stackResourceType.plural],
+          verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
+        },
+        { apiGroups: [""], resources: ["events"], verbs: ["get", "list", "watch"] },
+        ...readOwned(),
+      ],
+    } as KubeObject,
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: meta(false),
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
+      subjects: [{ kind: "ServiceAccount", name, namespace }],
+    } as KubeObject,
+    {
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      metadata: meta(),
+      spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
+    } as KubeObject,
+    agentDeployment(options, meta()),
+  ];
+}
+
+function agentDeployment(options: DeploymentOptions, metadata: KubeObject["metadata"]): KubeObject {
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata,
+    spec: {
+      replicas: 1,
+      strategy: { type: "Recreate" },
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        spec: {
+          serviceAccountName: name,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 65532,
+            runAsGroup: 65532,
+            fsGroup: 65532,
+            seccompProfile: { type: "RuntimeDefault" },
+          },
+          containers: [
+            {
+              name: "agent",
+              image: options.image,
+              args: [
+                "agent",
+                "--control-plane=$(STACKWARDEN_CONTROL_PLANE)",
+                "--token-file=/etc/stackwarden-agent/token",
+                "--state-dir=/var/lib/stackwarden-agent",
+              ],
+              env: [
+                {
+                  name: "STACKWARDEN_CONTROL_PLANE",
+                  valueFrom: { configMapKeyRef: { name, key: "controlPlane" } },
+                },
+              ],
+              resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
+              volumeMounts: [
+                { name: "join", mountPath: "/etc/stackwarden-agent", readOnly: true },
+                { name: "state", mountPath: "/var/lib/stackwarden-agent" },
+              ],
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ["ALL"] },
+              },
+            },
+          ],
+          volumes: [
+            { name: "join", secret: { secretName: "stackwarden-agent-join", optional: true } },
+            { name: "state", persistentVolumeClaim: { claimName: name } },
+          ],
+        },
+      },
+    },
+  } as KubeObject;
+}
