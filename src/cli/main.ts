@@ -2,32 +2,31 @@
  * The `stackwarden` command line: `stackwarden help` lists the commands, `stackwarden <command>
  * --help` a command's flags (src/cli/program.ts declares them). Exit codes are in docs/cli.md.
  */
-import { runSandboxCommand, runSandboxRestart } from "./sandbox-command.ts";
-import { runUp } from "./up.ts";
-import { runServer } from "./server.ts";
-import { runOperator } from "./operator.ts";
 import { runCli } from "./program.ts";
-import { versionReport } from "./version.ts";
-import { manifestsYaml } from "../operator/manifests.ts";
-import { controlPlaneManifests } from "../controlplane/manifests.ts";
-import { runKubectl } from "../sandbox/sandbox.ts";
 
+// Each command loads only its own modules: the operator never loads the control plane, PGlite or
+// fastify, and `version` loads next to nothing (see docs/performance.md).
 try {
   process.exitCode = await runCli(process.argv.slice(2), {
-    up: runUp,
-    server: runServer,
-    operator: runOperator,
-    sandbox: runSandboxCommand,
-    sandboxRestart: runSandboxRestart,
-    manifests: (plane) => {
+    up: async (flags) => (await import("./up.ts")).runUp(flags),
+    server: async (flags) => (await import("./server.ts")).runServer(flags),
+    operator: async (flags) => (await import("./operator.ts")).runOperator(flags),
+    sandbox: async (...args) => (await import("./sandbox-command.ts")).runSandboxCommand(...args),
+    sandboxRestart: async (...args) => (await import("./sandbox-command.ts")).runSandboxRestart(...args),
+    manifests: async (plane) => {
+      const { manifestsYaml } = await import("../operator/manifests.ts");
+      const { controlPlaneManifests } = await import("../controlplane/manifests.ts");
       process.stdout.write(manifestsYaml(plane === "control-plane" ? controlPlaneManifests() : undefined));
-      return Promise.resolve(0);
+      return 0;
     },
-    kubectl: (args) =>
-      runKubectl({ name: process.env.STACKWARDEN_SANDBOX ?? "default", env: process.env }, [...args]),
-    version: () => {
-      process.stdout.write(versionReport());
-      return Promise.resolve(0);
+    kubectl: async (args) =>
+      (await import("../sandbox/sandbox.ts")).runKubectl(
+        { name: process.env.STACKWARDEN_SANDBOX ?? "default", env: process.env },
+        [...args],
+      ),
+    version: async () => {
+      process.stdout.write((await import("./version.ts")).versionReport());
+      return 0;
     },
   });
 } catch (e: unknown) {
