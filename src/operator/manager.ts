@@ -12,7 +12,7 @@ import { EventRecorder } from "../kube/event-recorder.ts";
 import { LeaderElector } from "../kube/leader-election.ts";
 import { leaderElectionMetric } from "../kube/leader-election-metrics.ts";
 import { Redactor } from "../kube/redactor.ts";
-import { Reflector } from "../kube/reflector.ts";
+import { Reflector, type ReflectorOptions } from "../kube/reflector.ts";
 import { reflectorMetrics } from "../kube/reflector-metrics.ts";
 import { ResourceTypes } from "../kube/resource-type.ts";
 import { type ResourceType } from "../api/resource-type.ts";
@@ -138,11 +138,16 @@ export class Manager {
 
   /**
    * The shared cache of `type` (in `namespace`, matching `labelSelector`);
-   * created on first request and started by {@link run}.
+   * created on first request and started by {@link run}. `transform` (set by the first caller)
+   * drops what no reader of the cache needs.
    */
   reflector<T extends KubeObject = KubeObject>(
     type: ResourceType,
-    { namespace, labelSelector }: { namespace?: string; labelSelector?: string } = {},
+    {
+      namespace,
+      labelSelector,
+      transform,
+    }: { namespace?: string; labelSelector?: string; transform?: ReflectorOptions["transform"] } = {},
   ): Reflector<T> {
     const key = `${type.group}/${type.plural}|${namespace ?? ""}|${labelSelector ?? ""}`;
     let reflector = this.#reflectors.get(key);
@@ -152,6 +157,7 @@ export class Manager {
         type,
         ...(namespace ? { namespace } : {}),
         ...(labelSelector ? { labelSelector } : {}),
+        ...(transform ? { transform } : {}),
         clock: this.#clock,
         metrics: reflectorMetrics(this.registry),
         log: this.#logTo,
