@@ -1,7 +1,7 @@
 /**
  * The operator's own footprint: prints figures, asserts nothing.
  *
- *   STACKWARDEN_TEST_KUBECONFIG=… node bench/operator-footprint.bench.ts --stacks 50 --idle 120 [--heap] [--cpu-prof]
+ *   STACKWARDEN_TEST_KUBECONFIG=… node bench/operator-footprint.bench.ts --stacks 50 --idle 120 [--heap] [--cpu-prof] [--root DIR]
  *
  * Runs `stackwarden operator` as its own process, watching one fresh namespace of the cluster the
  * kubeconfig names (the shared test sandbox is fine: nothing outside the namespace is touched), and
@@ -39,6 +39,8 @@ const { values } = parseArgs({
     idle: { type: "string", default: "120" },
     heap: { type: "boolean", default: false },
     "cpu-prof": { type: "boolean", default: false },
+    // Another checkout's operator (e.g. an older commit, for before/after figures).
+    root: { type: "string", default: packageRoot },
   },
 });
 const n = Number(values.stacks);
@@ -72,7 +74,7 @@ const operator = spawn(
   process.execPath,
   [
     ...nodeFlags,
-    join(packageRoot, "src", "cli", "main.ts"),
+    join(values.root, "src", "cli", "main.ts"),
     "operator",
     `--kubeconfig=${kubeconfig}`,
     `--namespaces=${namespace}`,
