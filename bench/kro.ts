@@ -7,9 +7,12 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { ensureGoTool, type GoTool } from "../src/sandbox/go-tool.ts";
 
-/** kro's controller at the version the module proxy serves; its go.mod has no `replace`. */
+/**
+ * kro's controller at the version the module proxy serves; its go.mod has no `replace`. `go install`
+ * names the binary after the package folder, `controller`.
+ */
 export const kroTool = {
-  name: "kro-controller",
+  name: "controller",
   module: "github.com/kubernetes-sigs/kro",
   version: "v0.9.4",
   pkg: "github.com/kubernetes-sigs/kro/cmd/controller",

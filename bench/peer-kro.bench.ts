@@ -187,9 +187,16 @@ const kro: Contender = {
       ],
       { env: { ...process.env, KUBECONFIG: kubeconfig }, stdio: ["ignore", "ignore", "ignore"] },
     );
-    await apply(
-      "/apis/kro.run/v1alpha1/resourcegraphdefinitions/minecraftjava.kro.run",
-      resourceGraphDefinition(),
+    // The CRDs may have just been created: the API server serves them once they are established.
+    const rgdPath = "/apis/kro.run/v1alpha1/resourcegraphdefinitions/minecraftjava.kro.run";
+    await until(
+      () =>
+        apply(rgdPath, resourceGraphDefinition()).then(
+          () => true,
+          () => false,
+        ),
+      "kro's CRDs to be served",
+      60_000,
     );
     await until(async () => {
       const rgd = await client.request<{ status?: { state?: string } }>(
