@@ -187,24 +187,26 @@ const kro: Contender = {
       ],
       { env: { ...process.env, KUBECONFIG: kubeconfig }, stdio: ["ignore", "ignore", "ignore"] },
     );
-    // The CRDs may have just been created: the API server serves them once they are established.
-    const rgdPath = "/apis/kro.run/v1alpha1/resourcegraphdefinitions/minecraftjava.kro.run";
-    await until(
-      () =>
-        apply(rgdPath, resourceGraphDefinition()).then(
-          () => true,
-          () => false,
-        ),
-      "kro's CRDs to be served",
-      60_000,
-    );
-    await until(async () => {
-      const rgd = await client.request<{ status?: { state?: string } }>(
-        "GET",
-        "/apis/kro.run/v1alpha1/resourcegraphdefinitions/minecraftjava.kro.run",
+    try {
+      // The CRDs may have just been created: the API server serves them once they are established.
+      const rgdPath = "/apis/kro.run/v1alpha1/resourcegraphdefinitions/minecraftjava.kro.run";
+      await until(
+        () =>
+          apply(rgdPath, resourceGraphDefinition()).then(
+            () => true,
+            () => false,
+          ),
+        "kro's CRDs to be served",
+        60_000,
       );
-      return rgd.status?.state === "Active";
-    }, "the ResourceGraphDefinition to be Active");
+      await until(async () => {
+        const rgd = await client.request<{ status?: { state?: string } }>("GET", rgdPath);
+        return rgd.status?.state === "Active";
+      }, "the ResourceGraphDefinition to be Active");
+    } catch (e: unknown) {
+      child.kill("SIGTERM"); // never leave kro running when the benchmark gives up
+      throw e;
+    }
     return child;
   },
   create: (name) =>
