@@ -2,40 +2,37 @@
  * The `stackwarden` command line: `stackwarden help` lists the commands, `stackwarden <command>
  * --help` a command's flags (src/cli/program.ts declares them). Exit codes are in docs/cli.md.
  */
-import { runSandboxCommand, runSandboxRestart } from "./sandbox-command.ts";
-import { runUp } from "./up.ts";
-import { runServer } from "./server.ts";
-import { runOperator } from "./operator.ts";
 import { runCli } from "./program.ts";
-import { versionReport } from "./version.ts";
-import { manifestsYaml } from "../operator/manifests.ts";
-import { controlPlaneManifests } from "../controlplane/manifests.ts";
-import { agentManifests } from "../controlplane/agent/agent-manifests.ts";
-import { runAgent } from "./agent.ts";
-import { runKubectl } from "../sandbox/sandbox.ts";
 
+// Each command loads only its own modules: the operator never loads the control plane, PGlite or
+// fastify, and `version` loads next to nothing (see docs/performance.md).
 try {
   process.exitCode = await runCli(process.argv.slice(2), {
-    up: runUp,
-    server: runServer,
-    operator: runOperator,
-    agent: runAgent,
-    sandbox: runSandboxCommand,
-    sandboxRestart: runSandboxRestart,
-    manifests: (plane) => {
-      const objects = {
-        operator: undefined,
-        "control-plane": controlPlaneManifests(),
-        agent: agentManifests(),
-      }[plane];
+    up: async (flags) => (await import("./up.ts")).runUp(flags),
+    server: async (flags) => (await import("./server.ts")).runServer(flags),
+    operator: async (flags) => (await import("./operator.ts")).runOperator(flags),
+    agent: async (flags) => (await import("./agent.ts")).runAgent(flags),
+    sandbox: async (...args) => (await import("./sandbox-command.ts")).runSandboxCommand(...args),
+    sandboxRestart: async (...args) => (await import("./sandbox-command.ts")).runSandboxRestart(...args),
+    manifests: async (plane) => {
+      const { manifestsYaml } = await import("../operator/manifests.ts");
+      const objects =
+        plane === "control-plane"
+          ? (await import("../controlplane/manifests.ts")).controlPlaneManifests()
+          : plane === "agent"
+            ? (await import("../controlplane/agent/agent-manifests.ts")).agentManifests()
+            : undefined;
       process.stdout.write(manifestsYaml(objects));
-      return Promise.resolve(0);
+      return 0;
     },
-    kubectl: (args) =>
-      runKubectl({ name: process.env.STACKWARDEN_SANDBOX ?? "default", env: process.env }, [...args]),
-    version: () => {
-      process.stdout.write(versionReport());
-      return Promise.resolve(0);
+    kubectl: async (args) =>
+      (await import("../sandbox/sandbox.ts")).runKubectl(
+        { name: process.env.STACKWARDEN_SANDBOX ?? "default", env: process.env },
+        [...args],
+      ),
+    version: async () => {
+      process.stdout.write((await import("./version.ts")).versionReport());
+      return 0;
     },
   });
 } catch (e: unknown) {

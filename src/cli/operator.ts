@@ -1,4 +1,4 @@
-import { KubeConfig } from "@kubernetes/client-node";
+import { loadKubeAccess, type KubeAccess } from "../kube/kubeconfig.ts";
 import { Manager } from "../operator/manager.ts";
 import { installCrds } from "../operator/install-crds.ts";
 import type { LeaseTiming } from "../kube/leader-election.ts";
@@ -10,7 +10,7 @@ import type { OperatorFlags } from "./program.ts";
 
 /** How the operator runs; the flags of `stackwarden operator`. */
 export interface OperatorOptions {
-  readonly kubeconfig: KubeConfig;
+  readonly kubeconfig: KubeAccess;
   readonly namespaces: readonly string[];
   readonly installCrds: boolean;
   readonly leaderElect: boolean;
@@ -77,9 +77,7 @@ export async function startOperator(
 
 /** `stackwarden operator [flags]`: runs until SIGINT or SIGTERM. */
 export async function runOperator(flags: OperatorFlags): Promise<number> {
-  const kubeconfig = new KubeConfig();
-  if (flags.kubeconfig) kubeconfig.loadFromFile(flags.kubeconfig);
-  else kubeconfig.loadFromDefault();
+  const kubeconfig = await loadKubeAccess(flags.kubeconfig);
   const stop = new AbortController();
   process.once("SIGINT", () => stop.abort());
   process.once("SIGTERM", () => stop.abort());

@@ -107,7 +107,7 @@ export async function startServer(options: ServerOptions, signal: AbortSignal): 
   let registry = options.registry;
   if (!registry) {
     registry = new Registry();
-    collectDefaultMetrics({ register: registry });
+    collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 1000 });
   }
   const stopWorkers = new AbortController();
   const controlPlane = await startControlPlane(

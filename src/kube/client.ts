@@ -5,7 +5,7 @@ import {
   type IncomingMessage,
   type OutgoingHttpHeaders,
 } from "node:http";
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeAccess } from "./kubeconfig.ts";
 import { KubeApiError, KubeNetworkError, type StatusBody } from "./errors.ts";
 import { withSpan } from "../observability/tracing.ts";
 
@@ -38,14 +38,14 @@ interface Credentials {
 
 /**
  * The only HTTP client of the Kubernetes API in Stackwarden. It takes
- * authentication and TLS from a `@kubernetes/client-node` KubeConfig (tokens,
+ * authentication and TLS from a {@link KubeAccess} (client-node's KubeConfig or the light reader; tokens,
  * client certificates, exec plugins), keeps connections alive, turns every
  * failure into a classified {@link KubeApiError} or {@link KubeNetworkError},
  * counts requests by verb so tests and benchmarks can see what a reconcile
  * cost, and traces every request as a span (a child of the reconcile's span).
  */
 export class KubeClient {
-  readonly #kc: KubeConfig;
+  readonly #kc: KubeAccess;
   readonly #userAgent: string;
   readonly #observers: RequestObserver[] = [];
   #agent: HttpsAgent | HttpAgent | undefined;
@@ -53,7 +53,7 @@ export class KubeClient {
   /** Requests sent so far, by verb (GET, LIST, WATCH, POST, PATCH, PUT, DELETE). */
   readonly requestCounts = new Map<string, number>();
 
-  constructor(kc: KubeConfig, { userAgent = "stackwarden" }: { userAgent?: string } = {}) {
+  constructor(kc: KubeAccess, { userAgent = "stackwarden" }: { userAgent?: string } = {}) {
     this.#kc = kc;
     this.#userAgent = userAgent;
   }
@@ -142,8 +142,8 @@ export class KubeClient {
     if (!signal.aborted && partial !== "") yield partial;
   }
 
-  /** The KubeConfig this client authenticates with (for the websocket helpers of `pod-io.ts`). */
-  get kubeConfig(): KubeConfig {
+  /** The kubeconfig this client authenticates with (for the websocket helpers of `pod-io.ts`). */
+  get kubeConfig(): KubeAccess {
     return this.#kc;
   }
 

@@ -1,5 +1,5 @@
 import { Writable } from "node:stream";
-import { Exec, type V1Status } from "@kubernetes/client-node";
+import { Exec, KubeConfig, type V1Status } from "@kubernetes/client-node";
 import type { KubeClient } from "./client.ts";
 import { KubeNetworkError } from "./errors.ts";
 
@@ -78,7 +78,12 @@ export async function execInPod(client: KubeClient, req: PodExecRequest): Promis
         done();
       },
     });
-  const exec = new Exec(client.kubeConfig);
+  const kc = client.kubeConfig;
+  // Exec speaks websockets through client-node, which needs its own KubeConfig (the control plane
+  // builds its clients from one; the operator's light kubeconfig never reaches here).
+  if (!(kc instanceof KubeConfig))
+    throw new Error("pods/exec needs a client built from client-node's KubeConfig");
+  const exec = new Exec(kc);
   return new Promise<PodExecResult>((resolve, reject) => {
     let settled = false;
     const finish = (outcome: PodExecResult | Error): void => {

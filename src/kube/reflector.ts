@@ -34,6 +34,12 @@ export interface ReflectorOptions {
   /** The server-side watch timeout, drawn afresh for each watch; 5–10 min by default. */
   readonly timeoutSeconds?: () => number;
   readonly metrics?: ReflectorMetrics;
+  /**
+   * Applied to every object before it is cached or handed to handlers: drop what no reader of the
+   * cache needs (see cache-transform.ts). Must return an object with the same metadata identity
+   * (uid, name, namespace, resourceVersion, labels).
+   */
+  readonly transform?: <O extends KubeObject>(object: O) => O;
   readonly log?: (
     level: "debug" | "info" | "warn" | "error",
     message: string,
@@ -202,7 +208,7 @@ export class Reflector<T extends KubeObject = KubeObject> {
         timeoutMs: 60_000,
       });
       const { apiVersion, kind } = { apiVersion: apiVersionOf(this.#o.type), kind: this.#o.type.kind };
-      for (const item of page.items) items.push({ apiVersion, kind, ...item });
+      for (const item of page.items) items.push(this.#transform({ apiVersion, kind, ...item }));
       resourceVersion = page.metadata.resourceVersion;
       continueToken = page.metadata.continue || undefined;
     } while (continueToken);
@@ -291,7 +297,12 @@ export class Reflector<T extends KubeObject = KubeObject> {
     }
   }
 
-  #apply(type: "ADDED" | "MODIFIED" | "DELETED", object: T): void {
+  #transform(object: T): T {
+    return this.#o.transform ? this.#o.transform(object) : object;
+  }
+
+  #apply(type: "ADDED" | "MODIFIED" | "DELETED", raw: T): void {
+    const object = this.#transform(raw);
     if (type === "DELETED") {
       this.store.remove(object);
       this.#emit({ type: "deleted", object });

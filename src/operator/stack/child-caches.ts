@@ -6,6 +6,7 @@ import type { Reflector } from "../../kube/reflector.ts";
 import { managedByLabel, managedByValue, stackLabel } from "../../resources/labels.ts";
 import type { Manager } from "../manager.ts";
 import { ownedKinds } from "../../resources/owned-kinds.ts";
+import { foreignEntry, stripManagedFields } from "../../kube/cache-transform.ts";
 
 /** The caches of a stack's children, one per owned kind and watched namespace (or one for all). */
 export interface ChildCaches {
@@ -19,6 +20,10 @@ export interface ChildCaches {
   readonly reflectors: readonly Reflector[];
 }
 
+// Drift detection reads other managers' managedFields entries (find-drift.ts); ours, the biggest,
+// and the status entries are dropped from the cache (docs/performance.md).
+const transform = stripManagedFields(foreignEntry);
+
 /**
  * Creates (through the manager, which shares and starts them) the child caches for `scopes`: a
  * namespace each, or `[undefined]` for all namespaces. Every scope gets the same caches.
@@ -31,7 +36,7 @@ export function childCaches(manager: Manager, scopes: ReadonlyArray<string | und
     byKind.set(
       kind,
       scopes.map((namespace) =>
-        manager.reflector(type, { ...(namespace ? { namespace } : {}), labelSelector: selector }),
+        manager.reflector(type, { ...(namespace ? { namespace } : {}), labelSelector: selector, transform }),
       ),
     );
   }
@@ -44,7 +49,8 @@ export function childCaches(manager: Manager, scopes: ReadonlyArray<string | und
   return {
     live: {
       get: (type: ResourceType, namespace, name) => (namespace ? get(type.kind, namespace, name) : undefined),
-      written: (type, object) => cacheFor(type.kind, object.metadata.namespace)?.store.recordWrite(object),
+      written: (type, object) =>
+        cacheFor(type.kind, object.metadata.namespace)?.store.recordWrite(transform(object)),
       deleted: (type, object) => cacheFor(type.kind, object.metadata.namespace)?.store.recordDelete(object),
     },
     get,

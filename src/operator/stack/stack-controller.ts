@@ -10,6 +10,7 @@ import { childCaches, type ChildCaches } from "./child-caches.ts";
 import { StackOperatorReconciler, stackFinalizer } from "./reconcile-stack.ts";
 import { recordFailure } from "./record-failure.ts";
 import { stackMetrics, type StackMetrics } from "./stack-metrics.ts";
+import { stripManagedFields } from "../../kube/cache-transform.ts";
 
 /** How {@link registerStackControllers} runs its controllers. */
 export interface StackControllerOptions {
@@ -71,7 +72,10 @@ export function registerStackControllers(
 
 function serve(manager: Manager, binding: KindBinding, scopes: ReadonlyArray<string | undefined>): Served {
   manager.types.register(binding.type);
-  const caches = scopes.map((namespace) => manager.reflector(binding.type, namespace ? { namespace } : {}));
+  // Nothing of the operator reads a primary's managedFields: the cache keeps none.
+  const caches = scopes.map((namespace) =>
+    manager.reflector(binding.type, { ...(namespace ? { namespace } : {}), transform: stripManagedFields() }),
+  );
   const cacheOf = (namespace: string | undefined): Reflector | undefined => {
     const i = scopes.findIndex((s) => s === undefined || s === namespace);
     return i < 0 ? undefined : caches[i];

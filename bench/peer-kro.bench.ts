@@ -1,0 +1,389 @@
+/**
+ * Stackwarden beside kro (kubernetes-sigs/kro), a Go controller doing the same job: prints the
+ * table of issue 16, asserts nothing. CI does not run it.
+ *
+ *   STACKWARDEN_TEST_KUBECONFIG=… node bench/peer-kro.bench.ts --instances 50 --idle 120 --repairs 20
+ *
+ * Without STACKWARDEN_TEST_KUBECONFIG it starts a private sandbox (bench-cluster.ts). kro's
+ * controller is built from its Go module and cached (bench/kro.ts; the first build takes minutes),
+ * its CRDs come from the same module. One controller runs at a time, kro first, each as its own
+ * process, on N minecraft-java instances in a namespace of its own; their /proc is read the same
+ * way (process-stats.ts). "Sandbox CPU" is the API server's, etcd's and KWOK's CPU seconds during
+ * convergence: on the shared sandbox it includes whatever others ran meanwhile.
+ *
+ * The ResourceGraphDefinition is generated from what `minecraft-java` renders (same ConfigMap,
+ * StatefulSet and Service, and the rcon Secret), with the instance's name and namespace as CEL
+ * expressions. What the mirror cannot express:
+ * - generate-once secrets: the rcon Secret's password is a constant (kro would re-apply any
+ *   generated value on every reconcile);
+ * - parameters: eula and memory are fixed in the mirror (kro's schema could carry them; the
+ *   benchmark uses one value for every instance on both sides);
+ * - rollback to the last good revision of a stack;
+ * - drift-fight detection (a field manager that keeps re-applying is left alone by us, fought by kro);
+ * - pause (kro has no way to stop reconciling one instance).
+ */
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { parseArgs } from "node:util";
+import { load } from "js-yaml";
+import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeObject } from "../src/api/object.ts";
+import { stackResourceType, type Stack } from "../src/api/stack.ts";
+import { validate } from "../src/api/validate.ts";
+import { KubeClient } from "../src/kube/client.ts";
+import { resourcePath } from "../src/kube/resource-type.ts";
+import { render } from "../src/resources/render.ts";
+import { findTemplate } from "../src/templates/registry.ts";
+import { packageRoot } from "../src/sandbox/paths.ts";
+import { benchCluster } from "./bench-cluster.ts";
+import { kroBinary, kroCrdDir } from "./kro.ts";
+import { freePort, mib, processStats } from "./process-stats.ts";
+
+const { values } = parseArgs({
+  options: {
+    instances: { type: "string", default: "50" },
+    idle: { type: "string", default: "120" },
+    repairs: { type: "string", default: "20" },
+  },
+});
+const n = Number(values.instances);
+const idleSeconds = Number(values.idle);
+const repairs = Number(values.repairs);
+const params = { eula: true, memory: "1G" };
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const percentile = (xs: number[], p: number): number =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
+async function until(check: () => Promise<boolean>, what: string, limitMs = 15 * 60_000): Promise<void> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > limitMs) throw new Error(`gave up waiting for ${what}`);
+    await sleep(250);
+  }
+}
+async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
+
+const shared = process.env.STACKWARDEN_TEST_KUBECONFIG;
+const cluster = shared ? undefined : await benchCluster();
+const kubeconfig = shared ?? cluster!.sandbox.kubeconfig;
+const kc = new KubeConfig();
+kc.loadFromFile(kubeconfig);
+const client = new KubeClient(kc);
+const suffix = Math.random().toString(16).slice(2, 8);
+
+/** CPU seconds of the sandbox's processes (API server, etcd, KWOK), from its state file. */
+function sandboxCpu(): number {
+  const stateFile = join(dirname(kubeconfig), "state.json");
+  if (!existsSync(stateFile)) return NaN;
+  const { pids } = JSON.parse(readFileSync(stateFile, "utf8")) as { pids: Record<string, number> };
+  return Object.values(pids).reduce(
+    (a, pid) => a + (existsSync(`/proc/${pid}`) ? processStats(pid).cpuSeconds : 0),
+    0,
+  );
+}
+
+/** The RGD mirroring minecraft-java: its rendered objects with name and namespace as CEL. */
+function resourceGraphDefinition(): KubeObject {
+  const template = findTemplate("minecraft-java")!;
+  const checked = validate(template.params, params);
+  if (!checked.ok) throw new Error("minecraft-java rejects the benchmark's params");
+  const owner = {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    name: "KRONAME",
+    namespace: "KRONS",
+    uid: "u",
+    generation: 1,
+  };
+  const rendered = render(template, owner, checked.value as Record<string, unknown>);
+  const secret = {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "KRONAME-rcon", namespace: "KRONS" },
+    stringData: { "rcon-password": "benchmark" },
+  };
+  const objects = [secret, ...rendered.components.flatMap((c) => c.objects)].map((o) => {
+    const { ownerReferences: _o, labels = {}, ...metadata } = o.metadata as KubeObject["metadata"];
+    const kept = Object.fromEntries(
+      Object.entries(labels).filter(
+        ([k]) => k !== "app.kubernetes.io/managed-by" && k !== "stackwarden.dev/generation",
+      ),
+    );
+    return { ...o, metadata: { ...metadata, labels: kept } };
+  });
+  const json = JSON.stringify(objects)
+    .replaceAll("KRONAME", "${schema.metadata.name}")
+    .replaceAll("KRONS", "${schema.metadata.namespace}");
+  const templates = JSON.parse(json) as Array<{ kind: string }>;
+  return {
+    apiVersion: "kro.run/v1alpha1",
+    kind: "ResourceGraphDefinition",
+    metadata: { name: "minecraftjava.kro.run" },
+    spec: {
+      schema: { apiVersion: "v1alpha1", kind: "MinecraftJava", spec: { note: 'string | default=""' } },
+      resources: templates.map((t, i) => ({ id: `${t.kind.toLowerCase()}${i}`, template: t })),
+    },
+  } as KubeObject;
+}
+
+const apply = (path: string, body: unknown): Promise<unknown> =>
+  client.request("PATCH", path, {
+    query: { fieldManager: "peer-bench", force: true },
+    body,
+    contentType: "application/apply-patch+yaml",
+  });
+
+/** One controller under test: how to start it, create and count its instances, and remove them. */
+interface Contender {
+  readonly name: string;
+  readonly namespace: string;
+  start(metricsPort: number, healthPort: number): Promise<ReturnType<typeof spawn>>;
+  create(name: string): Promise<unknown>;
+  allReady(): Promise<boolean>;
+  deleteAll(): Promise<unknown>;
+  /** Write requests so far, from the controller's own `rest_client_requests_total`. */
+  writes(metricsPort: number): Promise<number>;
+}
+
+const kroInstances = `/apis/kro.run/v1alpha1/namespaces/kro-${suffix}/minecraftjavas`;
+const readyStatefulSets = async (namespace: string): Promise<number> =>
+  (
+    await client.request<{ items: Array<{ status?: { readyReplicas?: number } }> }>(
+      "LIST",
+      `/apis/apps/v1/namespaces/${namespace}/statefulsets`,
+    )
+  ).items.filter((s) => s.status?.readyReplicas === 1).length;
+const writesFrom = async (port: number, label: "verb" | "method"): Promise<number> => {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  let total = 0;
+  for (const m of text.matchAll(/^rest_client_requests_total\{([^}]*)\} (\d+)/gm)) {
+    const verb = new RegExp(`${label}="(\\w+)"`).exec(m[1]!)?.[1];
+    if (verb && ["POST", "PATCH", "PUT", "DELETE"].includes(verb)) total += Number(m[2]);
+  }
+  return total;
+};
+
+const kro: Contender = {
+  name: "kro",
+  namespace: `kro-${suffix}`,
+  async start(metricsPort, healthPort) {
+    const binary = await kroBinary();
+    for (const file of readdirSync(kroCrdDir())) {
+      const crd = load(readFileSync(join(kroCrdDir(), file), "utf8")) as KubeObject;
+      await apply(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`, crd);
+    }
+    const child = spawn(
+      binary,
+      [
+        `--metrics-bind-address=127.0.0.1:${metricsPort}`,
+        `--health-probe-bind-address=127.0.0.1:${healthPort}`,
+      ],
+      { env: { ...process.env, KUBECONFIG: kubeconfig }, stdio: ["ignore", "ignore", "ignore"] },
+    );
+    try {
+      // The CRDs may have just been created: the API server serves them once they are established.
+      const rgdPath = "/apis/kro.run/v1alpha1/resourcegraphdefinitions/minecraftjava.kro.run";
+      await until(
+        () =>
+          apply(rgdPath, resourceGraphDefinition()).then(
+            () => true,
+            () => false,
+          ),
+        "kro's CRDs to be served",
+        60_000,
+      );
+      await until(async () => {
+        const rgd = await client.request<{ status?: { state?: string } }>("GET", rgdPath);
+        return rgd.status?.state === "Active";
+      }, "the ResourceGraphDefinition to be Active");
+    } catch (e: unknown) {
+      child.kill("SIGTERM"); // never leave kro running when the benchmark gives up
+      throw e;
+    }
+    return child;
+  },
+  create: (name) =>
+    client.request("POST", kroInstances, {
+      body: { apiVersion: "kro.run/v1alpha1", kind: "MinecraftJava", metadata: { name }, spec: {} },
+    }),
+  async allReady() {
+    const list = await client.request<{ items: Array<{ status?: { state?: string } }> }>(
+      "LIST",
+      kroInstances,
+    );
+    return (
+      list.items.filter((i) => i.status?.state === "ACTIVE").length === n &&
+      (await readyStatefulSets(this.namespace)) === n
+    );
+  },
+  deleteAll: () => client.request("DELETE", kroInstances),
+  writes: (port) => writesFrom(port, "method"),
+};
+
+const stackwarden: Contender = {
+  name: "stackwarden",
+  namespace: `sw-${suffix}`,
+  start: (metricsPort, healthPort) =>
+    Promise.resolve(
+      spawn(
+        process.execPath,
+        [
+          join(packageRoot, "src", "cli", "main.ts"),
+          "operator",
+          `--kubeconfig=${kubeconfig}`,
+          `--namespaces=sw-${suffix}`,
+          `--metrics-bind-address=127.0.0.1:${metricsPort}`,
+          `--health-probe-bind-address=127.0.0.1:${healthPort}`,
+          "--log-level=error",
+        ],
+        { stdio: ["ignore", "ignore", "inherit"] },
+      ),
+    ),
+  create: (name) =>
+    client.request("POST", resourcePath(stackResourceType, `sw-${suffix}`), {
+      body: {
+        apiVersion: "stackwarden.dev/v1alpha1",
+        kind: "Stack",
+        metadata: { name },
+        spec: { template: "minecraft-java", params },
+      },
+    }),
+  async allReady() {
+    const list = await client.request<{ items: Stack[] }>(
+      "LIST",
+      resourcePath(stackResourceType, this.namespace),
+    );
+    return list.items.filter((s) => s.status?.phase === "Ready").length === n;
+  },
+  deleteAll: () => client.request("DELETE", resourcePath(stackResourceType, `sw-${suffix}`)),
+  writes: (port) => writesFrom(port, "verb"),
+};
+
+type Figures = Record<string, number>;
+
+async function measure(c: Contender): Promise<Figures> {
+  process.stderr.write(`${c.name}: starting\n`);
+  await client.request("POST", "/api/v1/namespaces", {
+    body: { metadata: { name: c.namespace, labels: { "stackwarden.dev/test": "true" } } },
+  });
+  const [metricsPort, healthPort] = [await freePort(), await freePort()];
+  const child = await c.start(metricsPort, healthPort);
+  const exited = new Promise((resolve) => child.on("exit", resolve));
+  const pid = child.pid!;
+  const f: Figures = {};
+  try {
+    await until(
+      () =>
+        fetch(`http://127.0.0.1:${healthPort}/readyz`).then(
+          async (r) => (await r.arrayBuffer(), r.ok),
+          () => false,
+        ),
+      `${c.name} to be ready`,
+    );
+    f.startCpu = processStats(pid).cpuSeconds;
+    const writes0 = await c.writes(metricsPort);
+    const cpu0 = processStats(pid).cpuSeconds;
+    const sandbox0 = sandboxCpu();
+    const names = Array.from({ length: n }, (_, i) => `mc-${i}`);
+    const started = Date.now();
+    await pool(names, 32, async (name) => void (await c.create(name)));
+    await until(() => c.allReady(), `${c.name}: ${n} instances Ready`);
+    f.readyS = (Date.now() - started) / 1000;
+    f.sandboxCpu = sandboxCpu() - sandbox0;
+    f.convergeCpu = processStats(pid).cpuSeconds - cpu0;
+    f.writesPer = ((await c.writes(metricsPort)) - writes0) / n;
+    f.peakRss = processStats(pid).peakRssMiB;
+
+    const latencies: number[] = [];
+    for (let i = 0; i < repairs; i++) {
+      const path = `/api/v1/namespaces/${c.namespace}/services/${names[i % n]}`;
+      const before = await client.request<KubeObject>("GET", path);
+      const t0 = performance.now();
+      await client.request("DELETE", path);
+      await until(
+        async () =>
+          (await client.request<KubeObject>("GET", path).catch(() => undefined))?.metadata.uid !==
+            before.metadata.uid &&
+          (await client.request<KubeObject>("GET", path).catch(() => undefined)) !== undefined,
+        `${c.name}: Service ${names[i % n]} recreated`,
+        60_000,
+      ).catch(() => undefined);
+      latencies.push(performance.now() - t0);
+    }
+    f.repairP99 = percentile(latencies, 99);
+
+    await sleep(5000);
+    const idle0 = processStats(pid).cpuSeconds;
+    await sleep(idleSeconds * 1000);
+    const idle = processStats(pid);
+    f.idleCpu = idle.cpuSeconds - idle0;
+    f.idleRss = idle.rssMiB;
+    f.peakRss = idle.peakRssMiB;
+
+    const deleted = Date.now();
+    await c.deleteAll();
+    await until(
+      async () => (await readyStatefulSets(c.namespace)) === 0 && (await childCount(c.namespace)) === 0,
+      `${c.name}: children gone`,
+    );
+    f.deleteS = (Date.now() - deleted) / 1000;
+  } finally {
+    if (c === kro)
+      await client
+        .request("DELETE", "/apis/kro.run/v1alpha1/resourcegraphdefinitions/minecraftjava.kro.run")
+        .catch(() => undefined);
+    child.kill("SIGTERM");
+    await exited;
+    await client.request("DELETE", `/api/v1/namespaces/${c.namespace}`).catch(() => undefined);
+  }
+  return f;
+}
+
+/** StatefulSets, Services, ConfigMaps (but the API server's own) and Secrets left in `namespace`. */
+async function childCount(namespace: string): Promise<number> {
+  let count = 0;
+  for (const path of [
+    "apis/apps/v1/namespaces/NS/statefulsets",
+    "api/v1/namespaces/NS/services",
+    "api/v1/namespaces/NS/secrets",
+  ]) {
+    count += (await client.request<{ items: unknown[] }>("LIST", `/${path.replace("NS", namespace)}`)).items
+      .length;
+  }
+  const configMaps = await client.request<{ items: KubeObject[] }>(
+    "LIST",
+    `/api/v1/namespaces/${namespace}/configmaps`,
+  );
+  return count + configMaps.items.filter((o) => o.metadata.name !== "kube-root-ca.crt").length;
+}
+
+try {
+  const k = await measure(kro);
+  const s = await measure(stackwarden);
+  const rows: Array<[string, keyof Figures, (x: number) => string]> = [
+    ["time to all Ready", "readyS", (x) => `${x.toFixed(1)} s`],
+    ["writes per instance, instance + children", "writesPer", (x) => x.toFixed(1)],
+    ["sandbox CPU during convergence", "sandboxCpu", (x) => `${x.toFixed(1)} s`],
+    ["drift repair p99", "repairP99", (x) => `${x.toFixed(0)} ms`],
+    ["delete all, children gone", "deleteS", (x) => `${x.toFixed(1)} s`],
+    ["controller peak RSS", "peakRss", (x) => `${mib(x)} MiB`],
+    [`controller RSS after ${idleSeconds} s idle`, "idleRss", (x) => `${mib(x)} MiB`],
+    ["controller CPU, start-up", "startCpu", (x) => `${x.toFixed(2)} s`],
+    [`controller CPU, ${idleSeconds} s idle`, "idleCpu", (x) => `${x.toFixed(2)} s`],
+  ];
+  console.log(`\n| N = ${n} | Stackwarden | kro | ratio |\n|---|---|---|---|`);
+  for (const [label, key, format] of rows) {
+    const [a, b] = [s[key]!, k[key]!];
+    console.log(`| ${label} | ${format(a)} | ${format(b)} | ${(a / b).toFixed(2)} |`);
+  }
+} finally {
+  client.close();
+  await cluster?.done();
+}

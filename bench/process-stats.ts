@@ -1,0 +1,49 @@
+/**
+ * What a process costs, read from Linux's /proc: resident memory (now and peak) and CPU seconds
+ * (user + system). The benchmarks read the operator's and kro's figures the same way.
+ */
+import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
+
+/** One reading of a process. */
+export interface ProcessStats {
+  /** Resident set size now, MiB (`VmRSS`). */
+  readonly rssMiB: number;
+  /** The highest resident set size so far, MiB (`VmHWM`). */
+  readonly peakRssMiB: number;
+  /** CPU seconds spent so far, user plus system. */
+  readonly cpuSeconds: number;
+}
+
+// The kernel's clock ticks per second (USER_HZ); 100 on every Linux this runs on.
+const ticksPerSecond = 100;
+
+/** Reads `pid`'s figures; throws when the process is gone. */
+export function processStats(pid: number): ProcessStats {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kib = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1]);
+  // Fields after the command name (which may hold spaces, so split after its closing paren);
+  // utime and stime are the 14th and 15th fields of the whole line.
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const utime = Number(rest[11]);
+  const stime = Number(rest[12]);
+  return {
+    rssMiB: kib("VmRSS") / 1024,
+    peakRssMiB: kib("VmHWM") / 1024,
+    cpuSeconds: (utime + stime) / ticksPerSecond,
+  };
+}
+
+/** A TCP port free on 127.0.0.1 right now (the kernel's pick). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+/** `12.3` — MiB to one decimal. */
+export const mib = (x: number): string => x.toFixed(1);
