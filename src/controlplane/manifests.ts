@@ -26,7 +26,8 @@ function ownedResources(): Array<{ apiGroups: string[]; resources: string[]; ver
  * operator (which `deploy/stackwarden.yaml` ships, CRDs included), least
  * privilege: a ClusterRole that may write `Stack` resources and only read
  * Events and the kinds a stack owns except Secrets (the operator is the only
- * writer of children; Secrets are known from the Stack's status); a Deployment of stateless replicas on the PostgreSQL named by
+ * writer of children; Secrets are known from the Stack's status), plus what game servers need:
+ * pod logs, exec, backup Jobs and the backups' claim; a Deployment of stateless replicas on the PostgreSQL named by
  * the Secret `stackwarden-database` (key `url`), the keyring sealing stored
  * kubeconfigs from the Secret `stackwarden-kubeconfig-keys` (key `keys`), with the first admin's token
  * from the Secret `stackwarden-admin-token` (key `token`, optional), non-root
@@ -54,6 +55,12 @@ export function controlPlaneManifests(options: DeploymentOptions = defaultDeploy
         },
         { apiGroups: [""], resources: ["events"], verbs: ["get", "list", "watch"] },
         ...ownedResources(),
+        // Game servers: logs, the console (and a backup's save-off/save-on), and the backup Jobs
+        // with the claim their archives go to. No update: a Job or claim is made once and deleted.
+        { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
+        { apiGroups: [""], resources: ["pods/exec"], verbs: ["create", "get"] },
+        { apiGroups: ["batch"], resources: ["jobs"], verbs: ["get", "list", "watch", "create", "delete"] },
+        { apiGroups: [""], resources: ["persistentvolumeclaims"], verbs: ["create"] },
       ],
     } as KubeObject,
     {
