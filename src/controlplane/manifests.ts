@@ -5,8 +5,11 @@ import { groupOf, ownedKinds, pluralOf } from "../resources/owned-kinds.ts";
 
 const labels = { "app.kubernetes.io/name": "stackwarden", "app.kubernetes.io/component": "control-plane" };
 
-/** The plural resource names of the kinds a stack owns, by API group. */
-function ownedResources(): Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> {
+/**
+ * Read access (get, list, watch) to the kinds a stack owns except Secrets, one rule per API group:
+ * what the control plane and the agent observe.
+ */
+export function ownedResources(): Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> {
   const byGroup = new Map<string, string[]>();
   for (const [apiVersion, kind] of ownedKinds) {
     // Secrets hold passwords: the control plane learns their UIDs from the Stack's status instead.

@@ -1,24 +1,10 @@
 import type { KubeObject } from "../../api/object.ts";
 import { stackResourceType } from "../../api/stack.ts";
 import { defaultDeployment, type DeploymentOptions } from "../../resources/deployment-options.ts";
-import { groupOf, ownedKinds, pluralOf } from "../../resources/owned-kinds.ts";
+import { ownedResources } from "../manifests.ts";
 
 const name = "stackwarden-agent";
 const labels = { "app.kubernetes.io/name": "stackwarden", "app.kubernetes.io/component": "agent" };
-
-/** Read access to the kinds a stack owns except Secrets, by API group. */
-function readOwned(): Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> {
-  const byGroup = new Map<string, string[]>();
-  for (const [apiVersion, kind] of ownedKinds) {
-    if (kind === "Secret") continue;
-    byGroup.set(groupOf(apiVersion), [...(byGroup.get(groupOf(apiVersion)) ?? []), pluralOf(kind)]);
-  }
-  return [...byGroup.entries()].map(([group, resources]) => ({
-    apiGroups: [group],
-    resources: resources.sort(),
-    verbs: ["get", "list", "watch"],
-  }));
-}
 
 /**
  * Everything an agent needs in its cluster, next to the operator (which
@@ -51,7 +37,7 @@ export function agentManifests(options: DeploymentOptions = defaultDeployment): 
           verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
         },
         { apiGroups: [""], resources: ["events"], verbs: ["get", "list", "watch"] },
-        ...readOwned(),
+        ...ownedResources(),
       ],
     } as KubeObject,
     {
