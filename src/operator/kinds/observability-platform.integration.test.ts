@@ -49,7 +49,9 @@ const inPhase = (name: string, phase: string, seen?: Set<string>): Promise<Obser
         ? p
         : undefined;
     },
-    { timeoutMs: 60_000, intervalMs: 100, ...explain },
+    // Production-sized platforms start 20 pods: 3 min, like the suite's other heavy waits (a pod still
+    // Pending after 60 s failed it once under the full suite on 2 cores).
+    { timeoutMs: 180_000, intervalMs: 100, ...explain },
   );
 const get = <T = KubeObject>(apiVersion: string, plural: string, name: string): Promise<T> =>
   client.request<T>("GET", path(apiVersion, plural, name));
@@ -147,7 +149,7 @@ describe("an ObservabilityPlatform", () => {
         const s = await get("v1", "services", "prod-grafana").catch(() => undefined);
         return s && s.metadata.uid !== before.metadata.uid ? s : undefined;
       },
-      { timeoutMs: 20_000, intervalMs: 100, ...explain },
+      { timeoutMs: 60_000, intervalMs: 100, ...explain },
     );
   });
 
@@ -236,7 +238,7 @@ describe("an ObservabilityPlatform", () => {
         const left = await client.request<{ items: unknown[] }>("GET", path("apps/v1", "deployments"));
         return gone && left.items.length === 0 ? true : undefined;
       },
-      { timeoutMs: 60_000, ...explain },
+      { timeoutMs: 180_000, ...explain },
     );
   });
 });
