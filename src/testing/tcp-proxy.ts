@@ -3,13 +3,15 @@ import { createServer, connect, type Server, type Socket } from "node:net";
 /**
  * A TCP proxy on loopback for failure tests: it forwards bytes (TLS passes
  * through untouched) and can cut every connection, or freeze the current ones
- * so they stay open but carry nothing, as a half-open connection does.
+ * so they stay open but carry nothing, as a half-open connection does, or
+ * refuse every connection until told to accept again, as a network cut does.
  */
 export class TcpProxy {
   readonly #server: Server;
   readonly #pairs = new Set<[Socket, Socket]>();
   readonly #frozen = new Set<[Socket, Socket]>();
   #port = 0;
+  #refusing = false;
 
   private constructor(server: Server) {
     this.#server = server;
@@ -19,6 +21,10 @@ export class TcpProxy {
   static async start(host: string, port: number): Promise<TcpProxy> {
     const proxy = new TcpProxy(
       createServer((client) => {
+        if (proxy.#refusing) {
+          client.resetAndDestroy();
+          return;
+        }
         const upstream = connect(port, host);
         const pair: [Socket, Socket] = [client, upstream];
         proxy.#pairs.add(pair);
@@ -55,6 +61,17 @@ export class TcpProxy {
       upstream.destroy();
     }
     this.#pairs.clear();
+  }
+
+  /** Cuts every connection and resets every new one until {@link accept}: the link is down. */
+  refuse(): void {
+    this.#refusing = true;
+    this.cutAll();
+  }
+
+  /** Forwards new connections again after {@link refuse}. */
+  accept(): void {
+    this.#refusing = false;
   }
 
   /** Stops forwarding on the connections open now, leaving them open; new connections work. */

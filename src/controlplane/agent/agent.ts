@@ -9,7 +9,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { Registry } from "prom-client";
+import { Counter, Registry } from "prom-client";
 import { Controller } from "../../engine/controller.ts";
 import { retryPolicy } from "../../engine/retry-policy.ts";
 import { KubeClient } from "../../kube/client.ts";
@@ -39,6 +39,8 @@ export interface AgentOptions {
 export interface Agent {
   readonly cluster: string;
   readonly buffer: ObservationBuffer;
+  /** Where its metrics are, `stackwarden_agent_control_plane_failures_total{call}` among them. */
+  readonly registry: Registry;
   /** Settles once `signal` stopped every loop. */
   readonly done: Promise<void>;
 }
@@ -100,10 +102,17 @@ export async function startAgent(o: AgentOptions, signal: AbortSignal): Promise<
   const buffer = await ObservationBuffer.open(join(o.stateDir, "outbox"), o.bufferLimit ?? 10_000);
   const watch = new ClusterWatch({ name: cluster, kubeconfig: o.kubeconfig, log: watchLog });
   let desired = new Map<string, DesiredStack>();
+  const registry = o.registry ?? new Registry();
+  const failures = new Counter({
+    name: "stackwarden_agent_control_plane_failures_total",
+    help: "Calls to the control plane that failed (unreachable, refused or answered an error), by call",
+    labelNames: ["call"],
+    registers: [registry],
+  });
   const controller = new Controller({
     name: "agent_stack",
     reconciler: new AgentStackReconciler({ cluster: watch, desired: () => desired, buffer, log: o.log }),
-    registry: o.registry ?? new Registry(),
+    registry,
     maxConcurrentReconciles: 4,
     retryPolicy: retryPolicy({
       transient: { initialMs: 1_000, factor: 2, maxMs: 30_000 },
@@ -125,10 +134,11 @@ export async function startAgent(o: AgentOptions, signal: AbortSignal): Promise<
         backoff = 500;
       } catch (e: unknown) {
         if (signal.aborted) break;
+        failures.inc({ call: what });
         const status = e instanceof AgentClientError ? e.status : 0;
         o.log[status === 400 ? "error" : "warn"](
           { error: (e as Error).message, status },
-          `${what} failed; retrying`,
+          `the ${what} call to the control plane failed; retrying`,
         );
         await pause(backoff, signal);
         backoff = Math.min(backoff * 2, 10_000);
@@ -143,14 +153,14 @@ export async function startAgent(o: AgentOptions, signal: AbortSignal): Promise<
     await pause(reportEveryMs, signal);
   });
   let revision: string | undefined;
-  const pollLoop = loop("desired-state poll", async () => {
+  const pollLoop = loop("desired", async () => {
     const doc = await client.desired(cluster, revision, maxWaitMs, signal);
     if (doc.revision === revision) return;
     desired = new Map(doc.stacks.map((s) => [s.id, s]));
     revision = doc.revision;
     for (const id of desired.keys()) controller.queue.add(id);
   });
-  const sendLoop = loop("sending observations", async () => {
+  const sendLoop = loop("observations", async () => {
     const batch = acked ? await buffer.pending(200) : [];
     const dropped = acked ? buffer.dropped : null;
     if (batch.length === 0 && !dropped) {
@@ -165,5 +175,5 @@ export async function startAgent(o: AgentOptions, signal: AbortSignal): Promise<
     await controller.stop();
     await watching.catch(() => undefined);
   })();
-  return { cluster, buffer, done };
+  return { cluster, buffer, registry, done };
 }
