@@ -9,7 +9,7 @@ const labels = { "app.kubernetes.io/name": "stackwarden", "app.kubernetes.io/com
  * Read access (get, list, watch) to the kinds a stack owns except Secrets, one rule per API group:
  * what the control plane and the agent observe.
  */
-export function ownedResources(): Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> {
+export function ownedResources(): PolicyRule[] {
   const byGroup = new Map<string, string[]>();
   for (const [apiVersion, kind] of ownedKinds) {
     // Secrets hold passwords: the control plane learns their UIDs from the Stack's status instead.
@@ -23,6 +23,68 @@ export function ownedResources(): Array<{ apiGroups: string[]; resources: string
     verbs: ["get", "list", "watch"],
   }));
 }
+
+/** One rule of a ClusterRole. */
+export interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+/**
+ * What the control plane and the agent both need: write `Stack` resources, and only read Events
+ * and the kinds a stack owns except Secrets (the operator is the only writer of children).
+ */
+export function stackAccessRules(): PolicyRule[] {
+  return [
+    {
+      apiGroups: [stackResourceType.group],
+      resources: [stackResourceType.plural],
+      verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
+    },
+    { apiGroups: [""], resources: ["events"], verbs: ["get", "list", "watch"] },
+    ...ownedResources(),
+  ];
+}
+
+/**
+ * A ServiceAccount in `namespace` bound to a ClusterRole of `rules`, all three
+ * named `name` and labelled `labels`: the identity of one Stackwarden process.
+ */
+export function serviceAccountWithClusterRole(
+  name: string,
+  namespace: string,
+  labels: Record<string, string>,
+  rules: PolicyRule[],
+): KubeObject[] {
+  const rbac = "rbac.authorization.k8s.io";
+  return [
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace, labels } },
+    { apiVersion: `${rbac}/v1`, kind: "ClusterRole", metadata: { name, labels }, rules } as KubeObject,
+    {
+      apiVersion: `${rbac}/v1`,
+      kind: "ClusterRoleBinding",
+      metadata: { name, labels },
+      roleRef: { apiGroup: rbac, kind: "ClusterRole", name },
+      subjects: [{ kind: "ServiceAccount", name, namespace }],
+    } as KubeObject,
+  ];
+}
+
+/** A non-root pod (uid and gid 65532) under the runtime's default seccomp profile. */
+export const restrictedPodSecurity = {
+  runAsNonRoot: true,
+  runAsUser: 65532,
+  runAsGroup: 65532,
+  seccompProfile: { type: "RuntimeDefault" },
+} as const;
+
+/** A container that cannot gain privileges, holds no capability and cannot write its root filesystem. */
+export const restrictedContainerSecurity = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ["ALL"] },
+} as const;
 
 /**
  * Everything needed to run the control plane in a cluster next to the
@@ -45,34 +107,15 @@ export function controlPlaneManifests(options: DeploymentOptions = defaultDeploy
     labels,
   });
   return [
-    { apiVersion: "v1", kind: "ServiceAccount", metadata: meta() },
-    {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRole",
-      metadata: meta(false),
-      rules: [
-        {
-          apiGroups: [stackResourceType.group],
-          resources: [stackResourceType.plural],
-          verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
-        },
-        { apiGroups: [""], resources: ["events"], verbs: ["get", "list", "watch"] },
-        ...ownedResources(),
-        // Game servers: logs, the console (and a backup's save-off/save-on), and the backup Jobs
-        // with the claim their archives go to. No update: a Job or claim is made once and deleted.
-        { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
-        { apiGroups: [""], resources: ["pods/exec"], verbs: ["create", "get"] },
-        { apiGroups: ["batch"], resources: ["jobs"], verbs: ["get", "list", "watch", "create", "delete"] },
-        { apiGroups: [""], resources: ["persistentvolumeclaims"], verbs: ["create"] },
-      ],
-    } as KubeObject,
-    {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRoleBinding",
-      metadata: meta(false),
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
-      subjects: [{ kind: "ServiceAccount", name, namespace }],
-    } as KubeObject,
+    ...serviceAccountWithClusterRole(name, namespace, labels, [
+      ...stackAccessRules(),
+      // Game servers: logs, the console (and a backup's save-off/save-on), and the backup Jobs
+      // with the claim their archives go to. No update: a Job or claim is made once and deleted.
+      { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
+      { apiGroups: [""], resources: ["pods/exec"], verbs: ["create", "get"] },
+      { apiGroups: ["batch"], resources: ["jobs"], verbs: ["get", "list", "watch", "create", "delete"] },
+      { apiGroups: [""], resources: ["persistentvolumeclaims"], verbs: ["create"] },
+    ]),
     {
       apiVersion: "apps/v1",
       kind: "Deployment",
@@ -84,12 +127,7 @@ export function controlPlaneManifests(options: DeploymentOptions = defaultDeploy
           metadata: { labels },
           spec: {
             serviceAccountName: name,
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: 65532,
-              runAsGroup: 65532,
-              seccompProfile: { type: "RuntimeDefault" },
-            },
+            securityContext: restrictedPodSecurity,
             containers: [
               {
                 name: "server",
@@ -116,11 +154,7 @@ export function controlPlaneManifests(options: DeploymentOptions = defaultDeploy
                 readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 5 },
                 resources: { requests: { cpu: "100m", memory: "192Mi" }, limits: { memory: "768Mi" } },
                 volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
-                securityContext: {
-                  allowPrivilegeEscalation: false,
-                  readOnlyRootFilesystem: true,
-                  capabilities: { drop: ["ALL"] },
-                },
+                securityContext: restrictedContainerSecurity,
               },
             ],
             volumes: [{ name: "tmp", emptyDir: {} }],

@@ -1,7 +1,11 @@
 import type { KubeObject } from "../../api/object.ts";
-import { stackResourceType } from "../../api/stack.ts";
 import { defaultDeployment, type DeploymentOptions } from "../../resources/deployment-options.ts";
-import { ownedResources } from "../manifests.ts";
+import {
+  restrictedContainerSecurity,
+  restrictedPodSecurity,
+  serviceAccountWithClusterRole,
+  stackAccessRules,
+} from "../manifests.ts";
 
 const name = "stackwarden-agent";
 const labels = { "app.kubernetes.io/name": "stackwarden", "app.kubernetes.io/component": "agent" };
@@ -19,41 +23,16 @@ const labels = { "app.kubernetes.io/name": "stackwarden", "app.kubernetes.io/com
  */
 export function agentManifests(options: DeploymentOptions = defaultDeployment): KubeObject[] {
   const { namespace } = options;
-  const meta = (namespaced = true): KubeObject["metadata"] => ({
-    name,
-    ...(namespaced ? { namespace } : {}),
-    labels,
-  });
+  const meta = { name, namespace, labels };
   return [
-    { apiVersion: "v1", kind: "ServiceAccount", metadata: meta() },
-    {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRole",
-      metadata: meta(false),
-      rules: [
-        {
-          apiGroups: [stackResourceType.group],
-          resources: [stackResourceType.plural],
-          verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
-        },
-        { apiGroups: [""], resources: ["events"], verbs: ["get", "list", "watch"] },
-        ...ownedResources(),
-      ],
-    } as KubeObject,
-    {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRoleBinding",
-      metadata: meta(false),
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
-      subjects: [{ kind: "ServiceAccount", name, namespace }],
-    } as KubeObject,
+    ...serviceAccountWithClusterRole(name, namespace, labels, stackAccessRules()),
     {
       apiVersion: "v1",
       kind: "PersistentVolumeClaim",
-      metadata: meta(),
+      metadata: meta,
       spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
     } as KubeObject,
-    agentDeployment(options, meta()),
+    agentDeployment(options, meta),
   ];
 }
 
@@ -70,13 +49,7 @@ function agentDeployment(options: DeploymentOptions, metadata: KubeObject["metad
         metadata: { labels },
         spec: {
           serviceAccountName: name,
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: 65532,
-            runAsGroup: 65532,
-            fsGroup: 65532,
-            seccompProfile: { type: "RuntimeDefault" },
-          },
+          securityContext: { ...restrictedPodSecurity, fsGroup: 65532 },
           containers: [
             {
               name: "agent",
@@ -98,11 +71,7 @@ function agentDeployment(options: DeploymentOptions, metadata: KubeObject["metad
                 { name: "join", mountPath: "/etc/stackwarden-agent", readOnly: true },
                 { name: "state", mountPath: "/var/lib/stackwarden-agent" },
               ],
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                capabilities: { drop: ["ALL"] },
-              },
+              securityContext: restrictedContainerSecurity,
             },
           ],
           volumes: [

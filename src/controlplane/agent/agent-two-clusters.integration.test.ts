@@ -262,7 +262,10 @@ describe("two clusters: a direct, b through its agent", () => {
     const row = await clusterRow("b");
     assert.equal(row["connection"], "Connected");
     assert.equal(row["stackCount"], 1);
-    assert.equal(row["kubernetesVersion"], (await kubeB.request<{ gitVersion: string }>("GET", "/version")).gitVersion);
+    assert.equal(
+      row["kubernetesVersion"],
+      (await kubeB.request<{ gitVersion: string }>("GET", "/version")).gitVersion,
+    );
     assert.equal((await clusterRow("a"))["mode"], "direct");
   });
 
@@ -331,7 +334,9 @@ describe("two clusters: a direct, b through its agent", () => {
     assert.equal((await call("GET", "/api/v1/agent/clusters/b/desired?waitMs=0", credential)).status, 200);
     assert.equal((await call("GET", "/api/v1/agent/clusters/a/desired?waitMs=0", credential)).status, 403);
     const aboutA = await call("POST", "/api/v1/agent/clusters/b/observations", credential, {
-      observations: [{ seq: 1_000_000, stackId: onA, kind: "event", type: "DriftCorrected", actor: "x", data: {} }],
+      observations: [
+        { seq: 1_000_000, stackId: onA, kind: "event", type: "DriftCorrected", actor: "x", data: {} },
+      ],
     });
     assert.equal(aboutA.status, 403, "an observation about a's stack");
     assert.equal((await call("GET", "/api/v1/stacks", credential)).status, 401, "not a user token");
@@ -424,10 +429,17 @@ describe("two clusters: a direct, b through its agent", () => {
       ["ResourceModifiedExternally", "DriftCorrected", "ResourceModifiedExternally", "DriftCorrected"],
     );
     const seqs = during.map((e) => Number(e.data["seq"]));
-    assert.deepEqual([...seqs].sort((x, y) => x - y), seqs, "in sequence order");
+    assert.deepEqual(
+      [...seqs].sort((x, y) => x - y),
+      seqs,
+      "in sequence order",
+    );
     assert.equal(new Set(seqs).size, seqs.length, "each once");
     for (const e of during)
-      assert.ok(Date.parse(e.createdAt) >= backAt - 1_000, `${e.type} #${e.data["seq"]} arrived after the cut`);
+      assert.ok(
+        Date.parse(e.createdAt) >= backAt - 1_000,
+        `${e.type} #${e.data["seq"]} arrived after the cut`,
+      );
     process.stderr.write(
       `# link cut ${((backAt - cutAt) / 1000).toFixed(1)} s (b unheard ${(held.silent / 1000).toFixed(1)} s, ` +
         `${held.failures} failed reports); ${buffered} observations buffered, acknowledged ` +
