@@ -9,6 +9,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { dump } from "js-yaml";
 import type { KubeObject } from "../api/object.ts";
+import { agentManifests } from "../controlplane/agent/agent-manifests.ts";
 import { controlPlaneManifests } from "../controlplane/manifests.ts";
 import { operatorManifests } from "../operator/manifests.ts";
 import { operatorCrds } from "../operator/install-crds.ts";
@@ -31,10 +32,16 @@ export function dashboardFiles(): Map<string, string> {
   return new Map([...dashboards].map(([name, board]) => [name, `${JSON.stringify(board, null, 2)}\n`]));
 }
 
+const rbacKinds = new Set(["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"]);
+
 /** The RBAC objects of `stackwarden manifests` (operator and control plane), in their order. */
 export function manifestRbac(): KubeObject[] {
-  const rbac = new Set(["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"]);
-  return [...operatorManifests(), ...controlPlaneManifests()].filter((o) => rbac.has(o.kind ?? ""));
+  return [...operatorManifests(), ...controlPlaneManifests()].filter((o) => rbacKinds.has(o.kind ?? ""));
+}
+
+/** The RBAC objects of `stackwarden manifests agent`: what the chart's agent mode grants besides the operator's. */
+export function agentRbac(): KubeObject[] {
+  return agentManifests().filter((o) => rbacKinds.has(o.kind ?? ""));
 }
 
 /**
@@ -48,7 +55,7 @@ export async function chartFiles(): Promise<Map<string, string>> {
   const files = new Map<string, string>();
   for (const crd of operatorCrds())
     files.set(`crds/${crd.metadata.name}.yaml`, header + dump(crd, { noRefs: true, lineWidth: 100 }));
-  for (const role of manifestRbac()) {
+  for (const role of [...manifestRbac(), ...agentRbac()]) {
     if (role.kind !== "Role" && role.kind !== "ClusterRole") continue;
     const rules = (role as KubeObject & { rules: unknown[] }).rules;
     files.set(

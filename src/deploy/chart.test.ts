@@ -7,14 +7,16 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { load } from "js-yaml";
 import type { KubeObject } from "../api/object.ts";
+import { agentManifests } from "../controlplane/agent/agent-manifests.ts";
 import { controlPlaneManifests } from "../controlplane/manifests.ts";
 import { operatorManifests } from "../operator/manifests.ts";
-import { alertRulesFile, chartDir, manifestRbac } from "./chart-files.ts";
+import { agentRbac, alertRulesFile, chartDir, manifestRbac } from "./chart-files.ts";
 import { helm, renderChart } from "./helm.ts";
 
 type Container = Record<string, unknown> & { name: string; args?: string[]; env?: Array<{ name: string }> };
 interface PodSpec {
   securityContext?: unknown;
+  volumes?: unknown;
   serviceAccountName?: string;
   containers: Container[];
 }
@@ -70,6 +72,106 @@ describe("the Helm chart", () => {
         assert.ok(chart.containers[0]?.args?.includes(arg), arg);
     });
   }
+
+  describe("in agent mode", async () => {
+    const agentMode = { mode: "agent", "agent.controlPlane": "https://cp.example" };
+    const objects = await renderChart("stackwarden", ns, agentMode);
+
+    it("passes helm lint --strict", async () => {
+      await helm(["lint", "--strict", chartDir, "--set", "mode=agent,agent.controlPlane=https://cp.example"]);
+    });
+
+    it("runs the operator and an agent, and no control plane", () => {
+      assert.ok(find(objects, "Deployment", "stackwarden-operator"));
+      assert.ok(find(objects, "Deployment", "stackwarden-agent"));
+      assert.deepEqual(
+        objects
+          .filter((o) => o.metadata.name.includes("control-plane"))
+          .map((o) => `${o.kind}/${o.metadata.name}`),
+        [],
+      );
+    });
+
+    it("grants exactly the RBAC of `stackwarden manifests` agent and operator, nothing of the control plane", () => {
+      const kinds = new Set(["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"]);
+      const key = (x: unknown): string => JSON.stringify(x);
+      const chart = objects.filter((o) => kinds.has(o.kind ?? "")).map(rbacShape);
+      const expected = [
+        ...manifestRbac().filter((o) => !o.metadata.name.includes("control-plane")),
+        ...agentRbac(),
+      ].map(rbacShape);
+      assert.deepEqual(chart.map(key).sort(), expected.map(key).sort());
+    });
+
+    it("runs the agent as `stackwarden manifests agent` does: same account, security, env, mounts and volumes", () => {
+      const chart = podSpec(find(objects, "Deployment", "stackwarden-agent"));
+      const plain = podSpec(find(agentManifests(), "Deployment", "stackwarden-agent"));
+      assert.deepEqual(chart.securityContext, plain.securityContext);
+      assert.equal(chart.serviceAccountName, plain.serviceAccountName);
+      assert.deepEqual(chart.volumes, plain.volumes);
+      const strip = (c: Container | undefined): unknown => {
+        const { image: _image, imagePullPolicy: _policy, args: _args, ...rest } = c ?? ({} as Container);
+        return rest;
+      };
+      assert.deepEqual(strip(chart.containers[0]), strip(plain.containers[0]));
+      for (const arg of plain.containers[0]?.args ?? [])
+        assert.ok(chart.containers[0]?.args?.includes(arg), arg);
+      const config = find(objects, "ConfigMap", "stackwarden-agent") as
+        (KubeObject & { data: unknown }) | undefined;
+      assert.deepEqual(config?.data, { controlPlane: "https://cp.example" });
+      assert.equal(
+        objects.filter((o) => o.kind === "Secret").length,
+        0,
+        "the join token stays in the user's Secret",
+      );
+    });
+
+    it("reads the join token from the Secret the values name", async () => {
+      const named = await renderChart("stackwarden", ns, {
+        ...agentMode,
+        "agent.joinToken.secretName": "edge-join",
+        "agent.joinToken.secretKey": "jt",
+      });
+      assert.deepEqual(podSpec(find(named, "Deployment", "stackwarden-agent")).volumes, [
+        {
+          name: "join",
+          secret: { secretName: "edge-join", items: [{ key: "jt", path: "token" }], optional: true },
+        },
+        { name: "state", persistentVolumeClaim: { claimName: "stackwarden-agent" } },
+      ]);
+    });
+
+    it("can leave the operator to another release", async () => {
+      const alone = await renderChart("stackwarden", ns, { ...agentMode, "operator.enabled": "false" });
+      assert.deepEqual(
+        alone
+          .filter((o) => o.kind !== "CustomResourceDefinition")
+          .map((o) => `${o.kind}/${o.metadata.name}`)
+          .sort(),
+        [
+          "ClusterRole/stackwarden-agent",
+          "ClusterRoleBinding/stackwarden-agent",
+          "ConfigMap/stackwarden-agent",
+          "Deployment/stackwarden-agent",
+          "PersistentVolumeClaim/stackwarden-agent",
+          "ServiceAccount/stackwarden-agent",
+        ],
+      );
+    });
+
+    for (const [values, field] of [
+      [{ mode: "agent" }, /agent\.controlPlane is required/],
+      [
+        { mode: "agent", "agent.controlPlane": "http://cp.example" },
+        /agent\.controlPlane must be an https:\/\/ URL/,
+      ],
+      [{ mode: "edge" }, /mode must be full .* or agent .*, got "edge"/],
+    ] as const) {
+      it(`refuses ${JSON.stringify(values)}, naming the value`, async () => {
+        await assert.rejects(renderChart("stackwarden", ns, values), field);
+      });
+    }
+  });
 
   it("passes watched namespaces and leader election to the operator", async () => {
     const args = (objects: KubeObject[]): string[] =>

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState, type ReactElement } from "react";
 import { api, canWrite, session, type Me } from "./api.ts";
 import { Link } from "./components/Link.tsx";
 import { navigate, usePath } from "./live.ts";
+import { ClustersPage } from "./pages/ClustersPage.tsx";
 import { CreateStackPage } from "./pages/CreateStackPage.tsx";
 import { EventsPage } from "./pages/EventsPage.tsx";
 import { SignIn } from "./pages/SignIn.tsx";
@@ -63,6 +64,7 @@ export function App(): ReactElement {
     page = <StackPage key={stackMatch[1]} id={decodeURIComponent(stackMatch[1])} role={me.role} />;
   else if (path === "/new" && canWrite(me.role)) page = <CreateStackPage />;
   else if (path === "/events") page = <EventsPage />;
+  else if (path === "/clusters" && me.role === "admin") page = <ClustersPage />;
   else page = <StacksPage role={me.role} />;
   const current = (p: string): "page" | undefined =>
     (p === "/" ? path === "/" || path.startsWith("/stacks") : path === p) ? "page" : undefined;
@@ -87,6 +89,11 @@ export function App(): ReactElement {
           <Link href="/events" aria-current={current("/events")}>
             Events
           </Link>
+          {me.role === "admin" ? (
+            <Link href="/clusters" aria-current={current("/clusters")}>
+              Clusters
+            </Link>
+          ) : null}
         </nav>
         <div className="me">
           <span>

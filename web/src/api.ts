@@ -5,7 +5,7 @@
  * Every path the UI calls is in this file.
  */
 
-import type { Role, StackRecord } from "../../src/controlplane/store/records.ts";
+import type { ClusterRecord, Role, StackRecord } from "../../src/controlplane/store/records.ts";
 import type { BackupRecord } from "../../src/controlplane/store/backup-store.ts";
 import type { ScheduleRecord } from "../../src/controlplane/store/schedule-store.ts";
 
@@ -16,6 +16,11 @@ export type { Role } from "../../src/controlplane/store/records.ts";
 export interface Me {
   readonly name: string;
   readonly role: Role;
+}
+
+/** A cluster as `GET /clusters` lists it: an agent cluster's `connection` is null for direct ones. */
+export interface Cluster extends ClusterRecord {
+  readonly connection: "Connected" | "Disconnected" | null;
 }
 
 /** A stack's desired state, as `StackRecord` in the store. */
@@ -302,6 +307,13 @@ export const api = {
   /** The API path of a game server's followed log (SSE of pod, line, waiting events). */
   logsPath: (id: string, tailLines: number): string =>
     `/stacks/${id}/logs${q({ follow: "true", tailLines })}`,
+  /** Every cluster with its mode, connection, last contact, versions and stack count (admins). */
+  clusters: (): Promise<Cluster[]> => request("GET", "/clusters"),
+  /** Registers an agent cluster; the answer's join token is shown this once. */
+  registerAgentCluster: (name: string): Promise<Cluster & { joinToken: string }> =>
+    request("POST", "/clusters", { body: { name, mode: "agent" } }),
+  /** Revokes an agent's credential at once. */
+  revokeAgent: (name: string): Promise<unknown> => request("DELETE", `/clusters/${name}/agent-credential`),
   /** The API path of an event stream (see useEventStream). */
   streamPath: (stackId?: string): string => (stackId ? `/stacks/${stackId}/events/stream` : "/events/stream"),
 };

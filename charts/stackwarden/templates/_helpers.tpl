@@ -41,3 +41,10 @@ readOnlyRootFilesystem: true
 capabilities:
   drop: ["ALL"]
 {{- end -}}
+
+{{/* Refuses a mode the chart does not know, naming the value. */}}
+{{- define "stackwarden.mode" -}}
+{{- if not (has .Values.mode (list "full" "agent")) -}}
+{{- fail (printf "mode must be full (operator and control plane) or agent (operator and an agent), got %q" .Values.mode) -}}
+{{- end -}}
+{{- end -}}

@@ -75,7 +75,14 @@ function agentDeployment(options: DeploymentOptions, metadata: KubeObject["metad
             },
           ],
           volumes: [
-            { name: "join", secret: { secretName: "stackwarden-agent-join", optional: true } },
+            {
+              name: "join",
+              secret: {
+                secretName: "stackwarden-agent-join",
+                items: [{ key: "token", path: "token" }],
+                optional: true,
+              },
+            },
             { name: "state", persistentVolumeClaim: { claimName: name } },
           ],
         },
