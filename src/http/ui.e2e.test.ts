@@ -15,13 +15,14 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { chromium, type Browser, type Page } from "playwright-core";
 import type { FastifyInstance } from "fastify";
 import { Registry } from "prom-client";
+import { startAgent } from "../controlplane/agent/agent.ts";
 import { startControlPlane, type ControlPlane } from "../controlplane/control-plane.ts";
 import { EventFeed } from "../controlplane/event-feed.ts";
 import { builtinTemplateRecords } from "../controlplane/guardrails.ts";
@@ -268,6 +269,55 @@ describe("the web UI in Chromium", () => {
     assert.ok(kinds.length > 0 && kinds.every((k) => k === "drift"), `not only drift: ${kinds.join()}`);
     await shot("06-events");
     await page.getByLabel("Kind").selectOption("");
+  });
+
+  it("lists clusters, registers an agent cluster showing its join token once, sees its agent connect, and revokes it", async () => {
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Clusters" }).click();
+    await page.getByRole("heading", { name: "Clusters", level: 1 }).waitFor();
+    await page.getByLabel("Cluster name").fill("Edge 1");
+    await page.getByRole("button", { name: "Register agent cluster" }).click();
+    await page.locator("#cluster-name-error").waitFor();
+    await page.getByLabel("Cluster name").fill("edge-ui");
+    await page.getByRole("button", { name: "Register agent cluster" }).click();
+    const joinToken = ((await page.getByTestId("join-token").textContent()) ?? "").trim();
+    assert.match(joinToken, /^swj_/);
+    await shot("06a-clusters-join-token");
+    await page.getByRole("button", { name: "Done" }).click();
+    assert.equal(await page.getByTestId("join-token").count(), 0, "the token is shown once");
+    const row = page.locator('tr[data-cluster="edge-ui"]');
+    await row.locator(".connection-cell", { hasText: /^Disconnected$/ }).waitFor();
+    assert.equal((await row.locator(".last-seen-cell").textContent())?.trim(), "never");
+
+    // A real agent joins with the token the page showed; the page refreshes itself.
+    const agentDir = mkdtempSync(join(tmpdir(), "stackwarden-ui-agent-"));
+    const stopAgent = new AbortController();
+    after(() => rmSync(agentDir, { recursive: true, force: true }));
+    writeFileSync(join(agentDir, "token"), joinToken);
+    const agent = await startAgent(
+      {
+        controlPlane: url,
+        tokenFile: join(agentDir, "token"),
+        stateDir: join(agentDir, "state"),
+        kubeconfig: ns.kc,
+        agentVersion: "0.1.0-ui",
+        log: createLogger({ level: "silent" }),
+      },
+      stopAgent.signal,
+    );
+    try {
+      await row.locator(".connection-cell", { hasText: /^Connected$/ }).waitFor();
+      await row.locator(".agent-cell", { hasText: "0.1.0-ui" }).waitFor();
+      assert.match((await row.locator(".last-seen-cell").textContent()) ?? "", /^\d+s ago$/);
+      assert.equal((await row.locator(".stacks-cell").textContent())?.trim(), "0");
+      await shot("06b-clusters");
+      await row.getByRole("button", { name: "Revoke agent" }).click();
+      await page.getByRole("dialog").getByRole("button", { name: "Revoke", exact: true }).click();
+      await row.locator(".connection-cell", { hasText: /^Disconnected$/ }).waitFor();
+      assert.equal(await row.getByRole("button", { name: "Revoke agent" }).count(), 0);
+    } finally {
+      stopAgent.abort();
+      await agent.done;
+    }
   });
 
   it("fits a phone's width", async () => {
