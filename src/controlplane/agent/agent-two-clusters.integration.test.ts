@@ -438,7 +438,7 @@ describe("two clusters: a direct, b through its agent", () => {
     for (const e of during)
       assert.ok(
         Date.parse(e.createdAt) >= backAt - 1_000,
-        `${e.type} #${e.data["seq"]} arrived after the cut`,
+        `${e.type} #${String(e.data["seq"])} arrived after the cut`,
       );
     process.stderr.write(
       `# link cut ${((backAt - cutAt) / 1000).toFixed(1)} s (b unheard ${(held.silent / 1000).toFixed(1)} s, ` +
