@@ -31,6 +31,25 @@ const rbacShape = (o: KubeObject): unknown => {
   return { kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace, rules, roleRef, subjects };
 };
 
+/** Asserts the chart's Deployment `name` runs its pod as the manifests' does (image, pull policy and extra args aside). */
+function assertRunsAsManifests(
+  chartObjects: KubeObject[],
+  manifests: readonly KubeObject[],
+  name: string,
+): void {
+  const chart = podSpec(find(chartObjects, "Deployment", name));
+  const plain = podSpec(find([...manifests], "Deployment", name));
+  assert.deepEqual(chart.securityContext, plain.securityContext);
+  assert.equal(chart.serviceAccountName, plain.serviceAccountName);
+  assert.deepEqual(chart.volumes, plain.volumes);
+  const strip = (c: Container | undefined): unknown => {
+    const { image: _image, imagePullPolicy: _policy, args: _args, ...rest } = c ?? ({} as Container);
+    return rest;
+  };
+  assert.deepEqual(strip(chart.containers[0]), strip(plain.containers[0]));
+  for (const arg of plain.containers[0]?.args ?? []) assert.ok(chart.containers[0]?.args?.includes(arg), arg);
+}
+
 const ns = "stackwarden-system";
 const defaults = await renderChart("stackwarden", ns);
 
@@ -59,17 +78,7 @@ describe("the Helm chart", () => {
     ["control plane", "stackwarden-control-plane", controlPlaneManifests()],
   ] as const) {
     it(`runs the ${what} as \`stackwarden manifests\` does: same security, ports, probes, env and volumes`, () => {
-      const chart = podSpec(find(defaults, "Deployment", kind));
-      const plain = podSpec(find([...manifests], "Deployment", kind));
-      assert.deepEqual(chart.securityContext, plain.securityContext);
-      assert.equal(chart.serviceAccountName, plain.serviceAccountName);
-      const strip = (c: Container | undefined): unknown => {
-        const { image: _image, imagePullPolicy: _policy, args: _args, ...rest } = c ?? ({} as Container);
-        return rest;
-      };
-      assert.deepEqual(strip(chart.containers[0]), strip(plain.containers[0]));
-      for (const arg of plain.containers[0]?.args ?? [])
-        assert.ok(chart.containers[0]?.args?.includes(arg), arg);
+      assertRunsAsManifests(defaults, manifests, kind);
     });
   }
 
@@ -104,18 +113,7 @@ describe("the Helm chart", () => {
     });
 
     it("runs the agent as `stackwarden manifests agent` does: same account, security, env, mounts and volumes", () => {
-      const chart = podSpec(find(objects, "Deployment", "stackwarden-agent"));
-      const plain = podSpec(find(agentManifests(), "Deployment", "stackwarden-agent"));
-      assert.deepEqual(chart.securityContext, plain.securityContext);
-      assert.equal(chart.serviceAccountName, plain.serviceAccountName);
-      assert.deepEqual(chart.volumes, plain.volumes);
-      const strip = (c: Container | undefined): unknown => {
-        const { image: _image, imagePullPolicy: _policy, args: _args, ...rest } = c ?? ({} as Container);
-        return rest;
-      };
-      assert.deepEqual(strip(chart.containers[0]), strip(plain.containers[0]));
-      for (const arg of plain.containers[0]?.args ?? [])
-        assert.ok(chart.containers[0]?.args?.includes(arg), arg);
+      assertRunsAsManifests(objects, agentManifests(), "stackwarden-agent");
       const config = find(objects, "ConfigMap", "stackwarden-agent") as
         (KubeObject & { data: unknown }) | undefined;
       assert.deepEqual(config?.data, { controlPlane: "https://cp.example" });

@@ -29,6 +29,7 @@ import { describeNamespace, useTestNamespace } from "../../testing/cluster.ts";
 import { stackConverged, stackEvents } from "../../testing/control-plane.ts";
 import { eventually } from "../../testing/eventually.ts";
 import { startKindOperator } from "../../testing/kind-operator.ts";
+import { controlPlaneApi } from "../../testing/agent-api.ts";
 import { TcpProxy } from "../../testing/tcp-proxy.ts";
 import { startControlPlane } from "../control-plane.ts";
 import { EventFeed } from "../event-feed.ts";
@@ -37,7 +38,6 @@ import { KubeconfigKeyring } from "../store/kubeconfig-keyring.ts";
 import { openStore } from "../store/store.ts";
 import { agentManifests } from "./agent-manifests.ts";
 import { startAgent, type Agent } from "./agent.ts";
-import { agentProtocolVersion, protocolHeader } from "./protocol.ts";
 
 const quiet = createLogger({ level: "silent" });
 const dir = await mkdtemp(join(tmpdir(), "sw-agent-two-"));
@@ -145,31 +145,7 @@ after(async () => {
 const link = await TcpProxy.start("127.0.0.1", Number(new URL(base).port));
 after(() => link.close());
 
-async function call(
-  method: string,
-  path: string,
-  token: string,
-  body?: unknown,
-): Promise<{ status: number; body: Record<string, unknown> }> {
-  const answer = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      [protocolHeader]: agentProtocolVersion,
-      ...(body !== undefined ? { "content-type": "application/json" } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await answer.text();
-  return { status: answer.status, body: text === "" ? {} : (JSON.parse(text) as Record<string, unknown>) };
-}
-
-async function clusterRow(name: string): Promise<Record<string, unknown>> {
-  const list = await call("GET", "/api/v1/clusters", admin);
-  const found = (list.body as unknown as Array<Record<string, unknown>>).find((c) => c.name === name);
-  assert.ok(found, `cluster ${name} is listed`);
-  return found;
-}
+const { call, clusterRow } = controlPlaneApi(base, () => admin);
 
 const kubeA = new KubeClient(nsA.kc);
 const kubeB = new KubeClient(kcB);
@@ -361,7 +337,14 @@ describe("two clusters: a direct, b through its agent", () => {
     );
 
     // What the user gives during the outage: a change to b's stack and a new stack on b.
-    const changed = await call("PATCH", `/api/v1/stacks/${onB}`, admin, { params: { maxPlayers: 20 } });
+    const generation = String((await store.stacks.get(onB))?.generation);
+    const changed = await call(
+      "PATCH",
+      `/api/v1/stacks/${onB}`,
+      admin,
+      { params: { maxPlayers: 20 } },
+      { "if-match": generation },
+    );
     assert.equal(changed.status, 200, JSON.stringify(changed.body));
     const late = await call("POST", "/api/v1/stacks", admin, {
       template: "minecraft-java",

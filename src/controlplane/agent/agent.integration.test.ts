@@ -21,6 +21,7 @@ import { stackBinding } from "../../operator/stack/stack-controller.ts";
 import { createHttpServer } from "../../http/server.ts";
 import { packageRoot } from "../../sandbox/paths.ts";
 import { describeNamespace, useTestNamespace } from "../../testing/cluster.ts";
+import { controlPlaneApi } from "../../testing/agent-api.ts";
 import { stackConverged, stackEvents } from "../../testing/control-plane.ts";
 import { eventually } from "../../testing/eventually.ts";
 import { startKindOperator } from "../../testing/kind-operator.ts";
@@ -30,7 +31,7 @@ import { builtinTemplateRecords } from "../guardrails.ts";
 import { KubeconfigKeyring } from "../store/kubeconfig-keyring.ts";
 import { openStore, type Store } from "../store/store.ts";
 import { startAgent, type Agent } from "./agent.ts";
-import { agentProtocolVersion, protocolHeader } from "./protocol.ts";
+import { agentProtocolVersion } from "./protocol.ts";
 
 const ns = await useTestNamespace("agent");
 await startKindOperator(ns, [stackBinding]);
@@ -66,32 +67,15 @@ const base = `http://127.0.0.1:${port}`;
 await cp.store.catalog.syncBuiltins(builtinTemplateRecords());
 const admin = (await cp.store.auth.bootstrapAdmin()) ?? "";
 
-async function call(
+const api = controlPlaneApi(base, () => admin);
+const clusterRow = api.clusterRow;
+const call = (
   method: string,
   path: string,
   token: string,
   body?: unknown,
   protocol = agentProtocolVersion,
-): Promise<{ status: number; body: Record<string, unknown> }> {
-  const answer = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      [protocolHeader]: protocol,
-      ...(body !== undefined ? { "content-type": "application/json" } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await answer.text();
-  return { status: answer.status, body: text === "" ? {} : (JSON.parse(text) as Record<string, unknown>) };
-}
-
-async function clusterRow(name: string): Promise<Record<string, unknown>> {
-  const list = await call("GET", "/api/v1/clusters", admin);
-  const found = (list.body as unknown as Array<Record<string, unknown>>).find((c) => c.name === name);
-  assert.ok(found, `cluster ${name} is listed`);
-  return found;
-}
+): ReturnType<typeof api.call> => api.call(method, path, token, body, {}, protocol);
 
 const runs = new Set<AbortController>();
 after(() => {
