@@ -61,6 +61,35 @@ describe("the Helm chart on the sandbox", () => {
     );
   });
 
+  it("renders, in agent mode, objects the API server accepts: the operator and the agent, no control plane", async () => {
+    const file = join(work, "rendered-agent.yaml");
+    await writeFile(
+      file,
+      await helm([
+        "template",
+        release,
+        chartDir,
+        ...kube,
+        "--set",
+        "mode=agent,agent.controlPlane=https://cp.example",
+      ]),
+    );
+    const applied = await testKubectl(["apply", "--dry-run=server", "-n", ns.namespace, "-f", file]);
+    assert.equal(applied.status, 0, applied.stderr);
+    for (const created of [
+      `deployment.apps/${prefix}-operator`,
+      `deployment.apps/${prefix}-agent`,
+      `clusterrole.rbac.authorization.k8s.io/${prefix}-agent`,
+      `persistentvolumeclaim/${prefix}-agent`,
+      `configmap/${prefix}-agent`,
+    ])
+      assert.ok(
+        applied.stdout.includes(`${created} created (server dry run)`),
+        `${created}\n${applied.stdout}`,
+      );
+    assert.ok(!applied.stdout.includes("control-plane"), applied.stdout);
+  });
+
   it("installs, with every pod Ready; an upgrade reaches the Deployment; uninstall leaves only the CRDs", async () => {
     // What a user does first: the Secret with the database URL (NOTES.txt says so).
     await core.createNamespacedSecret({
