@@ -14,7 +14,7 @@ import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { withLock } from "../sandbox/lock.ts";
 import { cacheDir, packageRoot } from "../sandbox/paths.ts";
-import { formatElapsed } from "../sandbox/go-tool.ts";
+import { formatElapsed } from "../sandbox/go-build.ts";
 
 /** The environment podman runs in: this one, with the settings for these machines (runc, cgroupfs). */
 export function podmanEnv(): NodeJS.ProcessEnv {

@@ -11,52 +11,31 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { chromium, type Browser, type Page } from "playwright-core";
-import type { FastifyInstance } from "fastify";
-import { Registry } from "prom-client";
+import type { Page } from "playwright-core";
 import { CoreV1Api } from "@kubernetes/client-node";
-import { startControlPlane, type ControlPlane } from "../controlplane/control-plane.ts";
-import { EventFeed } from "../controlplane/event-feed.ts";
 import { ClusterClients } from "../controlplane/game/cluster-clients.ts";
 import { GameService } from "../controlplane/game/game-service.ts";
-import { builtinTemplateRecords } from "../controlplane/guardrails.ts";
-import { openStore, type Store } from "../controlplane/store/store.ts";
+import type { Store } from "../controlplane/store/store.ts";
 import { KubeClient } from "../kube/client.ts";
-import { createLogger } from "../observability/logger.ts";
 import { SandboxJobRunner } from "../sandbox/job-runner.ts";
 import { stackBinding } from "../operator/stack/stack-controller.ts";
-import { packageRoot } from "../sandbox/paths.ts";
 import { useTestNamespace } from "../testing/cluster.ts";
 import { eventually } from "../testing/eventually.ts";
 import { startKindOperator } from "../testing/kind-operator.ts";
-import { findChromium } from "../testing/chromium.ts";
-import { createHttpServer } from "./server.ts";
+import { buildUi, startPanel, type Panel } from "../testing/panel.ts";
 
-const shots = join(packageRoot, "test-results", "screenshots");
 const convergeMs = 180_000;
 
 const ns = await useTestNamespace("game-ui");
 await startKindOperator(ns, [stackBinding]);
 const core = ns.kc.makeApiClient(CoreV1Api);
 
-const uiDir = mkdtempSync(join(tmpdir(), "stackwarden-game-ui-"));
-after(() => rmSync(uiDir, { recursive: true, force: true }));
-const vite = spawnSync(
-  process.execPath,
-  [
-    join(packageRoot, "node_modules", "vite", "bin", "vite.js"),
-    ...["build", "web", "--outDir", uiDir, "--emptyOutDir", "--logLevel", "warn"],
-  ],
-  { cwd: packageRoot, encoding: "utf8" },
-);
-assert.equal(vite.status, 0, `vite build failed:\n${vite.stdout}${vite.stderr}`);
-assert.ok(existsSync(join(uiDir, "index.html")), "the UI was not built");
-const browserExecutable = await findChromium();
+const ui = buildUi("game-ui");
+after(() => ui.dispose());
 const volumes = mkdtempSync(join(tmpdir(), "stackwarden-game-volumes-"));
 after(() => rmSync(volumes, { recursive: true, force: true }));
 const runnerClient = new KubeClient(ns.kc);
@@ -68,73 +47,39 @@ after(async () => {
 });
 
 describe("a game server's panel in Chromium", () => {
-  const stop = new AbortController();
+  let panel: Panel;
+  let clusters: ClusterClients | undefined;
   let store: Store;
-  let controlPlane: ControlPlane;
-  let feed: EventFeed;
-  let clusters: ClusterClients;
-  let http: FastifyInstance;
   let url = "";
   let adminToken = "";
-  let browser: Browser;
   let page: Page;
   let stackId = "";
-  const pageErrors: string[] = [];
-  const shot = (name: string): Promise<Buffer> =>
-    page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  let pageErrors: string[] = [];
+  const shot = (name: string): Promise<void> => panel.shot(name);
   const pods = async (): Promise<number> =>
     (await core.listNamespacedPod({ namespace: ns.namespace, labelSelector: "stackwarden.dev/stack=arena" }))
       .items.length;
 
   before(async () => {
-    mkdirSync(shots, { recursive: true });
-    store = await openStore({});
-    await store.catalog.syncBuiltins(builtinTemplateRecords());
-    adminToken = (await store.auth.bootstrapAdmin()) ?? "";
-    const logger = createLogger({ level: "error" });
-    controlPlane = await startControlPlane(
-      { store, kubeconfig: ns.kc, localCluster: "local", resyncMs: 5_000, logger },
-      stop.signal,
-    );
-    feed = new EventFeed({ store });
-    clusters = new ClusterClients(store, "local", ns.kc);
-    http = createHttpServer({
-      store,
-      feed,
-      registry: new Registry(),
-      ready: () => controlPlane.ready(),
-      notify: (id) => controlPlane.notify(id),
-      uiDir,
-      logger,
-      game: new GameService(store, clusters),
-      scheduler: { holder: "game-e2e", tickMs: 1000 },
-      backupTiming: { pollMs: 250 },
+    panel = await startPanel({
+      kubeconfig: ns.kc,
+      uiDir: ui.dir,
+      viewport: { width: 1280, height: 1400 },
+      http: (store) => {
+        clusters = new ClusterClients(store, "local", ns.kc);
+        return {
+          game: new GameService(store, clusters),
+          scheduler: { holder: "game-e2e", tickMs: 1000 },
+          backupTiming: { pollMs: 250 },
+        };
+      },
     });
-    url = await http.listen({ host: "127.0.0.1", port: 0 });
-    browser = await chromium.launch({
-      executablePath: browserExecutable.path,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-      ],
-    });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 1400 }, baseURL: url });
-    context.setDefaultTimeout(30_000);
-    page = await context.newPage();
-    page.on("pageerror", (e) => pageErrors.push(e.message));
+    ({ store, url, adminToken, page, pageErrors } = panel);
   });
 
   after(async () => {
-    await browser?.close();
-    await http?.close();
+    await panel?.close();
     clusters?.close();
-    feed?.close();
-    stop.abort();
-    await controlPlane?.done;
-    await store?.close();
   });
 
   it("shows where players connect and follows the log once the server is Ready", async () => {

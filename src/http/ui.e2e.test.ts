@@ -14,119 +14,49 @@
  * deletes it. Screenshots of each page go to test-results/screenshots/.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { chromium, type Browser, type Page } from "playwright-core";
-import type { FastifyInstance } from "fastify";
-import { Registry } from "prom-client";
+import type { Browser, Page } from "playwright-core";
 import { startAgent } from "../controlplane/agent/agent.ts";
-import { startControlPlane, type ControlPlane } from "../controlplane/control-plane.ts";
-import { EventFeed } from "../controlplane/event-feed.ts";
-import { builtinTemplateRecords } from "../controlplane/guardrails.ts";
-import { openStore, type Store } from "../controlplane/store/store.ts";
+import type { Store } from "../controlplane/store/store.ts";
 import { createLogger } from "../observability/logger.ts";
 import { stackBinding } from "../operator/stack/stack-controller.ts";
-import { packageRoot } from "../sandbox/paths.ts";
 import { describeNamespace, testKubectl, useTestNamespace } from "../testing/cluster.ts";
 import { startKindOperator } from "../testing/kind-operator.ts";
-import { findChromium } from "../testing/chromium.ts";
-import { createHttpServer } from "./server.ts";
+import { buildUi, startPanel, type Panel } from "../testing/panel.ts";
 
-const shots = join(packageRoot, "test-results", "screenshots");
 /** How long a stack may take to converge on the sandbox (KWOK makes pods ready at once; the machine is shared). */
 const convergeMs = 180_000;
 
 const ns = await useTestNamespace("ui");
 await startKindOperator(ns, [stackBinding]);
 
-// The UI under test is the one in this checkout, built into a folder of this file's own so that
-// other tests serving web/dist never see it half-written.
-const uiDir = mkdtempSync(join(tmpdir(), "stackwarden-ui-"));
-after(() => rmSync(uiDir, { recursive: true, force: true }));
-const vite = spawnSync(
-  process.execPath,
-  [
-    join(packageRoot, "node_modules", "vite", "bin", "vite.js"),
-    ...["build", "web", "--outDir", uiDir, "--emptyOutDir", "--logLevel", "warn"],
-  ],
-  { cwd: packageRoot, encoding: "utf8" },
-);
-assert.equal(vite.status, 0, `vite build failed:\n${vite.stdout}${vite.stderr}`);
-assert.ok(existsSync(join(uiDir, "index.html")), "the UI was not built");
-const browserExecutable = await findChromium();
-process.stderr.write(`# Chromium: ${browserExecutable.path} (${browserExecutable.source})\n`);
+const ui = buildUi("ui");
+after(() => ui.dispose());
 
 describe("the web UI in Chromium", () => {
-  const stop = new AbortController();
+  let panel: Panel;
   let store: Store;
-  let controlPlane: ControlPlane;
-  let feed: EventFeed;
-  let http: FastifyInstance;
   let url = "";
   let adminToken = "";
   let browser: Browser;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
   const stackName = "survival";
   let stackId = "";
   let serviceName = "";
 
-  const shot = async (name: string): Promise<void> => {
-    await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
-  };
+  const shot = (name: string): Promise<void> => panel.shot(name);
   const explain = (): Promise<string> => describeNamespace(ns.kc, ns.namespace);
 
   before(async () => {
-    mkdirSync(shots, { recursive: true });
-    store = await openStore({});
-    await store.catalog.syncBuiltins(builtinTemplateRecords());
-    adminToken = (await store.auth.bootstrapAdmin()) ?? "";
-    const logger = createLogger({ level: "error" });
-    controlPlane = await startControlPlane(
-      { store, kubeconfig: ns.kc, localCluster: "local", resyncMs: 5_000, logger },
-      stop.signal,
-    );
-    feed = new EventFeed({ store });
-    http = createHttpServer({
-      store,
-      feed,
-      registry: new Registry(),
-      ready: () => controlPlane.ready(),
-      notify: (id) => controlPlane.notify(id),
-      uiDir,
-      logger,
-    });
-    url = await http.listen({ host: "127.0.0.1", port: 0 });
-    browser = await chromium.launch({
-      executablePath: browserExecutable.path,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: url });
-    context.setDefaultTimeout(30_000);
-    page = await context.newPage();
-    page.on("pageerror", (e) => pageErrors.push(e.message));
+    panel = await startPanel({ kubeconfig: ns.kc, uiDir: ui.dir });
+    ({ store, url, adminToken, browser, page, pageErrors } = panel);
   });
 
-  after(async () => {
-    await browser?.close();
-    await http?.close();
-    feed?.close();
-    stop.abort();
-    await controlPlane?.done;
-    await store?.close();
-  });
+  after(() => panel?.close());
 
   it("signs in with a token", async () => {
     assert.ok(adminToken, "the store created no first admin token");

@@ -1,8 +1,9 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { ensureCachedBuild } from "./cached-build.ts";
+import { runGoBuild } from "./go-build.ts";
 import { cacheDir, goModuleDir, type PathEnv } from "./paths.ts";
 import { kubernetesVersion } from "./versions.ts";
 
@@ -101,50 +102,13 @@ function checkGo(): void {
   }
 }
 
-function formatElapsed(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
-}
-
 async function runBuild(output: string, progress: (line: string) => void): Promise<void> {
-  const started = Date.now();
   progress(
     `building the sandbox (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok, kubectl ` +
       `from Kubernetes ${kubernetesVersion}); the first build takes many minutes and is cached`,
   );
-  const child = spawn("go", buildArgs(output), {
-    cwd: goModuleDir,
-    env: { ...process.env, CGO_ENABLED: "0", GOFLAGS: "-mod=readonly -buildvcs=false" },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let packages = 0;
-  const tail: string[] = [];
-  child.stderr.setEncoding("utf8");
-  let partial = "";
-  child.stderr.on("data", (chunk: string) => {
-    const lines = (partial + chunk).split("\n");
-    partial = lines.pop() ?? "";
-    for (const line of lines) {
-      // With -v, go prints each package it compiles; anything else is worth keeping.
-      if (/^[\w.-]+(\/[\w.~+-]+)*$/.test(line)) packages++;
-      else tail.push(line);
-      if (tail.length > 60) tail.shift();
-    }
-  });
-  const timer = setInterval(() => {
-    progress(
-      `  still building: ${formatElapsed(Date.now() - started)} elapsed, ${packages} packages compiled`,
-    );
-  }, 15_000);
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", resolve);
-  }).finally(() => clearInterval(timer));
-  if (code !== 0) {
-    throw new SandboxBuildError(
-      "BuildFailed",
-      `go build of the sandbox failed (exit ${code}) after ${formatElapsed(Date.now() - started)}:\n${tail.join("\n")}`,
-    );
-  }
-  progress(`built the sandbox in ${formatElapsed(Date.now() - started)} (${packages} packages)`);
+  const built = await runGoBuild({ args: buildArgs(output), cwd: goModuleDir, label: "building", progress });
+  if (!built.ok)
+    throw new SandboxBuildError("BuildFailed", `go build of the sandbox failed ${built.failure}`);
+  progress(`built the sandbox in ${built.elapsed} (${built.packages} packages)`);
 }

@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { formatElapsed, goTools, installArgs, toolCacheKey, type GoTool } from "./go-tool.ts";
+import { formatElapsed } from "./go-build.ts";
+import { goTools, installArgs, toolCacheKey, type GoTool } from "./go-tool.ts";
 
 const base: GoTool = { name: "x", module: "example.com/x", version: "v1.0.0", pkg: "example.com/x/cmd/x" };
 

@@ -1,7 +1,8 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { ensureCachedBuild } from "./cached-build.ts";
+import { runGoBuild } from "./go-build.ts";
 import { cacheDir, type PathEnv } from "./paths.ts";
 
 /** A command-line tool built from a Go module, the way the sandbox binary is. */
@@ -112,48 +113,17 @@ function checkGo(tool: GoTool): void {
 }
 
 /** `1m05s`: how long a build has run, for progress lines. */
-export function formatElapsed(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
-}
-
 async function runInstall(options: EnsureGoToolOptions, gobin: string): Promise<void> {
   checkGo(options);
   const { name, module, version, progress } = options;
-  const started = Date.now();
   progress(`building ${name} from ${module}@${version} with Go; the first build takes minutes and is cached`);
-  const child = spawn("go", installArgs(options), {
-    env: { ...process.env, GOBIN: gobin, CGO_ENABLED: "0", GOFLAGS: "-mod=readonly -buildvcs=false" },
-    stdio: ["ignore", "ignore", "pipe"],
+  const built = await runGoBuild({
+    args: installArgs(options),
+    env: { GOBIN: gobin },
+    label: `building ${name}`,
+    progress,
   });
-  let packages = 0;
-  const tail: string[] = [];
-  let partial = "";
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (chunk: string) => {
-    const lines = (partial + chunk).split("\n");
-    partial = lines.pop() ?? "";
-    for (const line of lines) {
-      // With -v, go prints each package it compiles; anything else is worth keeping.
-      if (/^[\w.-]+(\/[\w.~+-]+)*$/.test(line)) packages++;
-      else tail.push(line);
-      if (tail.length > 60) tail.shift();
-    }
-  });
-  const timer = setInterval(() => {
-    progress(
-      `  still building ${name}: ${formatElapsed(Date.now() - started)}, ${packages} packages compiled`,
-    );
-  }, 15_000);
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", resolve);
-  }).finally(() => clearInterval(timer));
-  if (code !== 0) {
-    throw new GoToolBuildError(
-      "BuildFailed",
-      `go install ${options.pkg}@${version} failed (exit ${code}) after ${formatElapsed(Date.now() - started)}:\n${tail.join("\n")}`,
-    );
-  }
-  progress(`built ${name} ${version} in ${formatElapsed(Date.now() - started)} (${packages} packages)`);
+  if (!built.ok)
+    throw new GoToolBuildError("BuildFailed", `go install ${options.pkg}@${version} failed ${built.failure}`);
+  progress(`built ${name} ${version} in ${built.elapsed} (${built.packages} packages)`);
 }
