@@ -3,6 +3,7 @@ import { selectorLabels } from "../resources/labels.ts";
 import type { Manifest } from "../resources/manifest.ts";
 import { restrictedContainerSecurityContext, restrictedSecurityContext } from "../resources/pod-defaults.ts";
 import { canonicalCpu, formatMebibytes } from "../resources/quantity.ts";
+import type { Component, RenderContext } from "./template.ts";
 
 /** Annotation on the pod template holding the hash of the server's environment, so a change rolls the pod. */
 export const configHashAnnotation = "stackwarden.dev/config-hash";
@@ -177,4 +178,36 @@ export function buildGameServerService(server: GameServer): Manifest {
         .map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: p.protocol })),
     },
   };
+}
+
+/**
+ * A game server's three components, built from the template's own
+ * {@link GameServer}: `config` (its ConfigMap) → `server` (its StatefulSet,
+ * which may take `serverDeadlineSeconds` to become healthy in an upgrade) →
+ * `service`.
+ */
+export function gameServerComponents<P>(
+  gameServer: (ctx: RenderContext<P>) => GameServer,
+  serverDeadlineSeconds: number,
+): Component<P>[] {
+  return [
+    {
+      name: "config",
+      dependsOn: [],
+      healthDeadlineSeconds: 60,
+      build: (ctx) => [buildGameServerConfigMap(gameServer(ctx))],
+    },
+    {
+      name: "server",
+      dependsOn: ["config"],
+      healthDeadlineSeconds: serverDeadlineSeconds,
+      build: (ctx) => [buildGameServerStatefulSet(gameServer(ctx))],
+    },
+    {
+      name: "service",
+      dependsOn: ["server"],
+      healthDeadlineSeconds: 60,
+      build: (ctx) => [buildGameServerService(gameServer(ctx))],
+    },
+  ];
 }

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { storeBackends } from "../../testing/databases.ts";
-import { builtinTemplateRecords } from "../guardrails.ts";
-import type { Store } from "../store/store.ts";
+import { seedMinecraftStack } from "../../testing/store-seed.ts";
 import { ScheduleService } from "./schedule-service.ts";
 import { Scheduler, type ScheduleActions } from "./scheduler.ts";
 
@@ -26,23 +25,7 @@ function recording(fail = false): { actions: ScheduleActions; calls: string[] } 
   };
 }
 
-async function seeded(store: Store): Promise<string> {
-  await store.catalog.ensureCluster("local", "this machine");
-  await store.catalog.syncBuiltins(builtinTemplateRecords());
-  const { stack } = await store.stacks.create(
-    {
-      template: "minecraft-java",
-      templateVersion: builtinTemplateRecords().find((t) => t.name === "minecraft-java")!.version,
-      cluster: "local",
-      namespace: "games",
-      name: "mc",
-      params: { eula: true },
-      drift: { policy: "enforce", ignore: [] },
-    },
-    "alice",
-  );
-  return stack.id;
-}
+const seeded = seedMinecraftStack;
 
 /** A clock the test moves. */
 function clock(iso: string): { now: () => Date; set: (iso: string) => void } {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { storeBackends } from "../../testing/databases.ts";
-import { builtinTemplateRecords } from "../guardrails.ts";
+import { seedMinecraftStack } from "../../testing/store-seed.ts";
 import { StoreError } from "./errors.ts";
 import type { NewEvent } from "./records.ts";
 
@@ -17,20 +17,7 @@ for (const backend of storeBackends) {
   describe(`backups in the store on ${backend.name}`, () => {
     it("allows one backup or restore of a stack at a time, and lists live backups newest first", async () => {
       const store = await backend.open();
-      await store.catalog.ensureCluster("local", "this machine");
-      await store.catalog.syncBuiltins(builtinTemplateRecords());
-      const { stack } = await store.stacks.create(
-        {
-          template: "minecraft-java",
-          templateVersion: builtinTemplateRecords().find((t) => t.name === "minecraft-java")!.version,
-          cluster: "local",
-          namespace: "games",
-          name: "mc",
-          params: { eula: true },
-          drift: { policy: "enforce", ignore: [] },
-        },
-        "alice",
-      );
+      const stack = { id: await seedMinecraftStack(store) };
       const begin = (archive: string) =>
         store.backups.begin(
           { stackId: stack.id, targetClaim: "mc-backups", archive, createdBy: "alice" },

@@ -1,12 +1,5 @@
-import type { Manifest } from "../../resources/manifest.ts";
 import { parseMebibytes } from "../../resources/quantity.ts";
-import {
-  buildGameServerConfigMap,
-  buildGameServerService,
-  buildGameServerStatefulSet,
-  gameServerPower,
-  type GameServer,
-} from "../game-server.ts";
+import { gameServerComponents, gameServerPower, type GameServer } from "../game-server.ts";
 import type { RenderContext, Template } from "../template.ts";
 import {
   MinecraftBedrockParamsSchema,
@@ -63,10 +56,6 @@ function gameServer(ctx: Ctx): GameServer {
   };
 }
 
-const buildConfigMap = (ctx: Ctx): Manifest[] => [buildGameServerConfigMap(gameServer(ctx))];
-const buildStatefulSet = (ctx: Ctx): Manifest[] => [buildGameServerStatefulSet(gameServer(ctx))];
-const buildService = (ctx: Ctx): Manifest[] => [buildGameServerService(gameServer(ctx))];
-
 /**
  * `minecraft-bedrock`: a Minecraft Bedrock Edition server on
  * itzg/minecraft-bedrock-server. Components `config` (ConfigMap of the
@@ -84,11 +73,7 @@ export const minecraftBedrock: Template<MinecraftBedrockParams> = {
     immutable: ["/storage"],
     adoptable: ["/serverName", "/difficulty", "/gamemode", "/maxPlayers", "/allowList"],
   },
-  components: [
-    { name: "config", dependsOn: [], healthDeadlineSeconds: 60, build: buildConfigMap },
-    { name: "server", dependsOn: ["config"], healthDeadlineSeconds: 300, build: buildStatefulSet },
-    { name: "service", dependsOn: ["server"], healthDeadlineSeconds: 60, build: buildService },
-  ],
+  components: gameServerComponents(gameServer, 300),
   upgrade: { fields: ["/version", "/image"] },
   ignore: [],
   generatedSecrets: [],

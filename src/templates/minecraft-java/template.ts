@@ -1,12 +1,5 @@
-import type { Manifest } from "../../resources/manifest.ts";
 import { parseMebibytes } from "../../resources/quantity.ts";
-import {
-  buildGameServerConfigMap,
-  buildGameServerService,
-  buildGameServerStatefulSet,
-  gameServerPower,
-  type GameServer,
-} from "../game-server.ts";
+import { gameServerComponents, gameServerPower, type GameServer } from "../game-server.ts";
 import type { RenderContext, Template } from "../template.ts";
 import {
   MinecraftJavaParamsSchema,
@@ -85,10 +78,6 @@ function gameServer(ctx: Ctx): GameServer {
   };
 }
 
-const buildConfigMap = (ctx: Ctx): Manifest[] => [buildGameServerConfigMap(gameServer(ctx))];
-const buildStatefulSet = (ctx: Ctx): Manifest[] => [buildGameServerStatefulSet(gameServer(ctx))];
-const buildService = (ctx: Ctx): Manifest[] => [buildGameServerService(gameServer(ctx))];
-
 /**
  * `minecraft-java`: a Minecraft Java Edition server on itzg/minecraft-server.
  *
@@ -110,11 +99,7 @@ export const minecraftJava: Template<MinecraftJavaParams> = {
     immutable: ["/storage"],
     adoptable: ["/motd", "/difficulty", "/maxPlayers", "/ops", "/whitelist"],
   },
-  components: [
-    { name: "config", dependsOn: [], healthDeadlineSeconds: 60, build: buildConfigMap },
-    { name: "server", dependsOn: ["config"], healthDeadlineSeconds: 600, build: buildStatefulSet },
-    { name: "service", dependsOn: ["server"], healthDeadlineSeconds: 60, build: buildService },
-  ],
+  components: gameServerComponents(gameServer, 600),
   upgrade: {
     fields: ["/version", "/type", "/image"],
     allowed: (from, to) =>
