@@ -3,7 +3,13 @@ import assert from "node:assert/strict";
 import { startPostgresServer } from "../../testing/postgres-server.ts";
 import { connect } from "node:net";
 import { errorClassOf } from "../../engine/errors.ts";
-import { isBusy, openDatabase, pgliteStartParams, StoreBusyError, StoreUnavailableError } from "./database.ts";
+import {
+  isBusy,
+  openDatabase,
+  pgliteStartParams,
+  StoreBusyError,
+  StoreUnavailableError,
+} from "./database.ts";
 
 /** Resolves once a TCP connection to 127.0.0.1:`port` is refused. */
 function refused(port: string): Promise<void> {
@@ -72,7 +78,14 @@ describe("database errors a retry can clear", () => {
 
 describe("PGlite's start parameters", () => {
   it("keep PGlite's defaults and hold the buffer pool at 16 MB", async () => {
-    assert.deepEqual(pgliteStartParams.slice(0, 6), ["--single", "-F", "-O", "-j", "-c", "search_path=public"]);
+    assert.deepEqual(pgliteStartParams.slice(0, 6), [
+      "--single",
+      "-F",
+      "-O",
+      "-j",
+      "-c",
+      "search_path=public",
+    ]);
     const db = await openDatabase({});
     after(() => db.close());
     const show = async (name: string): Promise<unknown> =>
