@@ -89,6 +89,8 @@ const operator = spawn(
     `--metrics-bind-address=127.0.0.1:${metricsPort}`,
     `--health-probe-bind-address=127.0.0.1:${healthPort}`,
     "--log-level=warn",
+    // A fresh sandbox has no CRDs yet; installing them is a server-side apply, a no-op when present.
+    "--install-crds",
   ],
   { stdio: ["ignore", "ignore", "inherit"] },
 );
