@@ -10,5 +10,7 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean -
 COPY src ./src
 COPY bin ./bin
 USER 65532:65532
-ENTRYPOINT ["node", "src/cli/main.ts"]
+# --liftoff-only: PGlite's WebAssembly stays on V8's baseline tier (docs/performance.md); the operator
+# runs no WebAssembly, so it changes nothing there.
+ENTRYPOINT ["node", "--liftoff-only", "src/cli/main.ts"]
 CMD ["operator"]

@@ -14,7 +14,11 @@
  * - cache contents: the bytes of the objects the operator caches, and how much of that is
  *   `managedFields` (read from the API server with the operator's own selectors);
  * - `--heap`: a heap snapshot after idle, summarised by constructor (self size);
- * - `--cpu-prof`: a CPU profile of the whole run, summarised by package (self time).
+ * - `--cpu-prof`: a CPU profile of the whole run, summarised by package (self time);
+ * - at start-up, convergence and after idle, where the RSS is: anonymous vs mapped files (/proc),
+ *   and of the anonymous part V8's heap (used / reserved, by space) and memory outside it
+ *   (`external`: Buffers and the like), read from the operator's own Node.js metrics;
+ * - `--node-flags "…"`: extra Node/V8 flags for the operator (to measure heap settings).
  */
 import { spawn } from "node:child_process";
 import { statSync } from "node:fs";
@@ -41,6 +45,7 @@ const { values } = parseArgs({
     idle: { type: "string", default: "120" },
     heap: { type: "boolean", default: false },
     "cpu-prof": { type: "boolean", default: false },
+    "node-flags": { type: "string", default: "" },
     // Another checkout's operator (e.g. an older commit, for before/after figures).
     root: { type: "string", default: packageRoot },
   },
@@ -71,6 +76,7 @@ const [metricsPort, healthPort] = [await freePort(), await freePort()];
 const nodeFlags = [
   ...(values.heap ? ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${diag}`] : []),
   ...(values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${diag}`] : []),
+  ...values["node-flags"].split(" ").filter(Boolean),
 ];
 const operator = spawn(
   process.execPath,
@@ -83,6 +89,8 @@ const operator = spawn(
     `--metrics-bind-address=127.0.0.1:${metricsPort}`,
     `--health-probe-bind-address=127.0.0.1:${healthPort}`,
     "--log-level=warn",
+    // A fresh sandbox has no CRDs yet; installing them is a server-side apply, a no-op when present.
+    "--install-crds",
   ],
   { stdio: ["ignore", "ignore", "inherit"] },
 );
@@ -106,6 +114,8 @@ try {
   row("start-up: time to /readyz", `${((Date.now() - spawned) / 1000).toFixed(2)} s`);
   row("start-up: CPU", `${ready.cpuSeconds.toFixed(2)} s`);
   row("start-up: RSS", `${mib(ready.rssMiB)} MiB`);
+  row("start-up: RSS anon / file", `${mib(ready.anonMiB)} / ${mib(ready.fileMiB)} MiB`);
+  row("start-up: heap used / total / external", await heapFigures());
 
   const names = Array.from({ length: n }, (_, i) => `mc-${i}`);
   const started = Date.now();
@@ -128,6 +138,8 @@ try {
   row(`${n} stacks: time to all Ready`, `${((Date.now() - started) / 1000).toFixed(1)} s`);
   row(`${n} stacks: CPU converging`, `${(converged.cpuSeconds - ready.cpuSeconds).toFixed(2)} s`);
   row(`${n} stacks: RSS at convergence`, `${mib(converged.rssMiB)} MiB`);
+  row(`${n} stacks: RSS anon / file`, `${mib(converged.anonMiB)} / ${mib(converged.fileMiB)} MiB`);
+  row(`${n} stacks: heap used / total / external`, await heapFigures());
   const requests = await requestsByVerb();
   const writes = ["POST", "PATCH", "PUT", "DELETE"].reduce((a, v) => a + (requests.get(v) ?? 0), 0);
   const all = [...requests.values()].reduce((a, b) => a + b, 0);
@@ -142,6 +154,9 @@ try {
   row(`idle ${idleSeconds} s: CPU`, `${(idle.cpuSeconds - idleFrom.cpuSeconds).toFixed(2)} s`);
   row(`idle ${idleSeconds} s: API requests`, String(idleRequests));
   row(`RSS after ${idleSeconds} s idle`, `${mib(idle.rssMiB)} MiB`);
+  row(`after idle: RSS anon / file`, `${mib(idle.anonMiB)} / ${mib(idle.fileMiB)} MiB`);
+  row("after idle: heap used / total / external", await heapFigures());
+  row("after idle: V8 spaces, used / size", await heapSpaces());
   row("peak RSS", `${mib(idle.peakRssMiB)} MiB`);
   for (const [label, value] of await cacheContents()) row(label, value);
 
@@ -174,6 +189,37 @@ async function requestsByVerb(): Promise<Map<string, number>> {
   for (const m of text.matchAll(/^rest_client_requests_total\{verb="(\w+)"\} (\d+)/gm))
     counts.set(m[1]!, Number(m[2]));
   return counts;
+}
+
+/** The operator's `nodejs_*` gauges, one sample per line label set. */
+async function nodeGauges(): Promise<Array<[string, number]>> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  return [...text.matchAll(/^(nodejs_heap\w+|nodejs_external_memory_bytes)(\{[^}]*\})? ([\d.e+]+)$/gm)].map(
+    (m): [string, number] => [m[1]! + (m[2] ?? ""), Number(m[3])],
+  );
+}
+
+/** V8 heap used / reserved and memory outside the heap, MiB. */
+async function heapFigures(): Promise<string> {
+  const g = new Map(await nodeGauges());
+  const m = (name: string): string => mib((g.get(name) ?? NaN) / 2 ** 20);
+  return `${m("nodejs_heap_size_used_bytes")} / ${m("nodejs_heap_size_total_bytes")} / ${m("nodejs_external_memory_bytes")} MiB`;
+}
+
+/** Each V8 space's used and total size, MiB, for the spaces over 1 MiB. */
+async function heapSpaces(): Promise<string> {
+  const bySpace = new Map<string, { used: number; total: number }>();
+  for (const [name, value] of await nodeGauges()) {
+    const m = /^nodejs_heap_space_size_(used|total)_bytes\{space="(\w+)"\}$/.exec(name);
+    if (!m) continue;
+    const entry = bySpace.get(m[2]!) ?? { used: 0, total: 0 };
+    entry[m[1] as "used" | "total"] = value / 2 ** 20;
+    bySpace.set(m[2]!, entry);
+  }
+  return [...bySpace]
+    .filter(([, v]) => v.total >= 1)
+    .map(([space, v]) => `${space} ${mib(v.used)}/${mib(v.total)}`)
+    .join(", ");
 }
 
 /**

@@ -11,6 +11,10 @@ export interface ProcessStats {
   readonly rssMiB: number;
   /** The highest resident set size so far, MiB (`VmHWM`). */
   readonly peakRssMiB: number;
+  /** Of the resident set, anonymous memory (heap, malloc, stacks), MiB (`RssAnon`). */
+  readonly anonMiB: number;
+  /** Of the resident set, mapped files (the node binary, shared libraries), MiB (`RssFile`). */
+  readonly fileMiB: number;
   /** CPU seconds spent so far, user plus system. */
   readonly cpuSeconds: number;
 }
@@ -31,6 +35,8 @@ export function processStats(pid: number): ProcessStats {
   return {
     rssMiB: kib("VmRSS") / 1024,
     peakRssMiB: kib("VmHWM") / 1024,
+    anonMiB: kib("RssAnon") / 1024,
+    fileMiB: kib("RssFile") / 1024,
     cpuSeconds: (utime + stime) / ticksPerSecond,
   };
 }

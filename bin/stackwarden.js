@@ -11,8 +11,22 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const entry = join(root, "src", "cli", "main.ts");
 const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
+// `up` and `server` run PGlite, which is WebAssembly: V8's optimising tier compiles it into
+// hundreds of MB at start-up and keeps ~65 MiB of that resident. Baseline code only
+// (--liftoff-only) keeps `up` near 180 MiB instead of 240, at the price of slower PGlite
+// statements (docs/performance.md). V8 reads that flag only at start, so the process re-executes
+// itself with it, keeping its pid.
+const wantsFlags = ["up", "server"].includes(process.argv[2] ?? "") ? ["--liftoff-only"] : [];
 
 if (major > 22 || (major === 22 && minor >= 19)) {
+  const missing = wantsFlags.filter((f) => !process.execArgv.includes(f));
+  if (missing.length > 0 && typeof process.execve === "function") {
+    process.execve(
+      process.execPath,
+      [process.execPath, ...missing, ...process.execArgv, entry, ...process.argv.slice(2)],
+      process.env,
+    );
+  }
   await import(pathToFileURL(entry).href);
 } else {
   const pinned = join(root, "node_modules", "node", "bin", "node");
@@ -23,6 +37,6 @@ if (major > 22 || (major === 22 && minor >= 19)) {
     );
     process.exit(1);
   }
-  const result = spawnSync(pinned, [entry, ...process.argv.slice(2)], { stdio: "inherit" });
+  const result = spawnSync(pinned, [...wantsFlags, entry, ...process.argv.slice(2)], { stdio: "inherit" });
   process.exit(result.status ?? 1);
 }

@@ -3,15 +3,16 @@
  * --help` a command's flags (src/cli/program.ts declares them). Exit codes are in docs/cli.md.
  */
 import { runCli } from "./program.ts";
+import { preferSmallHeap } from "./small-heap.ts";
 
 // Each command loads only its own modules: the operator never loads the control plane, PGlite or
 // fastify, and `version` loads next to nothing (see docs/performance.md).
 try {
   process.exitCode = await runCli(process.argv.slice(2), {
-    up: async (flags) => (await import("./up.ts")).runUp(flags),
-    server: async (flags) => (await import("./server.ts")).runServer(flags),
-    operator: async (flags) => (await import("./operator.ts")).runOperator(flags),
-    agent: async (flags) => (await import("./agent.ts")).runAgent(flags),
+    up: async (flags) => (preferSmallHeap(), (await import("./up.ts")).runUp(flags)),
+    server: async (flags) => (preferSmallHeap(), (await import("./server.ts")).runServer(flags)),
+    operator: async (flags) => (preferSmallHeap(), (await import("./operator.ts")).runOperator(flags)),
+    agent: async (flags) => (preferSmallHeap(), (await import("./agent.ts")).runAgent(flags)),
     sandbox: async (...args) => (await import("./sandbox-command.ts")).runSandboxCommand(...args),
     sandboxRestart: async (...args) => (await import("./sandbox-command.ts")).runSandboxRestart(...args),
     manifests: async (plane) => {

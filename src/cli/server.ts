@@ -3,9 +3,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
-import { KubeConfig } from "@kubernetes/client-node";
 import { Registry, collectDefaultMetrics } from "prom-client";
 import type { FastifyInstance } from "fastify";
+import { loadKubeAccess, type KubeAccess } from "../kube/kubeconfig.ts";
 import { KubeconfigKeyring } from "../controlplane/store/kubeconfig-keyring.ts";
 import { openStore, type Store } from "../controlplane/store/store.ts";
 import { builtinTemplateRecords } from "../controlplane/guardrails.ts";
@@ -29,7 +29,7 @@ export interface ServerOptions {
   /** Where PGlite and `admin-token` live. */
   readonly dataDir: string;
   /** The cluster stacks deploy to by default, registered as {@link ServerOptions.clusterName}. */
-  readonly kubeconfig: KubeConfig;
+  readonly kubeconfig: KubeAccess;
   readonly clusterName: string;
   readonly logger: Logger;
   /**
@@ -192,9 +192,7 @@ export function announceAdminToken(server: RunningServer, log: (line: string) =>
 
 /** `stackwarden server [flags]`: the API, the UI and the control plane's workers, until SIGINT/SIGTERM. */
 export async function runServer(flags: ServerFlags): Promise<number> {
-  const kubeconfig = new KubeConfig();
-  if (flags.kubeconfig) kubeconfig.loadFromFile(flags.kubeconfig);
-  else kubeconfig.loadFromDefault();
+  const kubeconfig = await loadKubeAccess(flags.kubeconfig);
   const logger = createLogger({ level: flags.logLevel, name: "server" });
   const stop = new AbortController();
   process.once("SIGINT", () => stop.abort());

@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { join, resolve } from "node:path";
-import { KubeConfig } from "@kubernetes/client-node";
 import { sandboxDown, sandboxUp } from "../sandbox/sandbox.ts";
 import { SandboxJobRunner } from "../sandbox/job-runner.ts";
 import { sandboxPaths } from "../sandbox/paths.ts";
 import { KubeClient } from "../kube/client.ts";
+import { loadKubeAccess, type KubeAccess } from "../kube/kubeconfig.ts";
 import { createLogger } from "../observability/logger.ts";
 import { startOperator } from "./operator.ts";
 import { announceAdminToken, startServer } from "./server.ts";
@@ -35,14 +35,14 @@ export function upLeaseName(namespaces: readonly string[]): string {
  */
 export async function runUp(flags: UpFlags): Promise<number> {
   const sandboxOptions = { name: flags.sandbox, env: process.env, log };
-  const kubeconfig = new KubeConfig();
   let sandbox: Awaited<ReturnType<typeof sandboxUp>> | undefined;
+  let kubeconfig: KubeAccess;
   if (flags.kubeconfig) {
-    kubeconfig.loadFromFile(flags.kubeconfig);
+    kubeconfig = await loadKubeAccess(flags.kubeconfig);
   } else {
     log("stackwarden up: starting the local sandbox cluster");
     sandbox = await sandboxUp(sandboxOptions);
-    kubeconfig.loadFromFile(sandbox.kubeconfig);
+    kubeconfig = await loadKubeAccess(sandbox.kubeconfig);
   }
   const stop = new AbortController();
   const operator = await startOperator(

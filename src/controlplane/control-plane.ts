@@ -5,7 +5,6 @@
  */
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { Registry } from "prom-client";
 import { Controller } from "../engine/controller.ts";
@@ -19,13 +18,14 @@ import { StackObserver } from "./observers/stack-observer.ts";
 import { Unavailable } from "./reconciler/cluster-errors.ts";
 import { DesiredStateReconciler } from "./reconciler/desired-state-reconciler.ts";
 import { KeyringError } from "./store/kubeconfig-keyring.ts";
+import { kubeAccessFromText, type KubeAccess } from "../kube/kubeconfig.ts";
 import type { Store } from "./store/store.ts";
 
 /** How the control plane runs. */
 export interface ControlPlaneOptions {
   readonly store: Store;
   /** How to reach the cluster named {@link ControlPlaneOptions.localCluster}. */
-  readonly kubeconfig: KubeConfig;
+  readonly kubeconfig: KubeAccess;
   /** The name of this process's own cluster in the store. Default `local`. */
   readonly localCluster?: string;
   /** This replica's claim holder id. Default: host, pid and a random suffix. */
@@ -256,14 +256,12 @@ export async function startControlPlane(
   };
 }
 
-async function storedKubeconfig(store: Store, name: string): Promise<KubeConfig> {
+async function storedKubeconfig(store: Store, name: string): Promise<KubeAccess> {
   const text = await store.catalog.clusterKubeconfig(name).catch((e: unknown) => {
     // No configured key opens it: retrying will not help until the keyring changes.
     if (e instanceof KeyringError) throw new TerminalError("KubeconfigUnreadable", e.message);
     throw e;
   });
   if (!text) throw new TerminalError("UnknownCluster", `cluster ${name} has no stored kubeconfig`);
-  const kc = new KubeConfig();
-  kc.loadFromString(text);
-  return kc;
+  return kubeAccessFromText(text);
 }

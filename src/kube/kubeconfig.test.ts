@@ -4,7 +4,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RequestOptions } from "node:https";
-import { PlainKubeAccess, plainAccess } from "./kubeconfig.ts";
+import { KubeConfig } from "@kubernetes/client-node";
+import { PlainKubeAccess, clientNodeConfig, kubeAccessFromText, plainAccess } from "./kubeconfig.ts";
 
 const kubeconfig = (user: string, cluster = ""): string => `
 apiVersion: v1
@@ -80,4 +81,43 @@ test("PlainKubeAccess sets what client-node's KubeConfig sets, and reads the tok
     headers: { authorization: "Bearer first" },
   });
   assert.equal(access.getCurrentCluster().server, "https://h:1");
+});
+
+test("kubeAccessFromText reads certificates itself and hands exec plugins to client-node", async () => {
+  const plain = await kubeAccessFromText(
+    kubeconfig("client-certificate-data: Y2VydA==, client-key-data: a2V5"),
+  );
+  assert.ok(plain instanceof PlainKubeAccess);
+  const exec = await kubeAccessFromText(
+    kubeconfig("exec: { command: aws, apiVersion: client.authentication.k8s.io/v1 }"),
+  );
+  assert.ok(exec instanceof KubeConfig);
+  assert.equal(exec.getCurrentCluster()?.server, "https://127.0.0.1:6443");
+});
+
+test("clientNodeConfig gives pods/exec a client-node KubeConfig with the same server, TLS material and token", async () => {
+  const access = new PlainKubeAccess({
+    server: "https://h:1",
+    ca: Buffer.from("ca"),
+    cert: Buffer.from("cert"),
+    key: Buffer.from("key"),
+    token: "tok",
+    skipTLSVerify: false,
+  });
+  const kc = await clientNodeConfig(access);
+  assert.equal(kc.getCurrentCluster()?.server, "https://h:1");
+  const opts: RequestOptions = {};
+  await kc.applyToHTTPSOptions(opts);
+  const headers = opts.headers as Record<string, string> | undefined;
+  assert.deepEqual(
+    {
+      ca: String(opts.ca as Buffer),
+      cert: String(opts.cert as Buffer),
+      key: String(opts.key as Buffer),
+      authorization: headers?.Authorization ?? headers?.authorization,
+    },
+    { ca: "ca", cert: "cert", key: "key", authorization: "Bearer tok" },
+  );
+  const original = new KubeConfig();
+  assert.equal(await clientNodeConfig(original), original);
 });

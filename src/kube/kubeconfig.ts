@@ -94,6 +94,34 @@ export class PlainKubeAccess implements KubeAccess {
     return Promise.resolve();
   }
 
+  /** The same access as client-node's KubeConfig, built with the class given (imported by the caller). */
+  toClientNode(KubeConfigClass: typeof KubeConfig): KubeConfig {
+    const a = this.#access;
+    const kc = new KubeConfigClass();
+    const token = this.#currentToken();
+    kc.loadFromOptions({
+      clusters: [
+        {
+          name: "current",
+          server: a.server,
+          skipTLSVerify: a.skipTLSVerify,
+          ...(a.ca ? { caData: a.ca.toString("base64") } : {}),
+        },
+      ],
+      users: [
+        {
+          name: "current",
+          ...(a.cert ? { certData: a.cert.toString("base64") } : {}),
+          ...(a.key ? { keyData: a.key.toString("base64") } : {}),
+          ...(token ? { token } : {}),
+        },
+      ],
+      contexts: [{ name: "current", cluster: "current", user: "current" }],
+      currentContext: "current",
+    });
+    return kc;
+  }
+
   #currentToken(): string | undefined {
     const { tokenFile, token } = this.#access;
     if (!tokenFile) return token;
@@ -132,4 +160,29 @@ export async function loadKubeAccess(path?: string): Promise<KubeAccess> {
   if (path) kc.loadFromFile(path);
   else kc.loadFromDefault();
   return kc;
+}
+
+/**
+ * The kubeconfig `text` (files it names resolved against `dir`) as {@link KubeAccess}: read here
+ * when it needs nothing more than certificates and tokens, else by client-node, imported only then.
+ * The control plane reads the kubeconfigs it stores this way.
+ */
+export async function kubeAccessFromText(text: string, dir = process.cwd()): Promise<KubeAccess> {
+  const access = plainAccess(text, dir);
+  if (access) return new PlainKubeAccess(access);
+  const { KubeConfig } = await import("@kubernetes/client-node");
+  const kc = new KubeConfig();
+  kc.loadFromString(text);
+  return kc;
+}
+
+/**
+ * client-node's `KubeConfig` for `access`, for the one thing only client-node does here: pods/exec
+ * over websockets. Imports client-node on first use, so a process that never execs never loads it.
+ */
+export async function clientNodeConfig(access: KubeAccess): Promise<KubeConfig> {
+  const { KubeConfig } = await import("@kubernetes/client-node");
+  if (access instanceof KubeConfig) return access;
+  if (access instanceof PlainKubeAccess) return access.toClientNode(KubeConfig);
+  throw new Error("this kubeconfig cannot be turned into client-node's KubeConfig");
 }

@@ -2,10 +2,11 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { CoreV1Api } from "@kubernetes/client-node";
-import { useTestNamespace } from "../testing/cluster.ts";
+import { testKubeconfig, useTestNamespace } from "../testing/cluster.ts";
 import { eventually } from "../testing/eventually.ts";
 import { KubeClient } from "./client.ts";
 import { KubeApiError } from "./errors.ts";
+import { loadKubeAccess, PlainKubeAccess } from "./kubeconfig.ts";
 import { execInPod, podLogLines, PodExecError } from "./pod-io.ts";
 
 // The sandbox serves pods/log of a "server" container from the stand-in game log, and runs
@@ -92,6 +93,24 @@ describe("pod logs and exec on the sandbox", () => {
       stderr: "",
       exitCode: 0,
     });
+  });
+
+  it("execs through the light kubeconfig reader too, as up and the control plane do", async () => {
+    const access = await loadKubeAccess(await testKubeconfig());
+    assert.ok(access instanceof PlainKubeAccess);
+    const light = new KubeClient(access);
+    try {
+      const list = await execInPod(light, {
+        namespace,
+        pod,
+        container: "server",
+        command: ["rcon-cli", "list"],
+      });
+      assert.equal(list.exitCode, 0);
+      assert.match(list.stdout, /players online/);
+    } finally {
+      light.close();
+    }
   });
 
   it("rejects a command that fails or cannot run", async () => {

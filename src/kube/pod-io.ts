@@ -1,7 +1,8 @@
 import { Writable } from "node:stream";
-import { Exec, KubeConfig, type V1Status } from "@kubernetes/client-node";
+import type { V1Status } from "@kubernetes/client-node";
 import type { KubeClient } from "./client.ts";
 import { KubeNetworkError } from "./errors.ts";
+import { clientNodeConfig } from "./kubeconfig.ts";
 
 /** Which log of which container, as `pods/log` takes it. */
 export interface PodLogRequest {
@@ -78,11 +79,11 @@ export async function execInPod(client: KubeClient, req: PodExecRequest): Promis
         done();
       },
     });
-  const kc = client.kubeConfig;
-  // Exec speaks websockets through client-node, which needs its own KubeConfig (the control plane
-  // builds its clients from one; the operator's light kubeconfig never reaches here).
-  if (!(kc instanceof KubeConfig))
-    throw new Error("pods/exec needs a client built from client-node's KubeConfig");
+  // Exec speaks websockets through client-node, imported only when a person first execs.
+  const [{ Exec }, kc] = await Promise.all([
+    import("@kubernetes/client-node"),
+    clientNodeConfig(client.kubeConfig),
+  ]);
   const exec = new Exec(kc);
   return new Promise<PodExecResult>((resolve, reject) => {
     let settled = false;

@@ -1,6 +1,8 @@
 import { get as httpGet } from "node:http";
 import { get as httpsGet } from "node:https";
-import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import type { V1Node } from "@kubernetes/client-node";
+import { KubeClient } from "../kube/client.ts";
+import { loadKubeAccess } from "../kube/kubeconfig.ts";
 
 function fetchStatus(
   getter: typeof httpGet | typeof httpsGet,
@@ -31,31 +33,38 @@ export async function apiserverReady(port: number, ca: string): Promise<boolean>
   return status === 200;
 }
 
+/** Runs `fn` with a client of `kubeconfig`, read without client-node (`up` runs these probes). */
+async function withClient<T>(kubeconfig: string, fn: (client: KubeClient) => Promise<T>): Promise<T> {
+  const client = new KubeClient(await loadKubeAccess(kubeconfig), { userAgent: "stackwarden-sandbox" });
+  try {
+    return await fn(client);
+  } finally {
+    client.close();
+  }
+}
+
+const listNodes = async (client: KubeClient): Promise<V1Node[]> =>
+  (await client.request<{ items: V1Node[] }>("LIST", "/api/v1/nodes")).items;
+const isReady = (n: V1Node): boolean =>
+  n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+
 /**
  * True when workloads can run: at least one node is Ready and the `default`
  * ServiceAccount exists (without it, the ServiceAccount admission plugin
  * rejects pods in the default namespace).
  */
-export async function clusterUsable(kubeconfig: string): Promise<boolean> {
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfig);
-  const core = kc.makeApiClient(CoreV1Api);
-  const nodes = await core.listNode();
-  const ready = nodes.items.some((n) =>
-    n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
-  );
-  if (!ready) return false;
-  await core.readNamespacedServiceAccount({ name: "default", namespace: "default" });
-  return true;
+export function clusterUsable(kubeconfig: string): Promise<boolean> {
+  return withClient(kubeconfig, async (client) => {
+    if (!(await listNodes(client)).some(isReady)) return false;
+    await client.request("GET", "/api/v1/namespaces/default/serviceaccounts/default");
+    return true;
+  });
 }
 
 /** Counts the nodes whose Ready condition is True. */
-export async function readyNodeCount(kubeconfig: string): Promise<{ ready: number; total: number }> {
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfig);
-  const nodes = await kc.makeApiClient(CoreV1Api).listNode();
-  const ready = nodes.items.filter((n) =>
-    n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
-  ).length;
-  return { ready, total: nodes.items.length };
+export function readyNodeCount(kubeconfig: string): Promise<{ ready: number; total: number }> {
+  return withClient(kubeconfig, async (client) => {
+    const nodes = await listNodes(client);
+    return { ready: nodes.filter(isReady).length, total: nodes.length };
+  });
 }

@@ -1,5 +1,5 @@
-import { KubeConfig } from "@kubernetes/client-node";
 import { KubeClient } from "../../kube/client.ts";
+import { kubeAccessFromText, type KubeAccess } from "../../kube/kubeconfig.ts";
 import type { Store } from "../store/store.ts";
 import { ServiceError } from "../stack-service.ts";
 
@@ -12,10 +12,10 @@ import { ServiceError } from "../stack-service.ts";
 export class ClusterClients {
   readonly #store: Store;
   readonly #local: string;
-  readonly #localConfig: KubeConfig;
+  readonly #localConfig: KubeAccess;
   readonly #clients = new Map<string, Promise<KubeClient>>();
 
-  constructor(store: Store, localCluster: string, localConfig: KubeConfig) {
+  constructor(store: Store, localCluster: string, localConfig: KubeAccess) {
     this.#store = store;
     this.#local = localCluster;
     this.#localConfig = localConfig;
@@ -30,9 +30,7 @@ export class ClusterClients {
           return new KubeClient(this.#localConfig, { userAgent: "stackwarden-console" });
         const text = await this.#store.catalog.clusterKubeconfig(cluster);
         if (!text) throw new ServiceError("Unavailable", `cluster ${cluster} has no stored kubeconfig`);
-        const kc = new KubeConfig();
-        kc.loadFromString(text);
-        return new KubeClient(kc, { userAgent: "stackwarden-console" });
+        return new KubeClient(await kubeAccessFromText(text), { userAgent: "stackwarden-console" });
       })();
       found.catch(() => this.#clients.delete(cluster));
       this.#clients.set(cluster, found);

@@ -1,4 +1,4 @@
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeAccess } from "../../kube/kubeconfig.ts";
 import { stackResourceType, type Stack } from "../../api/stack.ts";
 import { KubeClient } from "../../kube/client.ts";
 import { Reflector } from "../../kube/reflector.ts";
@@ -50,7 +50,7 @@ export class ClusterWatch {
   readonly children: readonly Reflector[];
   readonly #handlers: Array<(stackId: string) => void> = [];
 
-  constructor(options: { name: string; kubeconfig: KubeConfig; log?: WatchLog }) {
+  constructor(options: { name: string; kubeconfig: KubeAccess; log?: WatchLog }) {
     this.name = options.name;
     this.client = new KubeClient(options.kubeconfig, { userAgent: "stackwarden-control-plane" });
     this.types.register(stackResourceType);

@@ -3,7 +3,13 @@ import assert from "node:assert/strict";
 import { startPostgresServer } from "../../testing/postgres-server.ts";
 import { connect } from "node:net";
 import { errorClassOf } from "../../engine/errors.ts";
-import { isBusy, openDatabase, StoreBusyError, StoreUnavailableError } from "./database.ts";
+import {
+  isBusy,
+  openDatabase,
+  pgliteStartParams,
+  StoreBusyError,
+  StoreUnavailableError,
+} from "./database.ts";
 
 /** Resolves once a TCP connection to 127.0.0.1:`port` is refused. */
 function refused(port: string): Promise<void> {
@@ -67,5 +73,36 @@ describe("database errors a retry can clear", () => {
       wrong,
       (e: unknown) => !(e instanceof StoreBusyError) && errorClassOf(e) === "unknown",
     );
+  });
+});
+
+describe("PGlite's start parameters", () => {
+  it("keep PGlite's defaults and hold the buffer pool at 16 MB", async () => {
+    assert.deepEqual(pgliteStartParams.slice(0, 6), [
+      "--single",
+      "-F",
+      "-O",
+      "-j",
+      "-c",
+      "search_path=public",
+    ]);
+    const db = await openDatabase({});
+    after(() => db.close());
+    const show = async (name: string): Promise<unknown> =>
+      (await db.query<Record<string, unknown>>(`SHOW ${name}`))[0]?.[name];
+    const settings = {
+      shared_buffers: await show("shared_buffers"),
+      search_path: await show("search_path"),
+      fsync: await show("fsync"),
+      max_parallel_workers: await show("max_parallel_workers"),
+      exit_on_error: await show("exit_on_error"),
+    };
+    assert.deepEqual(settings, {
+      shared_buffers: "16MB",
+      search_path: "public",
+      fsync: "off",
+      max_parallel_workers: "0",
+      exit_on_error: "off",
+    });
   });
 });

@@ -62,8 +62,26 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return openPglite(dataDir);
 }
 
+/**
+ * How PGlite's Postgres is started: PGlite's own defaults (0.5.16: single-user mode, no fsync, no
+ * parallel workers) and `shared_buffers` at 16 MB instead of Postgres's 128 MB. The buffer pool
+ * lives in PGlite's WebAssembly memory, which never shrinks, and the store's working set is a few
+ * MB: at 128 MB PGlite alone held about 340 MiB resident after a restart, at 16 MB about 220
+ * (docs/performance.md). Passing `startParams` replaces PGlite's defaults, so they are repeated here;
+ * database.test.ts checks that they are in force.
+ */
+export const pgliteStartParams: readonly string[] = [
+  "--single",
+  "-F",
+  "-O",
+  "-j",
+  ...["search_path=public", "exit_on_error=false", "log_checkpoints=false", "io_method=sync"],
+  ...["max_worker_processes=0", "max_parallel_workers=0", "max_parallel_workers_per_gather=0"],
+  ...["max_parallel_maintenance_workers=0", "shared_buffers=16MB"],
+].flatMap((p) => (p.includes("=") ? ["-c", p] : [p]));
+
 async function openPglite(dataDir: string): Promise<Database> {
-  const db = await PGlite.create(dataDir);
+  const db = await PGlite.create(dataDir, { startParams: [...pgliteStartParams] });
   const run = (s: Pick<PGlite, "query" | "exec">): Sql => ({
     query: async <R>(text: string, params?: readonly unknown[]) =>
       wrap(async () => (await s.query<R>(text, params ? [...params] : undefined)).rows),
