@@ -243,11 +243,16 @@ export const BackupConfigSchema = Type.Object(
   },
 );
 
-const poolsRules = [
-  cel("self.all(key, size(key) <= 25)", "pool names must be <= 25 chars"),
+/** The rules on a shard's pools map: `nameRule` on the pool names, and append-only. */
+export const poolsRules = (nameRule: string, nameMessage: string): Array<ReturnType<typeof cel>> => [
+  cel(nameRule, nameMessage),
   cel("oldSelf.all(k, k in self)", "Pools cannot be removed or renamed in this version (Append-Only)"),
 ];
-const shardBody = {
+/** The pools of a shard, keyed by pool name, with `rules` on the map. */
+export const poolsMap = (rules: Array<ReturnType<typeof cel>>): TSchema =>
+  Type.Object({}, { additionalProperties: PoolSpecSchema, maxProperties: 8, "x-kubernetes-validations": rules });
+/** A shard's body (multiorch, initdb arguments, Postgres configuration, pools) with `pools` as given. */
+export const shardBodyFields = <P extends TSchema>(pools: P) => ({
   multiorch: opt(MultiorchSpecSchema),
   initdbArgs: opt(Type.String({ maxLength: 512 })),
   postgresConfigRef: opt(
@@ -260,13 +265,13 @@ const shardBody = {
     ),
   ),
   postgresConfig: opt(Type.Object({}, { additionalProperties: Type.String(), maxProperties: 200 })),
-  pools: opt(
-    Type.Object(
-      {},
-      { additionalProperties: PoolSpecSchema, maxProperties: 8, "x-kubernetes-validations": poolsRules },
-    ),
+  pools: opt(pools),
+});
+const shardBody = shardBodyFields(
+  Type.Unsafe<Record<string, PoolSpec>>(
+    poolsMap(poolsRules("self.all(key, size(key) <= 25)", "pool names must be <= 25 chars")),
   ),
-};
+);
 
 /** A shard of a table group: its multiorch and its pools, inline or from a ShardTemplate. */
 export const ShardConfigSchema = Type.Object(

@@ -1,5 +1,5 @@
 import { after } from "node:test";
-import type { KindBinding } from "../operator/kind-binding.ts";
+import { kindCrds, type KindBinding } from "../operator/kind-binding.ts";
 import { installCrds } from "../operator/install-crds.ts";
 import { Manager } from "../operator/manager.ts";
 import { registerStackControllers } from "../operator/stack/stack-controller.ts";
@@ -37,7 +37,7 @@ export async function startKindOperator(
   await installCrds(
     manager.client,
     manager.types,
-    bindings.map((b) => b.crd()),
+    bindings.flatMap(kindCrds),
   );
   registerStackControllers(manager, bindings, { namespaces: options.namespaces ?? [ns.namespace] });
   const stop = new AbortController();
