@@ -100,6 +100,29 @@ export const ChronikResourcesSchema = Type.Object(
   closed,
 );
 
+/**
+ * One custom autoscaling metric: its name, how the target is read (`Utilization`: a resource's
+ * average utilization in percent; `AverageValue`: a per-pod metric's average; `Value`: an external
+ * metric's value) and the target, a quantity (a whole percentage for `Utilization`).
+ */
+export const ChronikCustomMetricSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    targetType: stringEnum(["Utilization", "Value", "AverageValue"]),
+    targetValue: Type.String({ minLength: 1 }),
+  },
+  {
+    ...closed,
+    "x-kubernetes-validations": [
+      {
+        rule: "self.targetType != 'Utilization' || self.targetValue.matches('^[0-9]+$')",
+        message: "targetValue must be a whole percentage when targetType is Utilization",
+        fieldPath: ".targetValue",
+      },
+    ],
+  },
+);
+
 /** Schema of one component's autoscaling; the API server refuses `minReplicas > maxReplicas`. */
 export const ChronikAutoscalingSchema = Type.Object(
   {
@@ -107,6 +130,7 @@ export const ChronikAutoscalingSchema = Type.Object(
     maxReplicas: Type.Integer({ minimum: 1 }),
     targetCpuUtilizationPercentage: Type.Optional(Type.Integer({ minimum: 1 })),
     targetMemoryUtilizationPercentage: Type.Optional(Type.Integer({ minimum: 1 })),
+    customMetrics: Type.Optional(Type.Array(ChronikCustomMetricSchema, { maxItems: 20 })),
   },
   {
     ...closed,
