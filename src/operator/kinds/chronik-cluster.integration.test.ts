@@ -233,12 +233,17 @@ describe("a production-sized ChronikCluster", () => {
     assert.ok((await reasons("even")).includes("SpecWarning"), "a SpecWarning event");
   });
 
-  it("leaves an autoscaled StatefulSet's replicas to its HPA", async () => {
+  it("leaves an autoscaled StatefulSet's replicas to its HPA, scaling on its custom metrics too", async () => {
     await client.request("PATCH", clusters("prod"), {
       body: {
         spec: {
           autoscaling: {
-            ingestNodes: { minReplicas: 6, maxReplicas: 9, targetCpuUtilizationPercentage: 70 },
+            ingestNodes: {
+              minReplicas: 6,
+              maxReplicas: 9,
+              targetCpuUtilizationPercentage: 70,
+              customMetrics: [{ name: "chronik_consumer_lag", targetType: "AverageValue", targetValue: "1k" }],
+            },
           },
         },
       },
@@ -247,10 +252,11 @@ describe("a production-sized ChronikCluster", () => {
     await eventually(
       "prod-ingest-hpa and a StatefulSet whose replicas stackwarden does not own",
       async () => {
-        await client.request(
+        const hpa = await client.request<{ spec: { metrics: Array<{ type: string }> } }>(
           "GET",
           `/apis/autoscaling/v2/namespaces/${ns.namespace}/horizontalpodautoscalers/prod-ingest-hpa`,
         );
+        if (!hpa.spec.metrics.some((m) => m.type === "Pods")) return undefined;
         const set = await client.request<KubeObject>("GET", apps("prod-ingest"));
         const ours = set.metadata.managedFields?.find(
           (m) => m.manager === "stackwarden" && m.operation === "Apply",
