@@ -19,11 +19,16 @@ import { operatorCrds } from "../src/operator/install-crds.ts";
 import { upstreamCoverage } from "../src/operator/kinds/upstream-fields/coverage.ts";
 
 console.log("Upstream spec fields not served (goal 0 per served version)");
-for (const c of await upstreamCoverage(new URL("../src/operator/kinds/upstream-fields/", import.meta.url), operatorCrds())) {
+for (const c of await upstreamCoverage(
+  new URL("../src/operator/kinds/upstream-fields/", import.meta.url),
+  operatorCrds(),
+)) {
   const name = `${c.group}/${c.version}${c.kind ? ` ${c.kind}` : ""}`;
   if (c.missing === undefined) console.log(`  ${name}: not served (${c.upstream.length} upstream fields)`);
   else
-    console.log(`  ${name}: ${c.missing.length} of ${c.upstream.length} missing ${c.missing.slice(0, 5).join(", ")}`);
+    console.log(
+      `  ${name}: ${c.missing.length} of ${c.upstream.length} missing ${c.missing.slice(0, 5).join(", ")}`,
+    );
 }
 
 console.log("\nCorpus on the sandbox");

@@ -107,9 +107,9 @@ export const ChronikResourcesSchema = Type.Object(
  */
 export const ChronikCustomMetricSchema = Type.Object(
   {
-    name: Type.String({ minLength: 1 }),
+    name: Type.String({ minLength: 1, maxLength: 253 }),
     targetType: stringEnum(["Utilization", "Value", "AverageValue"]),
-    targetValue: Type.String({ minLength: 1 }),
+    targetValue: Type.String({ minLength: 1, maxLength: 64 }),
   },
   {
     ...closed,

@@ -250,9 +250,12 @@ export const poolsRules = (nameRule: string, nameMessage: string): Array<ReturnT
 ];
 /** The pools of a shard, keyed by pool name, with `rules` on the map. */
 export const poolsMap = (rules: Array<ReturnType<typeof cel>>): TSchema =>
-  Type.Object({}, { additionalProperties: PoolSpecSchema, maxProperties: 8, "x-kubernetes-validations": rules });
-/** A shard's body (multiorch, initdb arguments, Postgres configuration, pools) with `pools` as given. */
-export const shardBodyFields = <P extends TSchema>(pools: P) => ({
+  Type.Object(
+    {},
+    { additionalProperties: PoolSpecSchema, maxProperties: 8, "x-kubernetes-validations": rules },
+  );
+/** A shard's body but its pools: multiorch, initdb arguments, Postgres configuration. */
+export const shardBodyFields = {
   multiorch: opt(MultiorchSpecSchema),
   initdbArgs: opt(Type.String({ maxLength: 512 })),
   postgresConfigRef: opt(
@@ -265,13 +268,15 @@ export const shardBodyFields = <P extends TSchema>(pools: P) => ({
     ),
   ),
   postgresConfig: opt(Type.Object({}, { additionalProperties: Type.String(), maxProperties: 200 })),
-  pools: opt(pools),
-});
-const shardBody = shardBodyFields(
-  Type.Unsafe<Record<string, PoolSpec>>(
-    poolsMap(poolsRules("self.all(key, size(key) <= 25)", "pool names must be <= 25 chars")),
+};
+const shardBody = {
+  ...shardBodyFields,
+  pools: opt(
+    Type.Unsafe<Record<string, PoolSpec>>(
+      poolsMap(poolsRules("self.all(key, size(key) <= 25)", "pool names must be <= 25 chars")),
+    ),
   ),
-);
+};
 
 /** A shard of a table group: its multiorch and its pools, inline or from a ShardTemplate. */
 export const ShardConfigSchema = Type.Object(

@@ -34,10 +34,7 @@ export const CellSpecSchema = Type.Object(
           ...closed,
           "x-kubernetes-validations": [
             cel("has(self.etcd) || has(self.external)", "must specify either 'etcd' or 'external'"),
-            cel(
-              "!(has(self.etcd) && has(self.external))",
-              "only one of 'etcd' or 'external' can be set",
-            ),
+            cel("!(has(self.etcd) && has(self.external))", "only one of 'etcd' or 'external' can be set"),
           ],
         },
       ),

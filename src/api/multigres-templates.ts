@@ -51,7 +51,9 @@ export const CoreTemplateSpecSchema = Type.Object(
         },
         {
           ...closed,
-          "x-kubernetes-validations": [{ rule: "has(self.etcd)", message: "must specify 'etcd' configuration" }],
+          "x-kubernetes-validations": [
+            { rule: "has(self.etcd)", message: "must specify 'etcd' configuration" },
+          ],
         },
       ),
     ),
@@ -67,7 +69,8 @@ export const CellTemplateSpecSchema = CellSpecSchema;
 /** `ShardTemplate.spec`: upstream's ShardTemplateSpec (pool names below 63 characters, not 25 as inline). */
 export const ShardTemplateSpecSchema = Type.Object(
   {
-    ...shardBodyFields(poolsMap(poolsRules("self.all(key, size(key) < 63)", "pool names must be < 63 chars"))),
+    ...shardBodyFields,
+    pools: opt(poolsMap(poolsRules("self.all(key, size(key) < 63)", "pool names must be < 63 chars"))),
     pvcDeletionPolicy: opt(PvcDeletionPolicySchema),
   },
   closed,

@@ -34,11 +34,7 @@ export async function startKindOperator(
     ...(options.identity ? { identity: options.identity } : {}),
     logger: createLogger({ level: "error" }),
   });
-  await installCrds(
-    manager.client,
-    manager.types,
-    bindings.flatMap(kindCrds),
-  );
+  await installCrds(manager.client, manager.types, bindings.flatMap(kindCrds));
   registerStackControllers(manager, bindings, { namespaces: options.namespaces ?? [ns.namespace] });
   const stop = new AbortController();
   const running = manager.run(stop.signal);

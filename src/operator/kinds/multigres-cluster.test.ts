@@ -46,7 +46,9 @@ describe("validateMultigresCluster", () => {
           {
             name: "postgres",
             default: true,
-            tablegroups: [{ name: "default", default: true, shards: [{ name: "0-inf", shardTemplate: "s" }] }],
+            tablegroups: [
+              { name: "default", default: true, shards: [{ name: "0-inf", shardTemplate: "s" }] },
+            ],
           },
         ],
       },
@@ -85,9 +87,10 @@ describe("validateMultigresCluster", () => {
   it("checks the cells a template's pool names", () => {
     const lookup = (kind: string) =>
       kind === "ShardTemplate" ? { pools: { main: { cells: ["elsewhere"] } } } : undefined;
-    assert.deepEqual(validateMultigresCluster(cluster({ templateDefaults: { shardTemplate: "t" } }), lookup), [
-      "/spec/databases/0/tablegroups/0/shards/0/pools/main/cells: elsewhere is not one of spec.cells",
-    ]);
+    assert.deepEqual(
+      validateMultigresCluster(cluster({ templateDefaults: { shardTemplate: "t" } }), lookup),
+      ["/spec/databases/0/tablegroups/0/shards/0/pools/main/cells: elsewhere is not one of spec.cells"],
+    );
   });
   it("refuses a name over 25 characters", () =>
     assert.match(validateMultigresCluster(cluster({}, "x".repeat(26))).join(), /^\/metadata\/name/));

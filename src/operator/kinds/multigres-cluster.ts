@@ -44,7 +44,10 @@ const phases: Record<StackPhase, string> = {
 const noTemplates: LookupTemplate = () => undefined;
 
 /** The cluster's spec with its templates applied from `lookup` (see {@link resolveTemplates}). */
-export function resolveCluster(object: MultigresCluster, lookup: LookupTemplate = noTemplates): ResolvedTemplates {
+export function resolveCluster(
+  object: MultigresCluster,
+  lookup: LookupTemplate = noTemplates,
+): ResolvedTemplates {
   return resolveTemplates(object.spec ?? {}, lookup);
 }
 
@@ -52,7 +55,10 @@ export function resolveCluster(object: MultigresCluster, lookup: LookupTemplate 
  * The MultigresCluster as the engine sees it: the `multigres-cluster` template with the spec as
  * parameters, its templates applied from `lookup`.
  */
-export function multigresClusterAsStack(object: MultigresCluster, lookup: LookupTemplate = noTemplates): Stack {
+export function multigresClusterAsStack(
+  object: MultigresCluster,
+  lookup: LookupTemplate = noTemplates,
+): Stack {
   const { status, ...rest } = object;
   const view: Stack = {
     ...rest,
@@ -147,7 +153,10 @@ export function projectMultigresClusterStatus(
  * (inline or from a template) is one of `spec.cells`, and at least one cell exists. The name limit
  * is also a CEL rule; it is checked again for objects stored before it.
  */
-export function validateMultigresCluster(object: MultigresCluster, lookup: LookupTemplate = noTemplates): string[] {
+export function validateMultigresCluster(
+  object: MultigresCluster,
+  lookup: LookupTemplate = noTemplates,
+): string[] {
   const resolved = resolveCluster(object, lookup);
   const problems: string[] = [...resolved.problems];
   const spec = resolved.spec;
@@ -186,7 +195,7 @@ export function bindMultigresCluster(read?: ReadReference): KindBinding<Multigre
     read
       ? (kind, name) => {
           const found = read(templateTypes[kind], object.metadata.namespace ?? "default", name);
-          return found ? (((found as { spec?: Record<string, unknown> }).spec ?? {}) as Record<string, unknown>) : undefined;
+          return found ? ((found as { spec?: Record<string, unknown> }).spec ?? {}) : undefined;
         }
       : noTemplates;
   return {

@@ -38,7 +38,10 @@ const until = (what: string, test: (m: Mgc) => boolean): Promise<Mgc> =>
   eventually(
     `tc ${what}`,
     async () => {
-      const m = await client.request<Mgc>("GET", resourcePath(multigresClusterResourceType, ns.namespace, "tc"));
+      const m = await client.request<Mgc>(
+        "GET",
+        resourcePath(multigresClusterResourceType, ns.namespace, "tc"),
+      );
       return m.status?.observedGeneration === m.metadata.generation && test(m) ? m : undefined;
     },
     explain,
@@ -46,7 +49,10 @@ const until = (what: string, test: (m: Mgc) => boolean): Promise<Mgc> =>
 const replicasOf = async (kind: "statefulsets" | "deployments", name: string): Promise<number | undefined> =>
   (
     await client
-      .request<{ spec: { replicas: number } }>("GET", `/apis/apps/v1/namespaces/${ns.namespace}/${kind}/${name}`)
+      .request<{ spec: { replicas: number } }>(
+        "GET",
+        `/apis/apps/v1/namespaces/${ns.namespace}/${kind}/${name}`,
+      )
       .catch(() => undefined)
   )?.spec.replicas;
 
@@ -56,7 +62,12 @@ after(() => client.close());
 describe("MultigresCluster templates on the sandbox", () => {
   it("goes Degraded naming a missing ShardTemplate, then Healthy with its pools once it exists", async () => {
     await client.request("POST", `/api/v1/namespaces/${ns.namespace}/secrets`, {
-      body: { apiVersion: "v1", kind: "Secret", metadata: { name: "tc-pw" }, stringData: { password: "pw-value" } },
+      body: {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: "tc-pw" },
+        stringData: { password: "pw-value" },
+      },
     });
     await create(cellTemplateType, "tpl-cell", { multigateway: { replicas: 1 } });
     await create(multigresClusterResourceType, "tc", {
@@ -64,7 +75,10 @@ describe("MultigresCluster templates on the sandbox", () => {
       templateDefaults: { cellTemplate: "tpl-cell", shardTemplate: "tpl-shard" },
       cells: [{ name: "a", zoneId: "use1-az1" }],
     });
-    const degraded = await until("to be Degraded naming the ShardTemplate", (m) => m.status?.phase === "Degraded");
+    const degraded = await until(
+      "to be Degraded naming the ShardTemplate",
+      (m) => m.status?.phase === "Degraded",
+    );
     const available = degraded.status?.conditions?.find((c) => c.type === "Available");
     assert.equal(available?.status, "False");
     assert.match(
@@ -72,7 +86,9 @@ describe("MultigresCluster templates on the sandbox", () => {
       /\/spec\/templateDefaults\/shardTemplate: ShardTemplate "tpl-shard" does not exist/,
     );
 
-    await create(shardTemplateType, "tpl-shard", { pools: { main: { type: "readWrite", replicasPerCell: 2 } } });
+    await create(shardTemplateType, "tpl-shard", {
+      pools: { main: { type: "readWrite", replicasPerCell: 2 } },
+    });
     await until("to be Healthy", (m) => m.status?.phase === "Healthy");
     assert.equal(await replicasOf("statefulsets", "tc-postgres-default-0-inf-pool-main-a"), 2);
   });
@@ -87,7 +103,10 @@ describe("MultigresCluster templates on the sandbox", () => {
       async () => ((await replicasOf("deployments", "tc-a-multigateway")) === 3 ? true : undefined),
       explain,
     );
-    const healthy = await until("to be Healthy with 3 gateways", (m) => m.status?.cells?.["a"]?.gatewayReplicas === 3);
+    const healthy = await until(
+      "to be Healthy with 3 gateways",
+      (m) => m.status?.cells?.["a"]?.gatewayReplicas === 3,
+    );
     assert.equal(healthy.status?.phase, "Healthy");
   });
 });

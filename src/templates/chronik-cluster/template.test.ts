@@ -206,7 +206,10 @@ describe("chronik-cluster objects", () => {
       spec({ autoscaling: { controllers: { minReplicas: 1, maxReplicas: 3, customMetrics } } }),
     ).find((o) => o.kind === "HorizontalPodAutoscaler") as KubeObject & { spec: Record<string, unknown> };
     assert.deepEqual(hpa.spec["metrics"], [
-      { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 60 } } },
+      {
+        type: "Resource",
+        resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 60 } },
+      },
       {
         type: "Pods",
         pods: { metric: { name: "kafka_lag" }, target: { type: "AverageValue", averageValue: "100" } },

@@ -54,7 +54,9 @@ describe("resolveTemplates", () => {
     [
       "overrides deep-merged over the template",
       {
-        cells: [{ name: "a", zoneId: "z", cellTemplate: "cell", overrides: { multigateway: { replicas: 5 } } }],
+        cells: [
+          { name: "a", zoneId: "z", cellTemplate: "cell", overrides: { multigateway: { replicas: 5 } } },
+        ],
         databases: [
           {
             name: "postgres",
@@ -81,7 +83,9 @@ describe("resolveTemplates", () => {
           name: "0-inf",
           spec: {
             multiorch: { replicas: 1 },
-            pools: { main: { type: "readWrite", replicasPerCell: 3, storage: { size: "10Gi" }, cells: ["a"] } },
+            pools: {
+              main: { type: "readWrite", replicasPerCell: 3, storage: { size: "10Gi" }, cells: ["a"] },
+            },
           },
         });
       },
@@ -115,7 +119,10 @@ describe("resolveTemplates", () => {
         globalTopoServer: { templateRef: "core", pvcDeletionPolicy: { whenDeleted: "Delete" } },
       },
       (r: Partial<MultigresClusterSpec>) =>
-        assert.deepEqual(r.globalTopoServer, { etcd: { replicas: 5 }, pvcDeletionPolicy: { whenDeleted: "Delete" } }),
+        assert.deepEqual(r.globalTopoServer, {
+          etcd: { replicas: 5 },
+          pvcDeletionPolicy: { whenDeleted: "Delete" },
+        }),
     ],
   ] as const) {
     it(`applies ${what}`, () => check(resolveTemplates(spec as Partial<MultigresClusterSpec>, lookup).spec));
@@ -148,7 +155,11 @@ describe("resolveTemplates", () => {
     assert.deepEqual(r.spec, {
       ...spec,
       databases: [
-        { name: "postgres", default: true, tablegroups: [{ name: "default", default: true, shards: [{ name: "0-inf" }] }] },
+        {
+          name: "postgres",
+          default: true,
+          tablegroups: [{ name: "default", default: true, shards: [{ name: "0-inf" }] }],
+        },
       ],
     });
     assert.deepEqual(r.problems, []);

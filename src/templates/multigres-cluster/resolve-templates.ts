@@ -47,7 +47,10 @@ export function deepMerge(base: unknown, patch: unknown): unknown {
  * implicit `default` is not. The default database (`postgres` / `default` /
  * `0-inf`) is written out so a shard template reaches it. Pure.
  */
-export function resolveTemplates(spec: Partial<MultigresClusterSpec>, lookup: LookupTemplate): ResolvedTemplates {
+export function resolveTemplates(
+  spec: Partial<MultigresClusterSpec>,
+  lookup: LookupTemplate,
+): ResolvedTemplates {
   const problems: string[] = [];
   const references = new Set<string>();
   const defaults = spec.templateDefaults ?? {};
@@ -109,7 +112,7 @@ export function resolveTemplates(spec: Partial<MultigresClusterSpec>, lookup: Lo
     ]);
     const { shardTemplate: _ref, overrides, ...own } = s;
     const merged = deepMerge(template ?? {}, overrides ?? {}) as Json;
-    return Object.keys(merged).length > 0 ? ({ ...own, spec: merged } as ShardConfig) : own;
+    return Object.keys(merged).length > 0 ? { ...own, spec: merged } : own;
   };
   const databases = spec.databases ?? [{ name: "postgres", default: true }];
   out["databases"] = databases.map((db, d) => ({
@@ -122,5 +125,5 @@ export function resolveTemplates(spec: Partial<MultigresClusterSpec>, lookup: Lo
     })),
   }));
 
-  return { spec: out as Partial<MultigresClusterSpec>, problems, references: [...references].sort() };
+  return { spec: out, problems, references: [...references].sort() };
 }

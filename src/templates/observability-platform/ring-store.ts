@@ -42,7 +42,10 @@ export interface RingStore {
 
 /** The memberlist block of a component's configuration: its port, joining its headless Service. */
 export function memberlistBlock(ctx: Ctx, component: RingStore["component"]): Record<string, unknown> {
-  return { bind_port: memberlistPort, join_members: [memberlistJoin(ctx.stack.name, ctx.stack.namespace, component)] };
+  return {
+    bind_port: memberlistPort,
+    join_members: [memberlistJoin(ctx.stack.name, ctx.stack.namespace, component)],
+  };
 }
 
 /**
@@ -66,7 +69,10 @@ export function buildRingStore(ctx: Ctx, r: RingStore): Manifest[] {
       platform: stack.name,
       component: c,
       image: r.image,
-      args: [`-config.file=/etc/${c}/${c}.yaml`, ...(s3 || r.alwaysExpandEnv ? ["-config.expand-env=true"] : [])],
+      args: [
+        `-config.file=/etc/${c}/${c}.yaml`,
+        ...(s3 || r.alwaysExpandEnv ? ["-config.expand-env=true"] : []),
+      ],
       ...(s3 && { env: s3.env }),
       ports: [...r.ports, ...memberlist],
       replicas,

@@ -17,7 +17,10 @@ type Crd = {
   spec: {
     group: string;
     names: { kind: string };
-    versions: Array<{ name: string; schema: { openAPIV3Schema: { properties: { spec: Record<string, unknown> } } } }>;
+    versions: Array<{
+      name: string;
+      schema: { openAPIV3Schema: { properties: { spec: Record<string, unknown> } } };
+    }>;
   };
 };
 
@@ -36,7 +39,9 @@ export async function upstreamCoverage(dir: URL, crds: readonly KubeObject[]): P
       (c) => c.spec.group === group && (kind === undefined || c.spec.names.kind === kind),
     );
     const served = crd?.spec.versions.find((v) => v.name === version);
-    const missing = served ? unservedPaths(upstream, served.schema.openAPIV3Schema.properties.spec) : undefined;
+    const missing = served
+      ? unservedPaths(upstream, served.schema.openAPIV3Schema.properties.spec)
+      : undefined;
     out.push({ group, version, kind, upstream, missing });
   }
   return out;
