@@ -331,11 +331,11 @@ export type ChronikCluster = KubeObject & {
  * subresource, printer columns Phase, Controllers, Ingest, Search (ready
  * replicas) and Age, and CEL rules the API server enforces with the field
  * path: a backend's block is required for s3, gcs and azure, and
- * `minReplicas <= maxReplicas` in every autoscaling block. Same output on
- * every call.
+ * `minReplicas <= maxReplicas` in every autoscaling block; every optional
+ * field nullable. Same output on every call.
  */
 export function chronikClusterCrd(): KubeObject & { spec: CrdSchema } {
-  return customResourceDefinition({
+  const crd = customResourceDefinition({
     group: chronikClusterResourceType.group,
     version: chronikClusterResourceType.version,
     kind: chronikClusterResourceType.kind,
@@ -368,4 +368,22 @@ export function chronikClusterCrd(): KubeObject & { spec: CrdSchema } {
       },
     ],
   });
+  const version = (crd.spec["versions"] as Array<{ schema: { openAPIV3Schema: CrdSchema } }>)[0]!;
+  nullableOptionals((version.schema.openAPIV3Schema["properties"] as Record<string, CrdSchema>)["spec"]!);
+  return crd;
+}
+
+/**
+ * Marks every optional property below `schema` `nullable`, as the Rust operator's CRD marks its
+ * `Option` fields: a manifest its serializer wrote with `field: null` is accepted, and the
+ * operator reads the null as absent. Changes `schema`.
+ */
+function nullableOptionals(schema: CrdSchema): void {
+  const required = new Set((schema["required"] as string[] | undefined) ?? []);
+  for (const [name, child] of Object.entries((schema["properties"] ?? {}) as Record<string, CrdSchema>)) {
+    if (!required.has(name)) child["nullable"] = true;
+    nullableOptionals(child);
+    const items = child["items"] as CrdSchema | undefined;
+    if (items) nullableOptionals(items);
+  }
 }
