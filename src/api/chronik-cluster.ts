@@ -381,7 +381,11 @@ export function chronikClusterCrd(): KubeObject & { spec: CrdSchema } {
 function nullableOptionals(schema: CrdSchema): void {
   const required = new Set((schema["required"] as string[] | undefined) ?? []);
   for (const [name, child] of Object.entries((schema["properties"] ?? {}) as Record<string, CrdSchema>)) {
-    if (!required.has(name)) child["nullable"] = true;
+    if (!required.has(name)) {
+      child["nullable"] = true;
+      // An enum must list null itself for a null to pass.
+      if (Array.isArray(child["enum"])) child["enum"] = [...(child["enum"] as unknown[]), null];
+    }
     nullableOptionals(child);
     const items = child["items"] as CrdSchema | undefined;
     if (items) nullableOptionals(items);
