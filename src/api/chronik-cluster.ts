@@ -381,11 +381,8 @@ export function chronikClusterCrd(): KubeObject & { spec: CrdSchema } {
 function nullableOptionals(schema: CrdSchema): void {
   const required = new Set((schema["required"] as string[] | undefined) ?? []);
   for (const [name, child] of Object.entries((schema["properties"] ?? {}) as Record<string, CrdSchema>)) {
-    if (!required.has(name)) {
-      child["nullable"] = true;
-      // An enum must list null itself for a null to pass.
-      if (Array.isArray(child["enum"])) child["enum"] = [...(child["enum"] as unknown[]), null];
-    }
+    // The API server still refuses a null for an enum (dnsPolicy, serviceType…), even listed.
+    if (!required.has(name)) child["nullable"] = true;
     nullableOptionals(child);
     const items = child["items"] as CrdSchema | undefined;
     if (items) nullableOptionals(items);
