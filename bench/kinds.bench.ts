@@ -12,39 +12,23 @@
  *    time to Ready (median, max; polled every 250 ms).
  */
 import { spawnSync } from "node:child_process";
-import { readFile, readdir } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { boundKinds } from "../src/operator/kinds.ts";
-import { parsePathList, unservedPaths } from "../src/operator/kinds/upstream-fields/schema-paths.ts";
-
-const here = new URL("../src/operator/kinds/", import.meta.url);
-type CrdVersion = {
-  name: string;
-  schema: { openAPIV3Schema: { properties: { spec: Record<string, unknown> } } };
-};
+import { operatorCrds } from "../src/operator/install-crds.ts";
+import { upstreamCoverage } from "../src/operator/kinds/upstream-fields/coverage.ts";
 
 console.log("Upstream spec fields not served (goal 0 per served version)");
-const lists = (await readdir(new URL("upstream-fields/", here))).filter((f) => f.endsWith(".paths"));
-for (const file of lists) {
-  // `<group>-<version>[-<Kind>].paths`: the kind tells apart two kinds of one group (Multigres, MultigresCluster).
-  const [group, rest] = file.replace(/\.paths$/, "").split(/-(?=v\d)/) as [string, string];
-  const [version, kind] = rest.split("-") as [string, string | undefined];
-  const upstream = parsePathList(await readFile(new URL(`upstream-fields/${file}`, here), "utf8"));
-  const crd = boundKinds
-    .map((b) => b.crd() as unknown as { spec: { group: string; names: { kind: string } } })
-    .find((c) => c.spec.group === group && (kind === undefined || c.spec.names.kind === kind));
-  const served = (
-    (crd as unknown as { spec: { versions: CrdVersion[] } } | undefined)?.spec.versions ?? []
-  ).find((v) => v.name === version);
-  if (!served) {
-    console.log(`  ${group}/${version}: not served (${upstream.length} upstream fields)`);
-    continue;
-  }
-  const missing = unservedPaths(upstream, served.schema.openAPIV3Schema.properties.spec);
-  console.log(
-    `  ${group}/${version}${kind ? ` ${kind}` : ""}: ${missing.length} of ${upstream.length} missing ${missing.slice(0, 5).join(", ")}`,
-  );
+for (const c of await upstreamCoverage(
+  new URL("../src/operator/kinds/upstream-fields/", import.meta.url),
+  operatorCrds(),
+)) {
+  const name = `${c.group}/${c.version}${c.kind ? ` ${c.kind}` : ""}`;
+  if (c.missing === undefined) console.log(`  ${name}: not served (${c.upstream.length} upstream fields)`);
+  else
+    console.log(
+      `  ${name}: ${c.missing.length} of ${c.upstream.length} missing ${c.missing.slice(0, 5).join(", ")}`,
+    );
 }
 
 console.log("\nCorpus on the sandbox");

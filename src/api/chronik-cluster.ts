@@ -100,6 +100,29 @@ export const ChronikResourcesSchema = Type.Object(
   closed,
 );
 
+/**
+ * One custom autoscaling metric: its name, how the target is read (`Utilization`: a resource's
+ * average utilization in percent; `AverageValue`: a per-pod metric's average; `Value`: an external
+ * metric's value) and the target, a quantity (a whole percentage for `Utilization`).
+ */
+export const ChronikCustomMetricSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 253 }),
+    targetType: stringEnum(["Utilization", "Value", "AverageValue"]),
+    targetValue: Type.String({ minLength: 1, maxLength: 64 }),
+  },
+  {
+    ...closed,
+    "x-kubernetes-validations": [
+      {
+        rule: "self.targetType != 'Utilization' || self.targetValue.matches('^[0-9]+$')",
+        message: "targetValue must be a whole percentage when targetType is Utilization",
+        fieldPath: ".targetValue",
+      },
+    ],
+  },
+);
+
 /** Schema of one component's autoscaling; the API server refuses `minReplicas > maxReplicas`. */
 export const ChronikAutoscalingSchema = Type.Object(
   {
@@ -107,6 +130,7 @@ export const ChronikAutoscalingSchema = Type.Object(
     maxReplicas: Type.Integer({ minimum: 1 }),
     targetCpuUtilizationPercentage: Type.Optional(Type.Integer({ minimum: 1 })),
     targetMemoryUtilizationPercentage: Type.Optional(Type.Integer({ minimum: 1 })),
+    customMetrics: Type.Optional(Type.Array(ChronikCustomMetricSchema, { maxItems: 20 })),
   },
   {
     ...closed,
@@ -307,11 +331,11 @@ export type ChronikCluster = KubeObject & {
  * subresource, printer columns Phase, Controllers, Ingest, Search (ready
  * replicas) and Age, and CEL rules the API server enforces with the field
  * path: a backend's block is required for s3, gcs and azure, and
- * `minReplicas <= maxReplicas` in every autoscaling block. Same output on
- * every call.
+ * `minReplicas <= maxReplicas` in every autoscaling block; every optional
+ * field nullable. Same output on every call.
  */
 export function chronikClusterCrd(): KubeObject & { spec: CrdSchema } {
-  return customResourceDefinition({
+  const crd = customResourceDefinition({
     group: chronikClusterResourceType.group,
     version: chronikClusterResourceType.version,
     kind: chronikClusterResourceType.kind,
@@ -344,4 +368,23 @@ export function chronikClusterCrd(): KubeObject & { spec: CrdSchema } {
       },
     ],
   });
+  const version = (crd.spec["versions"] as Array<{ schema: { openAPIV3Schema: CrdSchema } }>)[0]!;
+  nullableOptionals((version.schema.openAPIV3Schema["properties"] as Record<string, CrdSchema>)["spec"]!);
+  return crd;
+}
+
+/**
+ * Marks every optional property below `schema` `nullable`, as the Rust operator's CRD marks its
+ * `Option` fields: a manifest its serializer wrote with `field: null` is accepted, and the
+ * operator reads the null as absent. Changes `schema`.
+ */
+function nullableOptionals(schema: CrdSchema): void {
+  const required = new Set((schema["required"] as string[] | undefined) ?? []);
+  for (const [name, child] of Object.entries((schema["properties"] ?? {}) as Record<string, CrdSchema>)) {
+    // The API server still refuses a null for an enum (dnsPolicy, serviceType…), even listed.
+    if (!required.has(name)) child["nullable"] = true;
+    nullableOptionals(child);
+    const items = child["items"] as CrdSchema | undefined;
+    if (items) nullableOptionals(items);
+  }
 }

@@ -243,11 +243,19 @@ export const BackupConfigSchema = Type.Object(
   },
 );
 
-const poolsRules = [
-  cel("self.all(key, size(key) <= 25)", "pool names must be <= 25 chars"),
+/** The rules on a shard's pools map: `nameRule` on the pool names, and append-only. */
+export const poolsRules = (nameRule: string, nameMessage: string): Array<ReturnType<typeof cel>> => [
+  cel(nameRule, nameMessage),
   cel("oldSelf.all(k, k in self)", "Pools cannot be removed or renamed in this version (Append-Only)"),
 ];
-const shardBody = {
+/** The pools of a shard, keyed by pool name, with `rules` on the map. */
+export const poolsMap = (rules: Array<ReturnType<typeof cel>>): TSchema =>
+  Type.Object(
+    {},
+    { additionalProperties: PoolSpecSchema, maxProperties: 8, "x-kubernetes-validations": rules },
+  );
+/** A shard's body but its pools: multiorch, initdb arguments, Postgres configuration. */
+export const shardBodyFields = {
   multiorch: opt(MultiorchSpecSchema),
   initdbArgs: opt(Type.String({ maxLength: 512 })),
   postgresConfigRef: opt(
@@ -260,10 +268,12 @@ const shardBody = {
     ),
   ),
   postgresConfig: opt(Type.Object({}, { additionalProperties: Type.String(), maxProperties: 200 })),
+};
+const shardBody = {
+  ...shardBodyFields,
   pools: opt(
-    Type.Object(
-      {},
-      { additionalProperties: PoolSpecSchema, maxProperties: 8, "x-kubernetes-validations": poolsRules },
+    Type.Unsafe<Record<string, PoolSpec>>(
+      poolsMap(poolsRules("self.all(key, size(key) <= 25)", "pool names must be <= 25 chars")),
     ),
   ),
 };

@@ -22,6 +22,27 @@ const dnsName = (maxLength: number): TString =>
 const templateRef = (): TString => Type.String({ minLength: 1, maxLength: 63 });
 const placement = PlacementSchema;
 
+/** A cell's multigateway, its placement and its cell-local topology (a cell's `spec`, and a CellTemplate's). */
+export const CellSpecSchema = Type.Object(
+  {
+    multigateway: opt(MultigatewaySpecSchema),
+    multigatewayPlacement: opt(placement),
+    localTopoServer: opt(
+      Type.Object(
+        { etcd: opt(EtcdSpecSchema), external: opt(ExternalTopoServerSchema) },
+        {
+          ...closed,
+          "x-kubernetes-validations": [
+            cel("has(self.etcd) || has(self.external)", "must specify either 'etcd' or 'external'"),
+            cel("!(has(self.etcd) && has(self.external))", "only one of 'etcd' or 'external' can be set"),
+          ],
+        },
+      ),
+    ),
+  },
+  closed,
+);
+
 /** A cell (failure domain): where it is, and its multigateway and local topology, inline or from a CellTemplate. */
 export const CellConfigSchema = Type.Object(
   {
@@ -36,30 +57,7 @@ export const CellConfigSchema = Type.Object(
         closed,
       ),
     ),
-    spec: opt(
-      Type.Object(
-        {
-          multigateway: opt(MultigatewaySpecSchema),
-          multigatewayPlacement: opt(placement),
-          localTopoServer: opt(
-            Type.Object(
-              { etcd: opt(EtcdSpecSchema), external: opt(ExternalTopoServerSchema) },
-              {
-                ...closed,
-                "x-kubernetes-validations": [
-                  cel("has(self.etcd) || has(self.external)", "must specify either 'etcd' or 'external'"),
-                  cel(
-                    "!(has(self.etcd) && has(self.external))",
-                    "only one of 'etcd' or 'external' can be set",
-                  ),
-                ],
-              },
-            ),
-          ),
-        },
-        closed,
-      ),
-    ),
+    spec: opt(CellSpecSchema),
   },
   {
     ...closed,

@@ -1,12 +1,13 @@
 import { boundKinds } from "./kinds.ts";
+import { kindCrds } from "./kind-binding.ts";
 import { applyObject } from "../kube/apply.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { ResourceTypes } from "../kube/resource-type.ts";
 import type { KubeObject } from "../api/object.ts";
 
-/** The CustomResourceDefinitions the operator serves: one per bound kind. */
+/** The CustomResourceDefinitions the operator serves: one per bound kind, and those of the kinds they refer to. */
 export function operatorCrds(): KubeObject[] {
-  return boundKinds.map((b) => b.crd());
+  return boundKinds.flatMap(kindCrds);
 }
 
 /**

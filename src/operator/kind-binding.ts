@@ -35,6 +35,31 @@ export interface KindBinding<T extends KubeObject = KubeObject> {
    * `<prefix>_component_status` and `<prefix>_errors_total`.
    */
   readonly metricsPrefix?: string;
+  /** Other kinds whose objects shape this kind's stacks (MultigresCluster's templates), read from the operator's caches. */
+  readonly references?: KindReferences<T>;
+}
+
+/** Reads a referenced object of `type` in `namespace` from the operator's caches; undefined when there is none. */
+export type ReadReference = (type: ResourceType, namespace: string, name: string) => KubeObject | undefined;
+
+/**
+ * Kinds a bound kind reads but does not reconcile: their CRDs are served beside the kind's, the
+ * operator watches them (get, list, watch only), and a change to one re-renders every object of
+ * the bound kind in its namespace that refers to it.
+ */
+export interface KindReferences<T extends KubeObject = KubeObject> {
+  readonly types: readonly ResourceType[];
+  /** Their CustomResourceDefinitions. */
+  readonly crds: () => KubeObject[];
+  /** The binding reading referenced objects with `read` (the unbound one finds none). */
+  readonly bind: (read: ReadReference) => KindBinding<T>;
+  /** What an object refers to, as `Kind/name` in its own namespace. */
+  readonly of: (object: T) => readonly string[];
+}
+
+/** A kind's CRD and those of the kinds it refers to. */
+export function kindCrds(binding: KindBinding): KubeObject[] {
+  return [binding.crd(), ...(binding.references?.crds() ?? [])];
 }
 
 /** The field of a typed kind's status that keeps the engine's status. */

@@ -73,6 +73,13 @@ export function operatorManifests(options: DeploymentOptions = defaultDeployment
           },
           { apiGroups: [type.group], resources: [`${type.plural}/finalizers`], verbs: ["update"] },
         ]),
+        ...boundKinds.flatMap(({ references }) =>
+          (references?.types ?? []).map((type) => ({
+            apiGroups: [type.group],
+            resources: [type.plural],
+            verbs: ["get", "list", "watch"],
+          })),
+        ),
         ...ownedRules(),
         { apiGroups: ["apps"], resources: ["statefulsets/scale", "deployments/scale"], verbs: ["get"] },
         // Pods: list and delete for forced rollbacks; get and watch because a kind's Role

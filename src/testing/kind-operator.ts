@@ -1,5 +1,5 @@
 import { after } from "node:test";
-import type { KindBinding } from "../operator/kind-binding.ts";
+import { kindCrds, type KindBinding } from "../operator/kind-binding.ts";
 import { installCrds } from "../operator/install-crds.ts";
 import { Manager } from "../operator/manager.ts";
 import { registerStackControllers } from "../operator/stack/stack-controller.ts";
@@ -34,11 +34,7 @@ export async function startKindOperator(
     ...(options.identity ? { identity: options.identity } : {}),
     logger: createLogger({ level: "error" }),
   });
-  await installCrds(
-    manager.client,
-    manager.types,
-    bindings.map((b) => b.crd()),
-  );
+  await installCrds(manager.client, manager.types, bindings.flatMap(kindCrds));
   registerStackControllers(manager, bindings, { namespaces: options.namespaces ?? [ns.namespace] });
   const stop = new AbortController();
   const running = manager.run(stop.signal);

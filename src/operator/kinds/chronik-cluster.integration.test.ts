@@ -7,17 +7,13 @@
  * reaches Running too.
  */
 import { startKindOperator } from "../../testing/kind-operator.ts";
+import { typedKindClient } from "../../testing/typed-kind-client.ts";
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import {
-  chronikClusterApiVersion,
-  chronikClusterResourceType,
-  type ChronikCluster,
-} from "../../api/chronik-cluster.ts";
+import { chronikClusterResourceType, type ChronikCluster } from "../../api/chronik-cluster.ts";
 import { KubeApiError, isNotFound } from "../../kube/errors.ts";
-import { resourcePath } from "../../kube/resource-type.ts";
 import type { KubeObject } from "../../api/object.ts";
-import { describeNamespace, useTestNamespace } from "../../testing/cluster.ts";
+import { useTestNamespace } from "../../testing/cluster.ts";
 import { eventually } from "../../testing/eventually.ts";
 import { chronikClusterBinding } from "./chronik-cluster.ts";
 
@@ -25,28 +21,15 @@ const ns = await useTestNamespace("chronik");
 const manager = await startKindOperator(ns, [chronikClusterBinding]);
 const client = manager.client;
 
-const clusters = (name?: string): string => resourcePath(chronikClusterResourceType, ns.namespace, name);
-const core = (plural: string, name?: string): string =>
-  `/api/v1/namespaces/${ns.namespace}/${plural}${name ? `/${name}` : ""}`;
+const {
+  path: clusters,
+  core,
+  explain,
+  create,
+  read,
+  inPhase,
+} = typedKindClient<ChronikCluster>(client, ns, chronikClusterResourceType, 120_000);
 const apps = (name: string): string => `/apis/apps/v1/namespaces/${ns.namespace}/statefulsets/${name}`;
-const explain = { explain: () => describeNamespace(ns.kc, ns.namespace) };
-const create = (name: string, spec: Record<string, unknown>): Promise<ChronikCluster> =>
-  client.request<ChronikCluster>("POST", clusters(), {
-    body: { apiVersion: chronikClusterApiVersion, kind: "ChronikCluster", metadata: { name }, spec },
-    query: { fieldValidation: "Strict" },
-  });
-const read = (name: string): Promise<ChronikCluster> => client.request<ChronikCluster>("GET", clusters(name));
-const inPhase = (name: string, phase: string, timeoutMs = 120_000): Promise<ChronikCluster> =>
-  eventually(
-    `${name} to be ${phase}`,
-    async () => {
-      const c = await read(name);
-      return c.status?.phase === phase && c.status.observedGeneration === c.metadata.generation
-        ? c
-        : undefined;
-    },
-    { timeoutMs, intervalMs: 200, ...explain },
-  );
 const secret = (name: string): Promise<unknown> =>
   client.request("POST", core("secrets"), {
     body: {
@@ -233,12 +216,19 @@ describe("a production-sized ChronikCluster", () => {
     assert.ok((await reasons("even")).includes("SpecWarning"), "a SpecWarning event");
   });
 
-  it("leaves an autoscaled StatefulSet's replicas to its HPA", async () => {
+  it("leaves an autoscaled StatefulSet's replicas to its HPA, scaling on its custom metrics too", async () => {
     await client.request("PATCH", clusters("prod"), {
       body: {
         spec: {
           autoscaling: {
-            ingestNodes: { minReplicas: 6, maxReplicas: 9, targetCpuUtilizationPercentage: 70 },
+            ingestNodes: {
+              minReplicas: 6,
+              maxReplicas: 9,
+              targetCpuUtilizationPercentage: 70,
+              customMetrics: [
+                { name: "chronik_consumer_lag", targetType: "AverageValue", targetValue: "1k" },
+              ],
+            },
           },
         },
       },
@@ -247,10 +237,11 @@ describe("a production-sized ChronikCluster", () => {
     await eventually(
       "prod-ingest-hpa and a StatefulSet whose replicas stackwarden does not own",
       async () => {
-        await client.request(
+        const hpa = await client.request<{ spec: { metrics: Array<{ type: string }> } }>(
           "GET",
           `/apis/autoscaling/v2/namespaces/${ns.namespace}/horizontalpodautoscalers/prod-ingest-hpa`,
         );
+        if (!hpa.spec.metrics.some((m) => m.type === "Pods")) return undefined;
         const set = await client.request<KubeObject>("GET", apps("prod-ingest"));
         const ours = set.metadata.managedFields?.find(
           (m) => m.manager === "stackwarden" && m.operation === "Apply",

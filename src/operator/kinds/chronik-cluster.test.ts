@@ -162,3 +162,19 @@ describe("ChronikCluster warnings", () => {
     });
   }
 });
+
+describe("ChronikCluster fields written as null", () => {
+  it("reads them as absent: no parameter, no HPA ignore rule, no problem", () => {
+    const c = cluster({
+      searchNodes: null,
+      autoscaling: { ingestNodes: null },
+      network: { dnsPolicy: null },
+    });
+    const stack = chronikClusterAsStack(c);
+    const params = stack.spec.params as Record<string, unknown>;
+    assert.deepEqual(params["network"], {});
+    assert.equal("searchNodes" in params, false);
+    assert.deepEqual(stack.spec.drift.ignore, []);
+    assert.deepEqual(validateChronikCluster(c), []);
+  });
+});

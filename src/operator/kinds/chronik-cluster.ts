@@ -12,7 +12,7 @@ import { isAutoscaled } from "../../templates/chronik-cluster/build-node-set.ts"
 import { chronikRoles, roleName, type ChronikRoleInfo } from "../../templates/chronik-cluster/roles.ts";
 import { chronikCluster, chronikIgnoreRules } from "../../templates/chronik-cluster/template.ts";
 import type { KindBinding } from "../kind-binding.ts";
-import { kindCondition, typedKindAsStack } from "./typed-stack.ts";
+import { kindCondition, typedKindAsStack, withoutNulls } from "./typed-stack.ts";
 
 /** The finalizer the operator holds on every ChronikCluster until its children are gone. */
 export const chronikClusterFinalizer = "chronik.stream/finalizer";
@@ -124,7 +124,7 @@ export function projectChronikStatus(engine: StackStatus, object: ChronikCluster
  * validation hook cannot emit one, so it is documented, not reported).
  */
 export function validateChronikCluster(object: ChronikCluster): string[] {
-  const { spec } = object;
+  const spec = withoutNulls(object.spec) as ChronikCluster["spec"];
   const problems: string[] = [];
   if (spec.security?.tlsEnabled === true && spec.security.tlsSecret === undefined) {
     problems.push("/spec/security/tlsSecret: is required when tlsEnabled is true");
@@ -137,7 +137,8 @@ export function validateChronikCluster(object: ChronikCluster): string[] {
 
 /** The ChronikCluster as the engine sees it: the `chronik-cluster` template with the spec as parameters. */
 export function chronikClusterAsStack(object: ChronikCluster): Stack {
-  return typedKindAsStack(object, chronikCluster.name, chronikIgnoreRules(object.metadata.name, object.spec));
+  const spec = withoutNulls(object.spec) as ChronikCluster["spec"];
+  return typedKindAsStack(object, chronikCluster.name, chronikIgnoreRules(object.metadata.name, spec));
 }
 
 /**

@@ -10,38 +10,24 @@ import assert from "node:assert/strict";
 import { chronikIoClusterResourceType, type ChronikIoCluster } from "../../api/chronik-io-cluster.ts";
 import type { KubeObject } from "../../api/object.ts";
 import { isNotFound } from "../../kube/errors.ts";
-import { resourcePath } from "../../kube/resource-type.ts";
-import { describeNamespace, useTestNamespace } from "../../testing/cluster.ts";
+import { useTestNamespace } from "../../testing/cluster.ts";
 import { eventually } from "../../testing/eventually.ts";
 import { startKindOperator } from "../../testing/kind-operator.ts";
+import { typedKindClient } from "../../testing/typed-kind-client.ts";
 import { chronikIoClusterBinding } from "./chronik-io-cluster.ts";
 
 const ns = await useTestNamespace("chronik-io");
 const manager = await startKindOperator(ns, [chronikIoClusterBinding]);
 const client = manager.client;
 
-const clusters = (name?: string): string => resourcePath(chronikIoClusterResourceType, ns.namespace, name);
-const core = (plural: string, name?: string): string =>
-  `/api/v1/namespaces/${ns.namespace}/${plural}${name ? `/${name}` : ""}`;
-const explain = { explain: () => describeNamespace(ns.kc, ns.namespace) };
-const create = (name: string, spec: Record<string, unknown>): Promise<ChronikIoCluster> =>
-  client.request<ChronikIoCluster>("POST", clusters(), {
-    body: { apiVersion: "chronik.io/v1alpha1", kind: "ChronikCluster", metadata: { name }, spec },
-    query: { fieldValidation: "Strict" },
-  });
-const read = (name: string): Promise<ChronikIoCluster> =>
-  client.request<ChronikIoCluster>("GET", clusters(name));
-const inPhase = (name: string, phase: string, timeoutMs = 180_000): Promise<ChronikIoCluster> =>
-  eventually(
-    `${name} to be ${phase}`,
-    async () => {
-      const c = await read(name);
-      return c.status?.phase === phase && c.status.observedGeneration === c.metadata.generation
-        ? c
-        : undefined;
-    },
-    { timeoutMs, intervalMs: 200, ...explain },
-  );
+const {
+  path: clusters,
+  core,
+  explain,
+  create,
+  read,
+  inPhase,
+} = typedKindClient<ChronikIoCluster>(client, ns, chronikIoClusterResourceType, 180_000);
 
 describe("ChronikCluster (chronik.io) on the sandbox", () => {
   it("runs three nodes with the children upstream's operator creates, named its way", async () => {

@@ -41,6 +41,7 @@ const childApi: Record<string, string> = {
   Pod: "v1",
   PersistentVolumeClaim: "v1",
   PodDisruptionBudget: "policy/v1",
+  HorizontalPodAutoscaler: "autoscaling/v2",
 };
 
 async function pathOf(o: KubeObject): Promise<string> {

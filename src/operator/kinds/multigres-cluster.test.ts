@@ -30,14 +30,29 @@ const cluster = (spec: object, name = "c"): MultigresCluster => ({
 describe("validateMultigresCluster", () => {
   for (const [what, spec, problem] of [
     [
-      "a template default",
+      "a missing template default",
       { templateDefaults: { cellTemplate: "std" } },
-      "/spec/templateDefaults/cellTemplate: templates are not served",
+      '/spec/templateDefaults/cellTemplate: CellTemplate "std" does not exist',
     ],
     [
       "a cell template",
       { cells: [{ name: "a", zoneId: "z", cellTemplate: "std" }] },
-      "/spec/cells/0/cellTemplate:",
+      '/spec/cells/0/cellTemplate: CellTemplate "std" does not exist',
+    ],
+    [
+      "a missing shard template",
+      {
+        databases: [
+          {
+            name: "postgres",
+            default: true,
+            tablegroups: [
+              { name: "default", default: true, shards: [{ name: "0-inf", shardTemplate: "s" }] },
+            ],
+          },
+        ],
+      },
+      '/spec/databases/0/tablegroups/0/shards/0/shardTemplate: ShardTemplate "s" does not exist',
     ],
     ["no cell", { cells: [] }, "/spec/cells: at least one cell"],
     [
@@ -69,6 +84,14 @@ describe("validateMultigresCluster", () => {
     });
   }
   it("accepts a cluster with only cells", () => assert.deepEqual(validateMultigresCluster(cluster({})), []));
+  it("checks the cells a template's pool names", () => {
+    const lookup = (kind: string) =>
+      kind === "ShardTemplate" ? { pools: { main: { cells: ["elsewhere"] } } } : undefined;
+    assert.deepEqual(
+      validateMultigresCluster(cluster({ templateDefaults: { shardTemplate: "t" } }), lookup),
+      ["/spec/databases/0/tablegroups/0/shards/0/pools/main/cells: elsewhere is not one of spec.cells"],
+    );
+  });
   it("refuses a name over 25 characters", () =>
     assert.match(validateMultigresCluster(cluster({}, "x".repeat(26))).join(), /^\/metadata\/name/));
 });

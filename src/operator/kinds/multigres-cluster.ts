@@ -10,7 +10,22 @@ import type { KubeObject } from "../../api/object.ts";
 import type { PoolSpec } from "../../api/multigres-cluster-spec.ts";
 import { planCluster } from "../../templates/multigres-cluster/topology.ts";
 import { multigresCluster } from "../../templates/multigres-cluster/template.ts";
-import type { KindBinding } from "../kind-binding.ts";
+import {
+  resolveTemplates,
+  type LookupTemplate,
+  type ResolvedTemplates,
+  type TemplateKind,
+} from "../../templates/multigres-cluster/resolve-templates.ts";
+import {
+  cellTemplateCrd,
+  cellTemplateType,
+  coreTemplateCrd,
+  coreTemplateType,
+  shardTemplateCrd,
+  shardTemplateType,
+} from "../../api/multigres-templates.ts";
+import type { ResourceType } from "../../api/resource-type.ts";
+import type { KindBinding, ReadReference } from "../kind-binding.ts";
 
 /** The finalizer upstream's operator holds on every MultigresCluster; Stackwarden holds the same. */
 export const multigresClusterFinalizer = "multigres.com/cluster-cleanup";
@@ -25,14 +40,31 @@ const phases: Record<StackPhase, string> = {
   Paused: "Unknown",
 };
 
-/** The MultigresCluster as the engine sees it: the `multigres-cluster` template with the spec as parameters. */
-export function multigresClusterAsStack(object: MultigresCluster): Stack {
+/** Finds no template: what a binding not yet bound to the operator's caches reads. */
+const noTemplates: LookupTemplate = () => undefined;
+
+/** The cluster's spec with its templates applied from `lookup` (see {@link resolveTemplates}). */
+export function resolveCluster(
+  object: MultigresCluster,
+  lookup: LookupTemplate = noTemplates,
+): ResolvedTemplates {
+  return resolveTemplates(object.spec ?? {}, lookup);
+}
+
+/**
+ * The MultigresCluster as the engine sees it: the `multigres-cluster` template with the spec as
+ * parameters, its templates applied from `lookup`.
+ */
+export function multigresClusterAsStack(
+  object: MultigresCluster,
+  lookup: LookupTemplate = noTemplates,
+): Stack {
   const { status, ...rest } = object;
   const view: Stack = {
     ...rest,
     spec: {
       template: multigresCluster.name,
-      params: structuredClone(object.spec ?? {}),
+      params: resolveCluster(object, lookup).spec,
       paused: false,
       drift: { policy: "enforce", ignore: [] },
       deletionPolicy: {
@@ -59,8 +91,10 @@ const readyOf = (engine: StackStatus, kind: string, name: string): number =>
 export function projectMultigresClusterStatus(
   engine: StackStatus,
   object: MultigresCluster,
+  lookup: LookupTemplate = noTemplates,
 ): Record<string, unknown> {
-  const plan = planCluster(object.metadata.name, object.metadata.namespace ?? "default", object.spec ?? {});
+  const spec = resolveCluster(object, lookup).spec;
+  const plan = planCluster(object.metadata.name, object.metadata.namespace ?? "default", spec);
   const componentReady = (name: string): boolean =>
     engine.components?.find((c) => c.name === name)?.ready ?? false;
   const cellsReady = componentReady("cells");
@@ -115,48 +149,28 @@ export function projectMultigresClusterStatus(
 
 /**
  * Rules upstream enforces in its webhook rather than its schema, as `/spec/…: message` problems:
- * every cell a pool or multiorch names is one of `spec.cells`, at least one cell exists, and no
- * template is referenced (CoreTemplate, CellTemplate and ShardTemplate are not served by
- * Stackwarden: write the configuration inline or as overrides). The name limit is also a CEL
- * rule; it is checked again for objects stored before it.
+ * every template the cluster names exists in its namespace, every cell a pool or multiorch names
+ * (inline or from a template) is one of `spec.cells`, and at least one cell exists. The name limit
+ * is also a CEL rule; it is checked again for objects stored before it.
  */
-export function validateMultigresCluster(object: MultigresCluster): string[] {
-  const problems: string[] = [];
-  const spec = object.spec ?? {};
+export function validateMultigresCluster(
+  object: MultigresCluster,
+  lookup: LookupTemplate = noTemplates,
+): string[] {
+  const resolved = resolveCluster(object, lookup);
+  const problems: string[] = [...resolved.problems];
+  const spec = resolved.spec;
   if (object.metadata.name.length > maxMultigresClusterNameLength)
     problems.push(`/metadata/name: must be at most ${maxMultigresClusterNameLength} characters`);
   const cells = new Set((spec.cells ?? []).map((c) => c.name));
   if (cells.size === 0) problems.push("/spec/cells: at least one cell is required");
-  const refs: Array<[string, string | undefined]> = [
-    ["/spec/templateDefaults/coreTemplate", spec.templateDefaults?.coreTemplate],
-    ["/spec/templateDefaults/cellTemplate", spec.templateDefaults?.cellTemplate],
-    ["/spec/templateDefaults/shardTemplate", spec.templateDefaults?.shardTemplate],
-    ["/spec/globalTopoServer/templateRef", spec.globalTopoServer?.templateRef],
-    ["/spec/multiadmin/templateRef", spec.multiadmin?.templateRef],
-    ["/spec/multiadminWeb/templateRef", spec.multiadminWeb?.templateRef],
-    ...(spec.cells ?? []).map((c, i): [string, string | undefined] => [
-      `/spec/cells/${i}/cellTemplate`,
-      c.cellTemplate,
-    ]),
-  ];
-  for (const [path, ref] of refs) {
-    if (ref !== undefined)
-      problems.push(
-        `${path}: templates are not served by Stackwarden yet (${ref}); write the configuration inline`,
-      );
-  }
   (spec.databases ?? []).forEach((db, d) =>
     (db.tablegroups ?? []).forEach((tg, t) =>
       (tg.shards ?? []).forEach((shard, s) => {
         const at = `/spec/databases/${d}/tablegroups/${t}/shards/${s}`;
-        if (shard.shardTemplate !== undefined)
-          problems.push(
-            `${at}/shardTemplate: templates are not served by Stackwarden yet (${shard.shardTemplate}); write the configuration inline`,
-          );
-        const body = shard.spec ?? shard.overrides;
-        for (const cell of body?.multiorch?.cells ?? [])
+        for (const cell of shard.spec?.multiorch?.cells ?? [])
           if (!cells.has(cell)) problems.push(`${at}/multiorch/cells: ${cell} is not one of spec.cells`);
-        for (const [pool, p] of Object.entries<PoolSpec>(body?.pools ?? {}))
+        for (const [pool, p] of Object.entries<PoolSpec>(shard.spec?.pools ?? {}))
           for (const cell of p.cells ?? [])
             if (!cells.has(cell))
               problems.push(`${at}/pools/${pool}/cells: ${cell} is not one of spec.cells`);
@@ -166,16 +180,43 @@ export function validateMultigresCluster(object: MultigresCluster): string[] {
   return problems;
 }
 
+const templateTypes: Record<TemplateKind, ResourceType> = {
+  CoreTemplate: coreTemplateType,
+  CellTemplate: cellTemplateType,
+  ShardTemplate: shardTemplateType,
+};
+
+/**
+ * The MultigresCluster binding reading its templates with `read` (none when not given): the
+ * operator binds it to its caches of CoreTemplate, CellTemplate and ShardTemplate.
+ */
+export function bindMultigresCluster(read?: ReadReference): KindBinding<MultigresCluster> {
+  const lookup = (object: KubeObject): LookupTemplate =>
+    read
+      ? (kind, name) => {
+          const found = read(templateTypes[kind], object.metadata.namespace ?? "default", name);
+          return found ? ((found as { spec?: Record<string, unknown> }).spec ?? {}) : undefined;
+        }
+      : noTemplates;
+  return {
+    type: multigresClusterResourceType,
+    finalizer: multigresClusterFinalizer,
+    crd: multigresClusterCrd,
+    asStack: (object) => multigresClusterAsStack(object, lookup(object)),
+    projectStatus: (engine, object) => projectMultigresClusterStatus(engine, object, lookup(object)),
+    validate: (object) => validateMultigresCluster(object, lookup(object)),
+    references: {
+      types: Object.values(templateTypes),
+      crds: () => [coreTemplateCrd(), cellTemplateCrd(), shardTemplateCrd()],
+      bind: (r) => bindMultigresCluster(r),
+      of: (object) => resolveCluster(object).references,
+    },
+  };
+}
+
 /**
  * `MultigresCluster` (`multigres.com/v1alpha1`) bound to the Stack engine: upstream's finalizer,
  * the `multigres-cluster` template, the engine's status under `status.stackwarden` and projected
  * into upstream's status fields.
  */
-export const multigresClusterBinding: KindBinding = {
-  type: multigresClusterResourceType,
-  finalizer: multigresClusterFinalizer,
-  crd: multigresClusterCrd,
-  asStack: (object: KubeObject) => multigresClusterAsStack(object),
-  projectStatus: (engine, object) => projectMultigresClusterStatus(engine, object),
-  validate: (object) => validateMultigresCluster(object),
-};
+export const multigresClusterBinding = bindMultigresCluster() as KindBinding;

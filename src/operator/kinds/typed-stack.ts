@@ -6,7 +6,7 @@ import { engineStatusField } from "../kind-binding.ts";
 
 /**
  * A typed kind's object as the engine sees it: a Stack of `template` whose
- * parameters are the object's spec, never paused, drift enforced with
+ * parameters are the object's spec (null fields left out), never paused, drift enforced with
  * `ignore`, volumes retained on deletion, and as status only what the
  * engine wrote under `status.stackwarden` (the kind's own status fields
  * never reach the engine). The object is not changed.
@@ -21,7 +21,7 @@ export function typedKindAsStack(
     ...rest,
     spec: {
       template,
-      params: spec ?? {},
+      params: withoutNulls(spec ?? {}) as Record<string, unknown>,
       paused: false,
       drift: { policy: "enforce", ignore: [...ignore] },
       deletionPolicy: { volumes: "Retain" },
@@ -29,6 +29,17 @@ export function typedKindAsStack(
   };
   const engine = status?.[engineStatusField] as StackStatus | undefined;
   return engine === undefined ? view : { ...view, status: engine };
+}
+
+/** `value` without the object properties that are null (a nullable field written as null is absent). Pure. */
+export function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  if (typeof value !== "object" || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => [k, withoutNulls(v)]),
+  );
 }
 
 /**

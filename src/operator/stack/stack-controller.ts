@@ -3,7 +3,7 @@ import { stackCrd } from "../../api/crd.ts";
 import type { KubeObject } from "../../api/object.ts";
 import type { Controller } from "../../engine/controller.ts";
 import type { Reflector } from "../../kube/reflector.ts";
-import type { KindBinding } from "../kind-binding.ts";
+import type { KindBinding, ReadReference } from "../kind-binding.ts";
 import { kindMetrics } from "../kind-metrics.ts";
 import type { Manager } from "../manager.ts";
 import { childCaches, type ChildCaches } from "./child-caches.ts";
@@ -38,6 +38,8 @@ interface Served {
   readonly get: (key: string) => KubeObject | undefined;
   /** The cache watching a namespace. */
   readonly cacheOf: (namespace: string | undefined) => Reflector | undefined;
+  /** The caches of the kinds it refers to (every type, every scope). */
+  readonly referenced: readonly Reflector[];
 }
 
 /**
@@ -61,6 +63,13 @@ export function registerStackControllers(
     ),
   );
   const controllers = served.map((x) => addKindController(manager, x, children, metrics, options));
+  served.forEach((x, i) => {
+    for (const cache of x.referenced) {
+      cache.on((event) => {
+        for (const key of referrers(x, cache.kind, event.object)) controllers[i]!.queue.add(key);
+      });
+    }
+  });
   for (const cache of children.reflectors) {
     cache.on((event) => {
       const owner = ownerKey(served, event.object);
@@ -81,7 +90,37 @@ function serve(manager: Manager, binding: KindBinding, scopes: ReadonlyArray<str
     return i < 0 ? undefined : caches[i];
   };
   const get = (key: string): KubeObject | undefined => cacheOf(key.split("/")[0])?.store.get(key);
-  return { binding, caches, get, cacheOf };
+  const references = binding.references;
+  if (!references) return { binding, caches, get, cacheOf, referenced: [] };
+  const byType = references.types.map((type) => {
+    const own = scopes.map((namespace) =>
+      manager.reflector(type, { ...(namespace ? { namespace } : {}), transform: stripManagedFields() }),
+    );
+    return { type, own };
+  });
+  const read: ReadReference = (type, namespace, name) => {
+    const entry = byType.find((t) => t.type.kind === type.kind && t.type.group === type.group);
+    const i = scopes.findIndex((s) => s === undefined || s === namespace);
+    return i < 0 ? undefined : entry?.own[i]?.store.get(`${namespace}/${name}`);
+  };
+  return {
+    binding: references.bind(read),
+    caches,
+    get,
+    cacheOf,
+    referenced: byType.flatMap((t) => t.own),
+  };
+}
+
+/** The keys of the served objects in `referenced`'s namespace that refer to it (`Kind/name`). */
+function referrers(x: Served, kind: string, referenced: KubeObject): string[] {
+  const namespace = referenced.metadata.namespace;
+  const of = x.binding.references?.of;
+  if (!of || !namespace) return [];
+  const ref = `${kind}/${referenced.metadata.name}`;
+  return (x.cacheOf(namespace)?.store.list() ?? [])
+    .filter((o) => o.metadata.namespace === namespace && of(o).includes(ref))
+    .map((o) => `${namespace}/${o.metadata.name}`);
 }
 
 function addKindController(

@@ -38,9 +38,25 @@ export function buildNodePdb(cluster: string, spec: ChronikClusterSpec, role: Ch
 }
 
 /**
+ * A custom metric as an autoscaling/v2 metric: `Utilization` a Resource metric's average
+ * utilization, `AverageValue` a Pods metric's average, `Value` an External metric's value.
+ */
+function customMetric(m: { name: string; targetType: string; targetValue: string }): Record<string, unknown> {
+  const metric = { name: m.name };
+  if (m.targetType === "Utilization")
+    return {
+      type: "Resource",
+      resource: { name: m.name, target: { type: "Utilization", averageUtilization: Number(m.targetValue) } },
+    };
+  if (m.targetType === "AverageValue")
+    return { type: "Pods", pods: { metric, target: { type: "AverageValue", averageValue: m.targetValue } } };
+  return { type: "External", external: { metric, target: { type: "Value", value: m.targetValue } } };
+}
+
+/**
  * The role's HorizontalPodAutoscaler `<cluster>-<role>-hpa` (autoscaling/v2)
  * scaling its StatefulSet between `minReplicas` and `maxReplicas` on the
- * CPU and memory utilization targets given (CPU 80% when none is), or null
+ * CPU and memory utilization targets and custom metrics given (CPU 80% when none is), or null
  * without `autoscaling` for the role.
  */
 export function buildNodeHpa(cluster: string, spec: ChronikClusterSpec, role: ChronikRole): Manifest | null {
@@ -52,9 +68,11 @@ export function buildNodeHpa(cluster: string, spec: ChronikClusterSpec, role: Ch
   });
   const cpu = scaling.targetCpuUtilizationPercentage;
   const memory = scaling.targetMemoryUtilizationPercentage;
+  const custom = scaling.customMetrics ?? [];
   const metrics = [
-    ...(cpu !== undefined || memory === undefined ? [target("cpu", cpu ?? 80)] : []),
+    ...(cpu !== undefined || (memory === undefined && custom.length === 0) ? [target("cpu", cpu ?? 80)] : []),
     ...(memory !== undefined ? [target("memory", memory)] : []),
+    ...custom.map(customMetric),
   ];
   return {
     apiVersion: "autoscaling/v2",

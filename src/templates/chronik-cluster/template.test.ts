@@ -196,6 +196,31 @@ describe("chronik-cluster objects", () => {
     assert.equal(hpa.spec["minReplicas"], 2);
   });
 
+  it("turns custom metrics into Resource, Pods and External metrics", () => {
+    const customMetrics = [
+      { name: "cpu", targetType: "Utilization", targetValue: "60" },
+      { name: "kafka_lag", targetType: "AverageValue", targetValue: "100" },
+      { name: "queue_depth", targetType: "Value", targetValue: "1k" },
+    ];
+    const hpa = objects(
+      spec({ autoscaling: { controllers: { minReplicas: 1, maxReplicas: 3, customMetrics } } }),
+    ).find((o) => o.kind === "HorizontalPodAutoscaler") as KubeObject & { spec: Record<string, unknown> };
+    assert.deepEqual(hpa.spec["metrics"], [
+      {
+        type: "Resource",
+        resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 60 } },
+      },
+      {
+        type: "Pods",
+        pods: { metric: { name: "kafka_lag" }, target: { type: "AverageValue", averageValue: "100" } },
+      },
+      {
+        type: "External",
+        external: { metric: { name: "queue_depth" }, target: { type: "Value", value: "1k" } },
+      },
+    ]);
+  });
+
   it("ignores the replicas of autoscaled StatefulSets only", () => {
     assert.deepEqual(chronikIgnoreRules("ck", spec({ autoscaling: { ingestNodes: autoscaling } })), [
       { kind: "StatefulSet", name: "ck-ingest", jsonPointer: "/spec/replicas" },

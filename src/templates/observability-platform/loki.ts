@@ -1,20 +1,8 @@
 import type { ObservabilityPlatformSpec } from "../../api/observability-platform.ts";
 import type { Manifest } from "../../resources/manifest.ts";
 import type { RenderContext } from "../template.ts";
-import { toYaml } from "./prometheus.ts";
 import { bareTag, fallbackVersions, isOn } from "./switches.ts";
-import {
-  buildConfigMap,
-  buildMemberlistService,
-  buildService,
-  buildWorkload,
-  containerResources,
-  haReplicas,
-  hashOf,
-  memberlistJoin,
-  memberlistPort,
-  s3Credentials,
-} from "./workload.ts";
+import { buildRingStore, memberlistBlock } from "./ring-store.ts";
 
 type Ctx = RenderContext<ObservabilityPlatformSpec>;
 
@@ -25,7 +13,7 @@ type Ctx = RenderContext<ObservabilityPlatformSpec>;
  * retention enforced by the compactor unless `compactorEnabled: false`.
  */
 export function lokiConfig(ctx: Ctx, replicas: number): Record<string, unknown> {
-  const { params: spec, stack } = ctx;
+  const { params: spec } = ctx;
   const l = spec.components.loki!;
   const s3 = l.s3?.enabled ? l.s3 : undefined;
   const store = s3 ? "s3" : "filesystem";
@@ -50,10 +38,7 @@ export function lokiConfig(ctx: Ctx, replicas: number): Record<string, unknown> 
         : { filesystem: { chunks_directory: "/loki/chunks", rules_directory: "/loki/rules" } },
     },
     ...(scaled && {
-      memberlist: {
-        bind_port: memberlistPort,
-        join_members: [memberlistJoin(stack.name, stack.namespace, "loki")],
-      },
+      memberlist: memberlistBlock(ctx, "loki"),
     }),
     schema_config: {
       configs: [
@@ -76,42 +61,18 @@ export function lokiConfig(ctx: Ctx, replicas: number): Record<string, unknown> 
 }
 
 /**
- * Loki: config → the S3 key Secret `<platform>-loki-s3` when S3 is on →
- * StatefulSet of `replicas` (HA floor applied) → Service on 3100, and the
- * memberlist Service when scaled. Nothing when off.
+ * Loki: its {@link buildRingStore} on 3100, `${VAR}` always expanded. Nothing when off.
  */
 export function buildLoki(ctx: Ctx): Manifest[] {
-  const { params: spec, stack } = ctx;
-  const l = spec.components.loki;
+  const l = ctx.params.components.loki;
   if (!l || !isOn(l)) return [];
-  const replicas = haReplicas(spec, l.replicas);
-  const s3 = s3Credentials(stack.name, "loki", l.s3);
-  const data = { "loki.yaml": toYaml(lokiConfig(ctx, replicas)) };
-  const ports = [
-    { name: "http", port: 3100 },
-    ...(replicas > 1 ? [{ name: "memberlist", port: memberlistPort }] : []),
-  ];
-  return [
-    buildConfigMap(stack.name, "loki", data),
-    ...(s3 ? [s3.secret] : []),
-    buildWorkload(spec, {
-      kind: "StatefulSet",
-      platform: stack.name,
-      component: "loki",
-      image: `grafana/loki:${bareTag(l.version || fallbackVersions.loki)}`,
-      args: ["-config.file=/etc/loki/loki.yaml", "-config.expand-env=true"],
-      ...(s3 && { env: s3.env }),
-      ports,
-      replicas,
-      runAsUser: 10001,
-      resources: containerResources(l.resources, { cpu: "100m", memory: "256Mi" }),
-      mounts: [{ name: "config", path: "/etc/loki", configMap: `${stack.name}-loki-config` }],
-      dataPath: "/loki",
-      storage: l.storage ?? { size: "10Gi" },
-      readinessPath: "/ready",
-      configHash: hashOf({ data, secret: s3?.hash ?? "" }),
-    }),
-    buildService(stack.name, "loki", ports.slice(0, 1)),
-    ...(replicas > 1 ? [buildMemberlistService(stack.name, "loki")] : []),
-  ];
+  return buildRingStore(ctx, {
+    component: "loki",
+    settings: l,
+    image: `grafana/loki:${bareTag(l.version || fallbackVersions.loki)}`,
+    config: (replicas) => lokiConfig(ctx, replicas),
+    ports: [{ name: "http", port: 3100 }],
+    alwaysExpandEnv: true,
+    dataPath: "/loki",
+  });
 }

@@ -1,20 +1,8 @@
 import type { ObservabilityPlatformSpec } from "../../api/observability-platform.ts";
 import type { Manifest } from "../../resources/manifest.ts";
 import type { RenderContext } from "../template.ts";
-import { toYaml } from "./prometheus.ts";
 import { bareTag, fallbackVersions, isOn } from "./switches.ts";
-import {
-  buildConfigMap,
-  buildMemberlistService,
-  buildService,
-  buildWorkload,
-  containerResources,
-  haReplicas,
-  hashOf,
-  memberlistJoin,
-  memberlistPort,
-  s3Credentials,
-} from "./workload.ts";
+import { buildRingStore, memberlistBlock } from "./ring-store.ts";
 
 type Ctx = RenderContext<ObservabilityPlatformSpec>;
 
@@ -24,17 +12,14 @@ type Ctx = RenderContext<ObservabilityPlatformSpec>;
  * scaled. Search needs no switch: Tempo 2 always serves it.
  */
 export function tempoConfig(ctx: Ctx, replicas: number): Record<string, unknown> {
-  const { params: spec, stack } = ctx;
+  const { params: spec } = ctx;
   const t = spec.components.tempo!;
   const s3 = t.s3?.enabled ? t.s3 : undefined;
   return {
     server: { http_listen_port: 3200, log_level: spec.global?.logLevel ?? "info" },
     distributor: { receivers: { otlp: { protocols: { grpc: {}, http: {} } } } },
     ...(replicas > 1 && {
-      memberlist: {
-        bind_port: memberlistPort,
-        join_members: [memberlistJoin(stack.name, stack.namespace, "tempo")],
-      },
+      memberlist: memberlistBlock(ctx, "tempo"),
       ingester: { lifecycler: { ring: { kvstore: { store: "memberlist" }, replication_factor: 1 } } },
     }),
     compactor: { compaction: { block_retention: t.retention } },
@@ -57,43 +42,22 @@ export function tempoConfig(ctx: Ctx, replicas: number): Record<string, unknown>
 }
 
 /**
- * Tempo: config → the S3 key Secret `<platform>-tempo-s3` when S3 is on →
- * StatefulSet of `replicas` (HA floor applied) → Service on 3200 and OTLP
- * 4317/4318, and the memberlist Service when scaled. Nothing when off.
+ * Tempo: its {@link buildRingStore} on 3200 and OTLP 4317/4318. Nothing when off.
  */
 export function buildTempo(ctx: Ctx): Manifest[] {
-  const { params: spec, stack } = ctx;
-  const t = spec.components.tempo;
+  const t = ctx.params.components.tempo;
   if (!t || !isOn(t)) return [];
-  const replicas = haReplicas(spec, t.replicas);
-  const s3 = s3Credentials(stack.name, "tempo", t.s3);
-  const data = { "tempo.yaml": toYaml(tempoConfig(ctx, replicas)) };
-  const ports = [
-    { name: "http", port: 3200 },
-    { name: "otlp-grpc", port: 4317 },
-    { name: "otlp-http", port: 4318 },
-  ];
-  return [
-    buildConfigMap(stack.name, "tempo", data),
-    ...(s3 ? [s3.secret] : []),
-    buildWorkload(spec, {
-      kind: "StatefulSet",
-      platform: stack.name,
-      component: "tempo",
-      image: `grafana/tempo:${bareTag(t.version || fallbackVersions.tempo)}`,
-      args: ["-config.file=/etc/tempo/tempo.yaml", ...(s3 ? ["-config.expand-env=true"] : [])],
-      ...(s3 && { env: s3.env }),
-      ports: [...ports, ...(replicas > 1 ? [{ name: "memberlist", port: memberlistPort }] : [])],
-      replicas,
-      runAsUser: 10001,
-      resources: containerResources(t.resources, { cpu: "100m", memory: "256Mi" }),
-      mounts: [{ name: "config", path: "/etc/tempo", configMap: `${stack.name}-tempo-config` }],
-      dataPath: "/var/tempo",
-      storage: t.storage ?? { size: "10Gi" },
-      readinessPath: "/ready",
-      configHash: hashOf({ data, secret: s3?.hash ?? "" }),
-    }),
-    buildService(stack.name, "tempo", ports),
-    ...(replicas > 1 ? [buildMemberlistService(stack.name, "tempo")] : []),
-  ];
+  return buildRingStore(ctx, {
+    component: "tempo",
+    settings: t,
+    image: `grafana/tempo:${bareTag(t.version || fallbackVersions.tempo)}`,
+    config: (replicas) => tempoConfig(ctx, replicas),
+    ports: [
+      { name: "http", port: 3200 },
+      { name: "otlp-grpc", port: 4317 },
+      { name: "otlp-http", port: 4318 },
+    ],
+    alwaysExpandEnv: false,
+    dataPath: "/var/tempo",
+  });
 }
