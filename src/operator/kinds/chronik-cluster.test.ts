@@ -101,6 +101,19 @@ describe("ChronikCluster status", () => {
     assert.deepEqual(s["readyReplicas"], { controllers: 3, ingestNodes: 2, searchNodes: 2 });
   });
 
+  it("reads nulls as absent: a null autoscaler is none, null search nodes are none", () => {
+    const s = projectChronikStatus(
+      engine("Ready", { controllers: true, ingest: true }),
+      cluster({
+        searchNodes: null,
+        autoscaling: { controllers: null, ingestNodes: null },
+      } as unknown as Partial<ChronikCluster["spec"]>),
+    );
+    assert.equal(s["phase"], "Running");
+    assert.deepEqual(s["readyReplicas"], { controllers: 3, ingestNodes: 2, searchNodes: 0 });
+    assert.deepEqual(s["searchNodes"], []);
+  });
+
   it("keeps a condition's transition time while its status holds", () => {
     const previous = {
       conditions: [

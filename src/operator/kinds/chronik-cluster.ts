@@ -71,7 +71,8 @@ const conditionTypes = {
  * `observedGeneration`. Pure.
  */
 export function projectChronikStatus(engine: StackStatus, object: ChronikCluster): Record<string, unknown> {
-  const { spec } = object;
+  // Nulls read as absent here too: `autoscaling.controllers: null` is no autoscaler.
+  const spec = withoutNulls(object.spec) as ChronikClusterSpec;
   const name = object.metadata.name;
   const namespace = object.metadata.namespace ?? "default";
   const lastUpdated = latestTransition(engine.conditions) ?? "";
