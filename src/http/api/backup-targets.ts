@@ -6,6 +6,7 @@ import { StoreError } from "../../controlplane/store/errors.ts";
 import { HttpProblem } from "./problem.ts";
 import {
   problemResponse as problem,
+  readRoute,
   type ApiContext,
   type ApiRequest,
   type ApiResponse,
@@ -178,20 +179,15 @@ const TargetSchema = Type.Union([
 
 /** The backup target routes: operators read them, admins add and remove them. */
 export const backupTargetRoutes: readonly RouteSpec[] = [
-  {
-    method: "GET",
+  readRoute({
     path: "/v1/backup-targets",
     summary: "The backup targets a backup may name",
     tag: "game",
     role: "operator",
-    responses: {
-      200: { description: "The targets", schema: Type.Object({ items: Type.Array(TargetSchema) }) },
-    },
-    handler: async (_req: ApiRequest, ctx: ApiContext): Promise<ApiResponse> => ({
-      status: 200,
-      body: { items: await ctx.store.backupTargets.list() },
-    }),
-  },
+    description: "The targets",
+    schema: Type.Object({ items: Type.Array(TargetSchema) }),
+    read: async (_req, ctx) => ({ items: await ctx.store.backupTargets.list() }),
+  }),
   {
     method: "POST",
     path: "/v1/backup-targets",
