@@ -163,7 +163,8 @@ async function runInstall(options: EnsureGoToolOptions, gobin: string): Promise<
   let cwd: string | undefined;
   if (options.asMainModule) {
     cwd = moduleSource(options, env);
-    args.push("-o", join(gobin, name));
+    // Flags go before the package.
+    args.splice(args.length - 1, 0, "-o", join(gobin, name));
   }
   const child = spawn("go", args, { env, cwd, stdio: ["ignore", "ignore", "pipe"] });
   let packages = 0;
