@@ -132,8 +132,9 @@ class SeaweedS3 implements TestS3 {
       "--show-error",
       "--aws-sigv4",
       `aws:amz:${this.region}:s3`,
+      // Headers on standard output before the body (a dump to /dev/stderr crashes curl 7.88 on a socket).
       "--dump-header",
-      "/dev/stderr",
+      "-",
       ...(method === "HEAD" ? ["--head"] : ["--request", method]),
       ...(method === "PUT" ? ["--data-binary", ""] : []),
       `${this.endpoint}${path}`,
@@ -141,22 +142,27 @@ class SeaweedS3 implements TestS3 {
     return new Promise((resolve, reject) => {
       const curl = spawn("curl", args, { stdio: ["pipe", "pipe", "pipe"] });
       let out = "";
-      let head = "";
+      let err = "";
       curl.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
-      curl.stderr.setEncoding("utf8").on("data", (d: string) => (head += d));
+      curl.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
       curl.on("error", reject);
       curl.on("close", (code) => {
-        // With --head the headers are the body too; the status line is the last one before them.
-        const blocks = head.split(/\r?\n\r?\n/).filter((b) => /^HTTP\//.test(b));
-        const last = blocks.at(-1) ?? "";
+        // One header block per response (a 100 Continue comes first); the body follows the last.
+        let rest = out;
+        let last = "";
+        while (rest.startsWith("HTTP/")) {
+          const end = rest.indexOf("\r\n\r\n");
+          last = end < 0 ? rest : rest.slice(0, end);
+          rest = end < 0 ? "" : rest.slice(end + 4);
+        }
         const status = Number(/^HTTP\/[\d.]+ (\d{3})/.exec(last)?.[1] ?? 0);
-        if (code !== 0 && status === 0) return reject(new Error(`curl exited ${code}: ${head}`));
+        if (code !== 0 || status === 0) return reject(new Error(`curl exited ${code}: ${err}`));
         const headers: Record<string, string> = {};
-        for (const line of last.split(/\r?\n/).slice(1)) {
+        for (const line of last.split("\r\n").slice(1)) {
           const at = line.indexOf(":");
           if (at > 0) headers[line.slice(0, at).trim().toLowerCase()] = line.slice(at + 1).trim();
         }
-        resolve({ status, headers, body: method === "HEAD" ? "" : out });
+        resolve({ status, headers, body: rest });
       });
       curl.stdin.end(`user = "${this.accessKey}:${this.secretKey}"\n`);
     });
