@@ -40,7 +40,7 @@ import { sandboxPaths } from "../src/sandbox/paths.ts";
 import { sandboxUp } from "../src/sandbox/sandbox.ts";
 import { SandboxJobRunner } from "../src/sandbox/job-runner.ts";
 import { KubeClient } from "../src/kube/client.ts";
-import { startTestS3 } from "../src/testing/s3-server.ts";
+import { credentialsSecret, startTestS3 } from "../src/testing/s3-server.ts";
 
 const { values } = parseArgs({
   options: {
@@ -157,13 +157,7 @@ try {
   // 3. Backup and restore.
   if (s3) {
     await s3.request("PUT", "/bench");
-    await core.createNamespacedSecret({
-      namespace,
-      body: {
-        metadata: { name: "bench-s3" },
-        stringData: { AWS_ACCESS_KEY_ID: s3.accessKey, AWS_SECRET_ACCESS_KEY: s3.secretKey },
-      },
-    });
+    await core.createNamespacedSecret({ namespace, body: credentialsSecret(s3, "bench-s3") });
     const target = {
       name: "bench-s3",
       type: "s3",

@@ -11,6 +11,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { V1Secret } from "@kubernetes/client-node";
 import { ensureGoTool, goTools } from "../sandbox/go-tool.ts";
 import { eventually } from "./eventually.ts";
 
@@ -34,6 +35,14 @@ export interface TestS3 {
   /** The keys under `prefix` in `bucket` (ListObjectsV2, one page). */
   keys(bucket: string, prefix: string): Promise<string[]>;
   stop(): Promise<void>;
+}
+
+/** The Secret `name` holding `s3`'s keys under the keys a backup target reads by default. */
+export function credentialsSecret(s3: TestS3, name: string): V1Secret {
+  return {
+    metadata: { name },
+    stringData: { AWS_ACCESS_KEY_ID: s3.accessKey, AWS_SECRET_ACCESS_KEY: s3.secretKey },
+  };
 }
 
 /** A TCP port nothing listens on at the moment it is asked. */

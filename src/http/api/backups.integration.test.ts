@@ -13,7 +13,7 @@ import { selectorLabels } from "../../resources/labels.ts";
 import { SandboxJobRunner } from "../../sandbox/job-runner.ts";
 import { useTestNamespace } from "../../testing/cluster.ts";
 import { eventually } from "../../testing/eventually.ts";
-import { startTestS3 } from "../../testing/s3-server.ts";
+import { credentialsSecret, startTestS3 } from "../../testing/s3-server.ts";
 import { startTestApi, stackBody, type TestApi } from "../test-api.ts";
 
 // Backups against the sandbox: real Jobs, real pods, the real console (pods/exec); the Jobs'
@@ -319,13 +319,7 @@ describe("backups to S3-compatible storage (SeaweedFS) on the sandbox", async ()
   after(() => s3.stop());
   assert.equal((await s3.request("PUT", "/games")).status, 200, "the bucket is made");
   // The Secret the backup Jobs' pods read; the control plane only names it.
-  await core.createNamespacedSecret({
-    namespace,
-    body: {
-      metadata: { name: "s3-creds" },
-      stringData: { AWS_ACCESS_KEY_ID: s3.accessKey, AWS_SECRET_ACCESS_KEY: s3.secretKey },
-    },
-  });
+  await core.createNamespacedSecret({ namespace, body: credentialsSecret(s3, "s3-creds") });
   const target = {
     name: "bucket",
     type: "s3",
