@@ -16,7 +16,9 @@
  *    server stopped, `POST …/backups/{id}/restore` until BackupRestored. Real Jobs and pods on the
  *    sandbox; their container's script run by the sandbox's job runner on a local folder standing
  *    for the claim (docs/sandbox.md, "Backup Jobs"), so this measures tar+gzip on this machine's
- *    disk plus the Job's way through the API server, the scheduler and KWOK.
+ *    disk plus the Job's way through the API server, the scheduler and KWOK. With `--target s3`
+ *    the archive goes to a bucket of a local SeaweedFS instead (src/testing/s3-server.ts): the
+ *    same plus the upload (restore: the download) through curl's signed requests.
  */
 import { randomBytes } from "node:crypto";
 import { appendFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -38,12 +40,15 @@ import { sandboxPaths } from "../src/sandbox/paths.ts";
 import { sandboxUp } from "../src/sandbox/sandbox.ts";
 import { SandboxJobRunner } from "../src/sandbox/job-runner.ts";
 import { KubeClient } from "../src/kube/client.ts";
+import { credentialsSecret, startTestS3 } from "../src/testing/s3-server.ts";
 
 const { values } = parseArgs({
   options: {
     sandbox: { type: "string", default: "default" },
     samples: { type: "string", default: "200" },
     "volume-mib": { type: "string", default: "1024" },
+    // pvc (the stack's own claim) or s3 (a bucket of a local SeaweedFS).
+    target: { type: "string", default: "pvc" },
     // A sandbox already running elsewhere (e.g. the test sandbox): its kubeconfig, not started here.
     kubeconfig: { type: "string" },
   },
@@ -85,6 +90,7 @@ const runner = new SandboxJobRunner(runnerClient, { volumesDir: volumes, namespa
 runner.start();
 const base = await app.listen({ host: "127.0.0.1", port: 0 });
 const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+const s3 = values.target === "s3" ? await startTestS3() : undefined;
 
 try {
   const created = await fetch(`${base}/api/v1/stacks`, {
@@ -149,6 +155,24 @@ try {
   report("console round trip (list)", consoleLatency);
 
   // 3. Backup and restore.
+  if (s3) {
+    await s3.request("PUT", "/bench");
+    await core.createNamespacedSecret({ namespace, body: credentialsSecret(s3, "bench-s3") });
+    const target = {
+      name: "bench-s3",
+      type: "s3",
+      endpoint: s3.endpoint,
+      bucket: "bench",
+      forcePathStyle: true,
+    };
+    const added = await fetch(`${base}/api/v1/backup-targets`, {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ ...target, credentials: { secretName: "bench-s3" } }),
+    });
+    if (added.status !== 201) throw new Error(`the S3 target: ${added.status} ${await added.text()}`);
+  }
+  const backupBody = JSON.stringify(s3 ? { target: "bench-s3" } : {});
   await core.createNamespacedPersistentVolumeClaim({
     namespace,
     body: {
@@ -175,7 +199,7 @@ try {
   };
   let started = performance.now();
   const made = (await (
-    await fetch(`${base}/api/v1/stacks/${id}/backups`, { method: "POST", headers: auth, body: "{}" })
+    await fetch(`${base}/api/v1/stacks/${id}/backups`, { method: "POST", headers: auth, body: backupBody })
   ).json()) as { id: string };
   await waitBackup(made.id, () => true);
   const backupMs = performance.now() - started;
@@ -195,10 +219,11 @@ try {
   await waitBackup(made.id, (events) => events.includes("BackupRestored"));
   const restoreMs = performance.now() - started;
   console.log(
-    `backup of a ${mib} MiB world (random bytes, archive ${((size ?? 0) / 1048576).toFixed(0)} MiB): ${(backupMs / 1000).toFixed(1)} s`,
+    `backup to ${values.target} of a ${mib} MiB world (random bytes, archive ${((size ?? 0) / 1048576).toFixed(0)} MiB): ${(backupMs / 1000).toFixed(1)} s`,
   );
   console.log(`restore of it (server stopped): ${(restoreMs / 1000).toFixed(1)} s`);
 } finally {
+  await s3?.stop();
   await runner.stop();
   runnerClient.close();
   await rm(volumes, { recursive: true, force: true });

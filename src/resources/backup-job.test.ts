@@ -9,7 +9,10 @@ import {
   backupScript,
   buildBackupJob,
   parseTerminationMessage,
+  s3BackupImage,
+  s3ObjectUrl,
   type BackupJobRequest,
+  type S3Location,
 } from "./backup-job.ts";
 
 const request = (over: Partial<BackupJobRequest> = {}): BackupJobRequest => ({
@@ -88,6 +91,51 @@ describe("buildBackupJob", () => {
   for (const [name, over, check] of cases) it(name, () => check(buildBackupJob(request(over))));
 
   it("is pure", () => assert.deepEqual(buildBackupJob(request()), buildBackupJob(request())));
+
+  const s3: S3Location = {
+    endpoint: "https://s3.example.test",
+    bucket: "games",
+    key: "sw/mc/a.tar.gz",
+    region: "eu-central-1",
+    forcePathStyle: false,
+    secret: { name: "s3-creds", accessKeyKey: "ak", secretKeyKey: "sk" },
+  };
+  it("an S3 target: curl's image, an emptyDir to pass through, the keys from the Secret, no target claim", () => {
+    const spec = buildBackupJob(request({ s3 })).spec?.template.spec;
+    const container = spec?.containers[0];
+    assert.equal(container?.image, s3BackupImage);
+    assert.deepEqual(
+      spec?.volumes?.map((v) => [
+        v.name,
+        v.persistentVolumeClaim?.claimName ?? (v.emptyDir ? "emptyDir" : ""),
+      ]),
+      [
+        ["world", "data-mc-0"],
+        ["scratch", "emptyDir"],
+      ],
+    );
+    const env = Object.fromEntries((container?.env ?? []).map((e) => [e.name, e.value ?? e.valueFrom]));
+    assert.equal(env["S3_URL"], "https://games.s3.example.test/sw/mc/a.tar.gz");
+    assert.equal(env["S3_REGION"], "eu-central-1");
+    assert.deepEqual(env["S3_ACCESS_KEY"], { secretKeyRef: { name: "s3-creds", key: "ak" } });
+    assert.deepEqual(env["S3_SECRET_KEY"], { secretKeyRef: { name: "s3-creds", key: "sk" } });
+    assert.ok(!container?.command?.join(" ").includes("--user"), "no key on a command line");
+    const deleteJob = buildBackupJob(request({ s3, operation: "delete" })).spec?.template.spec;
+    assert.deepEqual(
+      deleteJob?.volumes?.map((v) => v.name),
+      ["scratch"],
+    );
+  });
+});
+
+describe("s3ObjectUrl", () => {
+  const at = { endpoint: "http://127.0.0.1:8333", bucket: "b", key: "p/mc/a b.tar.gz" };
+  for (const [forcePathStyle, want] of [
+    [true, "http://127.0.0.1:8333/b/p/mc/a%20b.tar.gz"],
+    [false, "http://b.127.0.0.1:8333/p/mc/a%20b.tar.gz"],
+  ] as const)
+    it(`forcePathStyle ${forcePathStyle} → ${want}`, () =>
+      assert.equal(s3ObjectUrl({ ...at, forcePathStyle }), want));
 });
 
 describe("parseTerminationMessage", () => {

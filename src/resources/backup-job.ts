@@ -8,8 +8,17 @@
  * the kubelet puts into the container's terminated state, where the control
  * plane reads it. The sandbox runs the same script on the same paths mapped
  * to local folders (src/sandbox/job-runner.ts).
+ *
+ * A Job for an S3-compatible target ({@link S3Location}) runs in an image with
+ * curl (`curlimages/curl`): a backup writes the archive to an `emptyDir` at
+ * `/scratch` (an S3 PUT needs the length first) and uploads it with a SigV4
+ * signed PUT; a restore downloads it there, checks it and extracts it; a
+ * delete sends a signed DELETE. The access and secret keys come from the
+ * named Secret through `secretKeyRef`, so only the pod ever sees them; the
+ * script hands them to curl on its standard input (a config file), never on
+ * a command line.
  */
-import type { V1Job, V1PodAffinityTerm } from "@kubernetes/client-node";
+import type { V1Container, V1EnvVar, V1Job, V1PodAffinityTerm, V1VolumeMount } from "@kubernetes/client-node";
 import { componentLabel, managedByLabel, managedByValue, stackLabel } from "./labels.ts";
 
 /** The three things a backup Job does. */
@@ -26,9 +35,42 @@ export const backupRunLabel = "stackwarden.dev/backup-run";
 /** The image the scripts need: sh, tar with gzip, find, wc, mv. */
 export const backupImage = "busybox:1.37";
 
-/** Where the Job mounts the two claims. */
+/** The image the S3 scripts need: sh, tar with gzip, find, wc and curl with `--aws-sigv4`. */
+export const s3BackupImage = "curlimages/curl:8.17.0";
+
+/** Where the Job mounts the two claims, and (S3) the scratch folder the archive passes through. */
 export const dataMount = "/data";
 export const targetMount = "/backups";
+export const scratchMount = "/scratch";
+
+/** The Secret holding the keys that sign S3 requests, and which of its keys hold what. */
+export interface S3SecretRef {
+  readonly name: string;
+  readonly accessKeyKey: string;
+  readonly secretKeyKey: string;
+}
+
+/** Where one archive lives in S3-compatible storage. Holds no secret value. */
+export interface S3Location {
+  /** `http(s)://host[:port]`, without a path. */
+  readonly endpoint: string;
+  readonly bucket: string;
+  /** The object's key in the bucket. */
+  readonly key: string;
+  readonly region: string;
+  /** Address the bucket in the path (`endpoint/bucket/key`) rather than as a host name (`bucket.host/key`). */
+  readonly forcePathStyle: boolean;
+  /** In the stack's namespace. */
+  readonly secret: S3SecretRef;
+}
+
+/** The object's URL: path style, or the bucket as the first label of the host name. Pure. */
+export function s3ObjectUrl(location: Omit<S3Location, "secret" | "region">): string {
+  const url = new URL(location.endpoint);
+  const key = location.key.split("/").map(encodeURIComponent).join("/");
+  if (location.forcePathStyle) return `${url.origin}/${location.bucket}/${key}`;
+  return `${url.protocol}//${location.bucket}.${url.host}/${key}`;
+}
 
 /** What one Job is asked to do. */
 export interface BackupJobRequest {
@@ -50,6 +92,8 @@ export interface BackupJobRequest {
    * then runs on the same node, since a ReadWriteOnce claim mounts on one node only.
    */
   readonly besidePods?: Readonly<Record<string, string>>;
+  /** The archive lives in S3-compatible storage, not in `targetClaim` (then unused). */
+  readonly s3?: S3Location;
 }
 
 const scripts: Record<BackupOperation, string> = {
@@ -72,9 +116,33 @@ const scripts: Record<BackupOperation, string> = {
   delete: ["set -eu", 'rm -f "$TARGET/$ARCHIVE"', "printf '{}' >\"$TERMINATION_LOG\""].join("\n"),
 };
 
-/** The shell script a Job of `operation` runs (for the docs and the sandbox's runner). */
-export function backupScript(operation: BackupOperation): string {
-  return scripts[operation];
+// curl's config on standard input carries the keys; printf is the shell's own, so they are on no command line.
+const curl =
+  'printf \'user = "%s:%s"\\n\' "$S3_ACCESS_KEY" "$S3_SECRET_KEY" | curl -K - --silent --show-error --fail --aws-sigv4 "aws:amz:$S3_REGION:s3"';
+const s3Scripts: Record<BackupOperation, string> = {
+  backup: [
+    "set -eu",
+    'archive="$SCRATCH/archive.tar.gz"',
+    'tar -C "$DATA" -czf "$archive" .',
+    `${curl} --upload-file "$archive" "$S3_URL"`,
+    'printf \'{"size":%s}\' "$(wc -c <"$archive" | tr -d " ")" >"$TERMINATION_LOG"',
+  ].join("\n"),
+  restore: [
+    "set -eu",
+    'archive="$SCRATCH/archive.tar.gz"',
+    `${curl} --output "$archive" "$S3_URL"`,
+    // Check the whole archive before touching the world, so a bad archive changes nothing.
+    'gzip -t "$archive"',
+    'find "$DATA" -mindepth 1 -maxdepth 1 -exec rm -rf {} +',
+    'tar -C "$DATA" -xzf "$archive"',
+    'printf \'{"size":%s}\' "$(wc -c <"$archive" | tr -d " ")" >"$TERMINATION_LOG"',
+  ].join("\n"),
+  delete: ["set -eu", `${curl} --request DELETE "$S3_URL"`, "printf '{}' >\"$TERMINATION_LOG\""].join("\n"),
+};
+
+/** The shell script a Job of `operation` runs (for the docs and the sandbox's runner), to a claim or to S3. */
+export function backupScript(operation: BackupOperation, target: "claim" | "s3" = "claim"): string {
+  return (target === "s3" ? s3Scripts : scripts)[operation];
 }
 
 /** The Job's name: the operation, the backup's id and the run, within 63 characters. */
@@ -121,33 +189,60 @@ export function buildBackupJob(req: BackupJobRequest): V1Job {
           ...(beside
             ? { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [beside] } } }
             : {}),
-          containers: [
-            {
-              name: req.operation,
-              image: backupImage,
-              command: ["sh", "-c", scripts[req.operation]],
-              env: [
-                { name: "DATA", value: dataMount },
-                { name: "TARGET", value: `${targetMount}/${req.stack}` },
-                { name: "ARCHIVE", value: req.archive },
-                { name: "TERMINATION_LOG", value: "/dev/termination-log" },
-              ],
-              terminationMessagePolicy: "File",
-              volumeMounts: [
-                ...(usesWorld
-                  ? [{ name: "world", mountPath: dataMount, readOnly: req.operation === "backup" }]
-                  : []),
-                { name: "target", mountPath: targetMount },
-              ],
-            },
-          ],
+          ...(req.s3 ? { securityContext: { runAsUser: 0 } } : {}),
+          containers: [req.s3 ? s3Container(req, req.s3, usesWorld) : claimContainer(req, usesWorld)],
           volumes: [
             ...(usesWorld ? [{ name: "world", persistentVolumeClaim: { claimName: req.worldClaim } }] : []),
-            { name: "target", persistentVolumeClaim: { claimName: req.targetClaim } },
+            req.s3
+              ? { name: "scratch", emptyDir: {} }
+              : { name: "target", persistentVolumeClaim: { claimName: req.targetClaim } },
           ],
         },
       },
     },
+  };
+}
+
+const worldMount = (req: BackupJobRequest, usesWorld: boolean): V1VolumeMount[] =>
+  usesWorld ? [{ name: "world", mountPath: dataMount, readOnly: req.operation === "backup" }] : [];
+
+const commonEnv = (req: BackupJobRequest, where: V1EnvVar): V1EnvVar[] => [
+  { name: "DATA", value: dataMount },
+  where,
+  { name: "ARCHIVE", value: req.archive },
+  { name: "TERMINATION_LOG", value: "/dev/termination-log" },
+];
+
+function claimContainer(req: BackupJobRequest, usesWorld: boolean): V1Container {
+  return {
+    name: req.operation,
+    image: backupImage,
+    command: ["sh", "-c", scripts[req.operation]],
+    env: commonEnv(req, { name: "TARGET", value: `${targetMount}/${req.stack}` }),
+    terminationMessagePolicy: "File",
+    volumeMounts: [...worldMount(req, usesWorld), { name: "target", mountPath: targetMount }],
+  };
+}
+
+/** Runs as root, like the busybox Job: the world's files belong to the server's user. */
+function s3Container(req: BackupJobRequest, s3: S3Location, usesWorld: boolean): V1Container {
+  const fromSecret = (name: string, key: string): V1EnvVar => ({
+    name,
+    valueFrom: { secretKeyRef: { name: s3.secret.name, key } },
+  });
+  return {
+    name: req.operation,
+    image: s3BackupImage,
+    command: ["sh", "-c", s3Scripts[req.operation]],
+    env: [
+      ...commonEnv(req, { name: "SCRATCH", value: scratchMount }),
+      { name: "S3_URL", value: s3ObjectUrl(s3) },
+      { name: "S3_REGION", value: s3.region },
+      fromSecret("S3_ACCESS_KEY", s3.secret.accessKeyKey),
+      fromSecret("S3_SECRET_KEY", s3.secret.secretKeyKey),
+    ],
+    terminationMessagePolicy: "File",
+    volumeMounts: [...worldMount(req, usesWorld), { name: "scratch", mountPath: scratchMount }],
   };
 }
 

@@ -35,6 +35,13 @@ describe("installArgs", () => {
     );
   });
 
+  it("builds a module with replace directives in its own source, by the package's relative path", () => {
+    const args = installArgs(goTools.weed);
+    assert.equal(args[0], "build");
+    assert.equal(args.at(-1), "./weed");
+    assert.notEqual(toolCacheKey(goTools.weed), toolCacheKey({ ...goTools.weed, asMainModule: false }));
+  });
+
   it("builds every tool from a package inside its own module", () => {
     for (const tool of Object.values(goTools)) assert.ok(tool.pkg.startsWith(`${tool.module}/`), tool.name);
   });

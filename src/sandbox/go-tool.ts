@@ -17,12 +17,20 @@ export interface GoTool {
   readonly pkg: string;
   /** Extra `-X` linker settings, typically to stamp the version the tool reports. */
   readonly ldflags?: readonly string[];
+  /**
+   * The module's go.mod has `replace` directives, which `go install pkg@version`
+   * refuses: the module's source is downloaded (`go mod download`) and the
+   * package built there with `go build`, as the main module, replacements and all.
+   */
+  readonly asMainModule?: boolean;
 }
 
 /**
  * The tools the tests use: `helm` for the chart, `promtool` for the alert rules,
- * `amtool` for Alertmanager configuration. None of their go.mod files has
- * `replace` directives, so `go install module/pkg@version` builds them as released.
+ * `amtool` for Alertmanager configuration, `weed` (SeaweedFS) as the
+ * S3-compatible server of the backup tests. The first three have no `replace`
+ * directives, so `go install module/pkg@version` builds them as released;
+ * SeaweedFS has one, so it is built as the main module of its own source.
  */
 export const goTools = {
   helm: {
@@ -44,6 +52,13 @@ export const goTools = {
     version: "v0.35.0",
     pkg: "github.com/prometheus/alertmanager/cmd/amtool",
   },
+  weed: {
+    name: "weed",
+    module: "github.com/seaweedfs/seaweedfs",
+    version: "v0.0.0-20261109003541-7506e5f91cd6",
+    pkg: "github.com/seaweedfs/seaweedfs/weed",
+    asMainModule: true,
+  },
 } as const satisfies Record<string, GoTool>;
 
 /** Why a Go tool could not be had. */
@@ -56,10 +71,15 @@ export class GoToolBuildError extends Error {
   }
 }
 
-/** The arguments of `go install` for `tool`; part of the cache key. */
+/**
+ * The arguments of `go install` for `tool` (or of `go build`, run in the
+ * module's source, for {@link GoTool.asMainModule}); part of the cache key.
+ */
 export function installArgs(tool: GoTool): string[] {
   const ldflags = ["-s", "-w", ...(tool.ldflags ?? [])].join(" ");
-  return ["install", "-v", "-trimpath", "-ldflags", ldflags, `${tool.pkg}@${tool.version}`];
+  const flags = ["-v", "-trimpath", "-ldflags", ldflags];
+  if (tool.asMainModule) return ["build", ...flags, `.${tool.pkg.slice(tool.module.length)}`];
+  return ["install", ...flags, `${tool.pkg}@${tool.version}`];
 }
 
 /**
@@ -112,18 +132,44 @@ function checkGo(tool: GoTool): void {
   }
 }
 
-/** `1m05s`: how long a build has run, for progress lines. */
+/** Downloads the module's source into the module cache (read-only there, which a build needs not change); its folder. */
+function moduleSource(tool: GoTool, env: NodeJS.ProcessEnv): string {
+  const result = spawnSync("go", ["mod", "download", "-json", `${tool.module}@${tool.version}`], {
+    env: { ...env, GOFLAGS: "-mod=mod" },
+    encoding: "utf8",
+    maxBuffer: 1 << 20,
+  });
+  const dir = result.status === 0 ? (JSON.parse(result.stdout) as { Dir?: string }).Dir : undefined;
+  if (dir === undefined)
+    throw new GoToolBuildError(
+      "BuildFailed",
+      `go mod download ${tool.module}@${tool.version} failed (exit ${result.status}): ${result.stderr.slice(-2000)}`,
+    );
+  return dir;
+}
+
 async function runInstall(options: EnsureGoToolOptions, gobin: string): Promise<void> {
   checkGo(options);
   const { name, module, version, progress } = options;
   progress(`building ${name} from ${module}@${version} with Go; the first build takes minutes and is cached`);
+  const args = installArgs(options);
+  let cwd: string | undefined;
+  if (options.asMainModule) {
+    cwd = moduleSource(options, process.env);
+    // Flags go before the package.
+    args.splice(args.length - 1, 0, "-o", join(gobin, name));
+  }
   const built = await runGoBuild({
-    args: installArgs(options),
+    args,
+    ...(cwd === undefined ? {} : { cwd }),
     env: { GOBIN: gobin },
     label: `building ${name}`,
     progress,
   });
   if (!built.ok)
-    throw new GoToolBuildError("BuildFailed", `go install ${options.pkg}@${version} failed ${built.failure}`);
+    throw new GoToolBuildError(
+      "BuildFailed",
+      `go ${args[0]} ${options.pkg}@${version} failed ${built.failure}`,
+    );
   progress(`built ${name} ${version} in ${built.elapsed} (${built.packages} packages)`);
 }

@@ -8,12 +8,18 @@
  * (`<volumesDir>/<namespace>/<claim>`), then writes what the kubelet would:
  * the container's terminated state with the script's termination message
  * (and phase Failed when the script failed) into the pod's status.
+ *
+ * An `emptyDir` volume is a fresh folder in the run's scratch folder, removed
+ * after it. An environment variable from a Secret (`secretKeyRef`) is read
+ * from the Kubernetes API as the kubelet would; a missing Secret or key
+ * fails the run naming them (a kubelet would leave the pod waiting). The
+ * values go to the command's environment only.
  */
 import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { V1Pod } from "@kubernetes/client-node";
+import type { V1Pod, V1Secret } from "@kubernetes/client-node";
 import type { KubeClient } from "../kube/client.ts";
 
 /** The label every backup Job's pod carries (resources/backup-job.ts). */
@@ -24,28 +30,56 @@ export function sandboxClaimDir(volumesDir: string, namespace: string, claim: st
   return join(volumesDir, namespace, claim);
 }
 
+/** The key of a Secret's value in the map {@link localEnvironment} is given. */
+export const secretValueKey = (secret: string, key: string): string => `${secret}\0${key}`;
+
+/** The Secrets' values a pod's container reads through `secretKeyRef`, as `[secret, key]` pairs. Pure. */
+export function secretRefs(pod: V1Pod): Array<readonly [string, string]> {
+  return (pod.spec?.containers[0]?.env ?? []).flatMap((e) => {
+    const ref = e.valueFrom?.secretKeyRef;
+    return ref ? [[ref.name ?? "", ref.key] as const] : [];
+  });
+}
+
+/** What else {@link localEnvironment} maps: `emptyDir` volumes to folders, and Secrets' values. */
+export interface LocalVolumes {
+  /** The local folder standing for the `emptyDir` volume `volume`. */
+  readonly emptyDir?: (volume: string) => string;
+  /** The values `secretKeyRef`s name, by {@link secretValueKey}. */
+  readonly secrets?: ReadonlyMap<string, string>;
+}
+
 /**
  * The environment the container's command gets, with every value under a
- * claim's mount path moved to that claim's local folder, and
- * `/dev/termination-log` to `terminationLog`. Pure.
+ * claim's (or `emptyDir`'s) mount path moved to its local folder,
+ * `/dev/termination-log` to `terminationLog`, and `secretKeyRef`s resolved
+ * from `more.secrets` (empty when absent there). Pure.
  */
 export function localEnvironment(
   pod: V1Pod,
   claimDir: (claim: string) => string,
   terminationLog: string,
+  more: LocalVolumes = {},
 ): Record<string, string> {
   const container = pod.spec?.containers[0];
-  const claims = new Map(
-    (pod.spec?.volumes ?? []).flatMap((v) =>
-      v.persistentVolumeClaim ? [[v.name, v.persistentVolumeClaim.claimName] as const] : [],
-    ),
+  const folders = new Map(
+    (pod.spec?.volumes ?? []).flatMap((v) => {
+      if (v.persistentVolumeClaim) return [[v.name, claimDir(v.persistentVolumeClaim.claimName)] as const];
+      if (v.emptyDir && more.emptyDir) return [[v.name, more.emptyDir(v.name)] as const];
+      return [];
+    }),
   );
   const mounts = (container?.volumeMounts ?? []).flatMap((m) => {
-    const claim = claims.get(m.name);
-    return claim === undefined ? [] : [{ path: m.mountPath, dir: claimDir(claim) }];
+    const dir = folders.get(m.name);
+    return dir === undefined ? [] : [{ path: m.mountPath, dir }];
   });
   const env: Record<string, string> = {};
   for (const e of container?.env ?? []) {
+    const ref = e.valueFrom?.secretKeyRef;
+    if (ref) {
+      env[e.name] = more.secrets?.get(secretValueKey(ref.name ?? "", ref.key)) ?? "";
+      continue;
+    }
     let value = e.value ?? "";
     if (value === "/dev/termination-log") value = terminationLog;
     for (const m of mounts)
@@ -164,10 +198,23 @@ export class SandboxJobRunner {
     const scratch = await mkdtemp(join(tmpdir(), "sandbox-job-"));
     try {
       const log = join(scratch, "termination-log");
-      const env = localEnvironment(pod, (claim) => this.claimDir(claim, namespace), log);
-      for (const v of pod.spec?.volumes ?? [])
+      const secrets = new Map<string, string>();
+      for (const [name, key] of secretRefs(pod)) {
+        const value = await this.#secretValue(namespace, name, key);
+        if (value === undefined)
+          return { exitCode: 1, message: `no key ${key} in Secret ${namespace}/${name}` };
+        secrets.set(secretValueKey(name, key), value);
+      }
+      const emptyDir = (volume: string): string => join(scratch, "empty-dirs", volume);
+      const env = localEnvironment(pod, (claim) => this.claimDir(claim, namespace), log, {
+        emptyDir,
+        secrets,
+      });
+      for (const v of pod.spec?.volumes ?? []) {
         if (v.persistentVolumeClaim)
           await mkdir(this.claimDir(v.persistentVolumeClaim.claimName, namespace), { recursive: true });
+        if (v.emptyDir) await mkdir(emptyDir(v.name), { recursive: true });
+      }
       const command = pod.spec?.containers[0]?.command ?? [];
       const [file, ...args] = command;
       if (file === undefined) return { exitCode: 1, message: "the container has no command" };
@@ -180,6 +227,14 @@ export class SandboxJobRunner {
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
+  }
+
+  /** A Secret's value, read as the kubelet reads it; undefined when the Secret or the key is missing. */
+  async #secretValue(namespace: string, name: string, key: string): Promise<string | undefined> {
+    const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`;
+    const secret = await this.#client.request<V1Secret>("GET", path).catch(() => undefined);
+    const data = secret?.data?.[key];
+    return data === undefined ? undefined : Buffer.from(data, "base64").toString("utf8");
   }
 }
 

@@ -58,6 +58,7 @@ export async function runBackupJob(
     worldClaim: worldClaim(stack.name),
     targetClaim: backup.targetClaim,
     archive: backup.archive,
+    ...(backup.s3 ? { s3: backup.s3 } : {}),
     ...(besideServer && game
       ? { besidePods: selectorLabels({ stack: stack.name, component: game.component }) }
       : {}),

@@ -10,11 +10,12 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { KubeClient } from "../../kube/client.ts";
 import { listPods } from "../../kube/core-reads.ts";
 import { ensureClaim } from "../../kube/jobs.ts";
-import type { BackupOperation } from "../../resources/backup-job.ts";
+import type { BackupOperation, S3Location } from "../../resources/backup-job.ts";
 import { selectorLabels } from "../../resources/labels.ts";
 import { findTemplate } from "../../templates/registry.ts";
 import { ServiceError } from "../stack-service.ts";
 import type { BackupRecord } from "../store/backup-store.ts";
+import type { S3TargetSettings } from "../store/backup-target-store.ts";
 import { StoreError } from "../store/errors.ts";
 import type { EventType, NewEvent, StackRecord } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
@@ -88,25 +89,27 @@ export class BackupService {
         problems: [{ path: "/target", message: `no backup target named ${JSON.stringify(options.target)}` }],
       });
     }
-    const claim = target?.claim ?? defaultTargetClaim(stack.name);
-    const storage = target?.storage ?? defaultTargetSize;
     const stamp = this.#now().toISOString().replace(/[-:]/g, "").replace(/\.\d+/, "");
+    const archive = `${stack.name}-${stamp}-${randomBytes(3).toString("hex")}.tar.gz`;
+    // An S3 target needs no claim; a claim target (the default one too) is made when missing.
+    const where =
+      target?.type === "s3"
+        ? { targetClaim: "", s3: s3Location(target.s3, stack.name, archive) }
+        : { targetClaim: target?.claim ?? defaultTargetClaim(stack.name) };
+    const storage = target?.type === "pvc" ? target.storage : defaultTargetSize;
     const backup = await this.#refusingBusy(() =>
-      this.#store.backups.begin(
-        {
-          stackId,
-          targetClaim: claim,
-          archive: `${stack.name}-${stamp}-${randomBytes(3).toString("hex")}.tar.gz`,
-          createdBy: actor,
+      this.#store.backups.begin({ stackId, archive, createdBy: actor, ...where }, (b) => ({
+        stackId,
+        source: "user",
+        type: "BackupStarted",
+        actor,
+        data: {
+          backupId: b.id,
+          archive: b.archive,
+          target: options.target ?? b.targetClaim,
+          ...(b.s3 ? { bucket: b.s3.bucket, key: b.s3.key } : {}),
         },
-        (b) => ({
-          stackId,
-          source: "user",
-          type: "BackupStarted",
-          actor,
-          data: { backupId: b.id, archive: b.archive, target: b.targetClaim },
-        }),
-      ),
+      })),
     );
     this.#background(this.#make(stack, backup, actor, options.retention ?? {}, storage));
     return backup;
@@ -171,7 +174,7 @@ export class BackupService {
   ): Promise<void> {
     try {
       const client = await this.#game.clusters.clientFor(stack.cluster);
-      await ensureClaim(client, targetClaimObject(stack, backup.targetClaim, storage));
+      if (!backup.s3) await ensureClaim(client, targetClaimObject(stack, backup.targetClaim, storage));
       const pod = await this.#game.runningPod(stack);
       const quiesce = pod !== undefined && findTemplate(stack.template)?.game?.console?.replies === true;
       if (quiesce) {
@@ -300,6 +303,12 @@ export class BackupService {
     this.#work.add(tracked);
     void tracked.finally(() => this.#work.delete(tracked));
   }
+}
+
+/** Where an archive of `stack` goes in the bucket of `target`: `<prefix><stack>/<archive>`. Pure. */
+export function s3Location(target: S3TargetSettings, stack: string, archive: string): S3Location {
+  const { prefix, ...rest } = target;
+  return { ...rest, key: `${prefix}${stack}/${archive}` };
 }
 
 function event(stack: StackRecord, actor: string, type: EventType, data: Record<string, unknown>): NewEvent {

@@ -1,6 +1,7 @@
 import type { Database, Sql } from "./database.ts";
 import { appendEvents, iso } from "./event-store.ts";
 import { StoreError } from "./errors.ts";
+import type { S3Location } from "../../resources/backup-job.ts";
 import type { NewEvent } from "./records.ts";
 import { isUuid } from "./stack-store.ts";
 
@@ -12,9 +13,11 @@ export type BackupStatus = (typeof backupStatuses)[number];
 export interface BackupRecord {
   readonly id: string;
   readonly stackId: string;
-  /** The claim the archive is written to, and its file name there. */
+  /** The claim the archive is written to (empty when it is in S3), and its file name there. */
   readonly targetClaim: string;
   readonly archive: string;
+  /** Where the archive is in S3-compatible storage; null when it is in a claim. */
+  readonly s3: S3Location | null;
   readonly status: BackupStatus;
   /** The archive's size in bytes, once made. */
   readonly sizeBytes: number | null;
@@ -30,6 +33,7 @@ interface BackupRow {
   stack_id: string;
   target_claim: string;
   archive: string;
+  s3: S3Location | null;
   status: BackupStatus;
   size_bytes: string | number | null;
   message: string;
@@ -39,7 +43,7 @@ interface BackupRow {
 }
 
 const columns =
-  "id, stack_id, target_claim, archive, status, size_bytes, message, created_at, created_by, completed_at";
+  "id, stack_id, target_claim, archive, s3, status, size_bytes, message, created_at, created_by, completed_at";
 
 function toBackup(r: BackupRow): BackupRecord {
   return {
@@ -47,6 +51,7 @@ function toBackup(r: BackupRow): BackupRecord {
     stackId: r.stack_id,
     targetClaim: r.target_claim,
     archive: r.archive,
+    s3: r.s3,
     status: r.status,
     sizeBytes: r.size_bytes === null ? null : Number(r.size_bytes),
     message: r.message,
@@ -101,13 +106,14 @@ export class BackupStore {
 
   /** Records a new Running backup with its event; Conflict when another operation runs. */
   async begin(
-    b: { stackId: string; targetClaim: string; archive: string; createdBy: string },
+    b: { stackId: string; targetClaim: string; archive: string; s3?: S3Location; createdBy: string },
     event: (backup: BackupRecord) => NewEvent,
   ): Promise<BackupRecord> {
     return this.#inTransaction(b.stackId, async (tx) => {
       const rows = await tx.query<BackupRow>(
-        `INSERT INTO backups (stack_id, target_claim, archive, created_by) VALUES ($1, $2, $3, $4) RETURNING ${columns}`,
-        [b.stackId, b.targetClaim, b.archive, b.createdBy],
+        `INSERT INTO backups (stack_id, target_claim, archive, s3, created_by) VALUES ($1, $2, $3, $4, $5)
+           RETURNING ${columns}`,
+        [b.stackId, b.targetClaim, b.archive, b.s3 ? JSON.stringify(b.s3) : null, b.createdBy],
       );
       const backup = toBackup(rows[0] as BackupRow);
       await appendEvents(tx, [event(backup)]);

@@ -1,32 +1,63 @@
 import type { Database } from "./database.ts";
 import { appendEvents, iso } from "./event-store.ts";
 import { StoreError, sqlState, uniqueViolation } from "./errors.ts";
+import type { S3SecretRef } from "../../resources/backup-job.ts";
 import type { NewEvent } from "./records.ts";
 
-/** A named place backups go: the claim `claim` in the stack's namespace, made with `storage` when missing. */
-export interface BackupTargetRecord {
+/** A bucket in S3-compatible storage; archives go to `<prefix><stack>/<archive>`. No secret value. */
+export interface S3TargetSettings {
+  readonly endpoint: string;
+  readonly bucket: string;
+  /** Empty, or ends with `/`. */
+  readonly prefix: string;
+  readonly region: string;
+  readonly forcePathStyle: boolean;
+  /** The Secret, in each stack's namespace, that holds the keys. */
+  readonly secret: S3SecretRef;
+}
+
+/** Who added a target, and when. */
+interface TargetCommon {
   readonly name: string;
-  readonly claim: string;
-  readonly storage: string;
   readonly createdAt: string;
   readonly createdBy: string;
 }
 
+/**
+ * A named place backups go: the claim `claim` in the stack's namespace, made
+ * with `storage` when missing (pvc), or a bucket of S3-compatible storage (s3).
+ */
+export type BackupTargetRecord =
+  | (TargetCommon & { readonly type: "pvc"; readonly claim: string; readonly storage: string })
+  | (TargetCommon & { readonly type: "s3"; readonly s3: S3TargetSettings });
+
+/** What {@link BackupTargetStore.create} is given. */
+export type NewBackupTarget =
+  | {
+      readonly name: string;
+      readonly createdBy: string;
+      readonly type: "pvc";
+      claim: string;
+      storage: string;
+    }
+  | { readonly name: string; readonly createdBy: string; readonly type: "s3"; s3: S3TargetSettings };
+
 interface TargetRow {
   name: string;
-  claim: string;
-  storage: string;
+  type: "pvc" | "s3";
+  claim: string | null;
+  storage: string | null;
+  s3: S3TargetSettings | null;
   created_at: Date | string;
   created_by: string;
 }
 
-const toTarget = (r: TargetRow): BackupTargetRecord => ({
-  name: r.name,
-  claim: r.claim,
-  storage: r.storage,
-  createdAt: iso(r.created_at),
-  createdBy: r.created_by,
-});
+function toTarget(r: TargetRow): BackupTargetRecord {
+  const common = { name: r.name, createdAt: iso(r.created_at), createdBy: r.created_by };
+  return r.type === "s3" && r.s3 !== null
+    ? { ...common, type: "s3", s3: r.s3 }
+    : { ...common, type: "pvc", claim: r.claim ?? "", storage: r.storage ?? "" };
+}
 
 /** The backup targets admins keep. Names are unique; adding one that exists is a Conflict. */
 export class BackupTargetStore {
@@ -50,12 +81,15 @@ export class BackupTargetStore {
   }
 
   /** Adds a target with its event; Conflict when the name is taken. */
-  async create(t: Omit<BackupTargetRecord, "createdAt">, event: NewEvent): Promise<BackupTargetRecord> {
+  async create(t: NewBackupTarget, event: NewEvent): Promise<BackupTargetRecord> {
     try {
       const created = await this.#db.transaction(async (tx) => {
         const rows = await tx.query<TargetRow>(
-          "INSERT INTO backup_targets (name, claim, storage, created_by) VALUES ($1, $2, $3, $4) RETURNING *",
-          [t.name, t.claim, t.storage, t.createdBy],
+          `INSERT INTO backup_targets (name, type, claim, storage, s3, created_by)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
+          t.type === "s3"
+            ? [t.name, t.type, null, null, JSON.stringify(t.s3), t.createdBy]
+            : [t.name, t.type, t.claim, t.storage, null, t.createdBy],
         );
         await appendEvents(tx, [event]);
         return toTarget(rows[0] as TargetRow);

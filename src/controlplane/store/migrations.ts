@@ -245,6 +245,27 @@ ALTER TABLE clusters
   ADD CONSTRAINT agent_clusters_hold_no_kubeconfig CHECK (mode = 'direct' OR kubeconfig IS NULL);
 `,
   },
+  {
+    version: 5,
+    name: "S3-compatible backup targets",
+    sql: `
+-- A target is a claim (pvc) or a bucket in S3-compatible storage (s3). An s3 target keeps its
+-- endpoint, bucket, prefix, region, addressing and the name and keys of the Secret holding its
+-- credentials, never the credentials themselves.
+ALTER TABLE backup_targets
+  ADD COLUMN type text NOT NULL DEFAULT 'pvc' CHECK (type IN ('pvc', 's3')),
+  ADD COLUMN s3   jsonb,
+  ALTER COLUMN claim DROP NOT NULL,
+  ALTER COLUMN storage DROP NOT NULL,
+  ADD CONSTRAINT backup_targets_shape CHECK (
+    (type = 'pvc' AND claim IS NOT NULL AND storage IS NOT NULL AND s3 IS NULL)
+    OR (type = 's3' AND claim IS NULL AND storage IS NULL AND s3 IS NOT NULL));
+
+-- Where an archive in S3-compatible storage lives (endpoint, bucket, key, region, addressing,
+-- Secret reference); NULL for an archive in a claim (target_claim).
+ALTER TABLE backups ADD COLUMN s3 jsonb;
+`,
+  },
 ];
 
 /** The advisory lock key migrations hold, so that two replicas starting together migrate once. */

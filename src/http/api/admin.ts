@@ -6,6 +6,7 @@ import { clusterModes, roles, type ClusterRecord } from "../../controlplane/stor
 import { HttpProblem } from "./problem.ts";
 import {
   problemResponse,
+  readRoute,
   type ApiContext,
   type ApiRequest,
   type ApiResponse,
@@ -169,18 +170,15 @@ export const adminRoutes: readonly RouteSpec[] = [
       return { status: 204 };
     },
   },
-  {
-    method: "GET",
+  readRoute({
     path: "/v1/users",
     summary: "Every user and their role",
     tag: "users",
     role: "admin",
-    responses: { 200: { description: "Users", schema: Type.Array(Type.Ref("User")) } },
-    handler: async (_req: ApiRequest, ctx: ApiContext): Promise<ApiResponse> => ({
-      status: 200,
-      body: await ctx.store.auth.listUsers(),
-    }),
-  },
+    description: "Users",
+    schema: Type.Array(Type.Ref("User")),
+    read: (_req, ctx) => ctx.store.auth.listUsers(),
+  }),
   {
     method: "POST",
     path: "/v1/users",

@@ -13,6 +13,7 @@ import { selectorLabels } from "../../resources/labels.ts";
 import { SandboxJobRunner } from "../../sandbox/job-runner.ts";
 import { useTestNamespace } from "../../testing/cluster.ts";
 import { eventually } from "../../testing/eventually.ts";
+import { credentialsSecret, startTestS3 } from "../../testing/s3-server.ts";
 import { startTestApi, stackBody, type TestApi } from "../test-api.ts";
 
 // Backups against the sandbox: real Jobs, real pods, the real console (pods/exec); the Jobs'
@@ -308,6 +309,135 @@ describe("backups on the sandbox", () => {
     assert.equal(claim.spec?.resources?.requests?.["storage"], "5Gi");
     assert.equal(
       (await api.call("DELETE", "/api/v1/backup-targets/shared", { as: "admin" })).statusCode,
+      204,
+    );
+  });
+});
+
+describe("backups to S3-compatible storage (SeaweedFS) on the sandbox", async () => {
+  const s3 = await startTestS3();
+  after(() => s3.stop());
+  assert.equal((await s3.request("PUT", "/games")).status, 200, "the bucket is made");
+  // The Secret the backup Jobs' pods read; the control plane only names it.
+  await core.createNamespacedSecret({ namespace, body: credentialsSecret(s3, "s3-creds") });
+  const target = {
+    name: "bucket",
+    type: "s3",
+    endpoint: s3.endpoint,
+    bucket: "games",
+    prefix: "stackwarden",
+    region: s3.region,
+    forcePathStyle: true,
+    credentials: { secretName: "s3-creds" },
+  };
+  const objectSize = async (key: string): Promise<number | undefined> => {
+    const r = await s3.request("HEAD", `/games/${key}`);
+    return r.status === 200 ? Number(r.headers["content-length"]) : undefined;
+  };
+  const noSecretIn = (what: string, text: string): void => {
+    assert.ok(!text.includes(s3.secretKey), `the secret key is not in ${what}`);
+    assert.ok(!text.includes(s3.accessKey), `the access key is not in ${what}`);
+  };
+
+  it("refuses a bad s3 target with 422 naming the field, and an operator with 403, changing nothing", async () => {
+    const without = (field: string): Record<string, unknown> =>
+      Object.fromEntries(Object.entries(target).filter(([k]) => k !== field));
+    const cases: Array<[string, Record<string, unknown>, number, string?]> = [
+      ["no endpoint", without("endpoint"), 422, "/endpoint"],
+      ["no bucket", without("bucket"), 422, "/bucket"],
+      ["no credentials", without("credentials"), 422, "/credentials"],
+      ["an ftp endpoint", { ...target, endpoint: "ftp://example.test" }, 422, "/endpoint"],
+      ["an endpoint with a path", { ...target, endpoint: `${s3.endpoint}/games` }, 422, "/endpoint"],
+      ["an endpoint with credentials", { ...target, endpoint: "http://a:b@example.test" }, 422, "/endpoint"],
+      ["an endpoint that is no URL", { ...target, endpoint: "games" }, 422, "/endpoint"],
+      ["a bucket with capitals", { ...target, bucket: "Games" }, 422, "/bucket"],
+      ["a prefix climbing up", { ...target, prefix: "../x" }, 422, "/prefix"],
+      ["a region with a space", { ...target, region: "us east" }, 422, "/region"],
+      ["forcePathStyle a string", { ...target, forcePathStyle: "yes" }, 422, "/forcePathStyle"],
+      [
+        "a key's value instead of the Secret",
+        { ...target, credentials: { secretName: "s3-creds", secretKey: "x" } },
+        422,
+        "/credentials",
+      ],
+      ["a Secret name with a slash", { ...target, credentials: { secretName: "a/b" } }, 422, "/credentials"],
+      ["a claim on an s3 target", { ...target, claim: "c" }, 422, "/claim"],
+      ["a bucket on a pvc target", { name: "p", claim: "c", bucket: "games" }, 422, "/bucket"],
+      ["an unknown type", { ...target, type: "ftp" }, 422, "/type"],
+    ];
+    const before = await api.counts();
+    for (const [name, body, status, field] of cases) {
+      const r = await api.call("POST", "/api/v1/backup-targets", { as: "admin", body });
+      assert.equal(r.statusCode, status, `${name}: ${r.body}`);
+      if (field !== undefined) assert.match(r.body, new RegExp(field.replace(/\//g, "\\/")), name);
+    }
+    const operator = await api.call("POST", "/api/v1/backup-targets", { as: "operator", body: target });
+    assert.equal(operator.statusCode, 403, operator.body);
+    assert.deepEqual(await api.counts(), before);
+    assert.deepEqual(await store.backupTargets.list(), []);
+  });
+
+  it("backs up to the bucket, restores from it, deletes the object, and retention deletes old objects", async () => {
+    const add = await api.call("POST", "/api/v1/backup-targets", { as: "admin", body: target });
+    assert.equal(add.statusCode, 201, add.body);
+    assert.deepEqual(add.json<{ s3: unknown }>().s3, {
+      endpoint: s3.endpoint,
+      bucket: "games",
+      prefix: "stackwarden/",
+      region: s3.region,
+      forcePathStyle: true,
+      secret: { name: "s3-creds", accessKeyKey: "AWS_ACCESS_KEY_ID", secretKeyKey: "AWS_SECRET_ACCESS_KEY" },
+    });
+
+    writeFileSync(join(world, "world", "level.dat"), "the world in the bucket");
+    const made = await backupNow({ target: "bucket" });
+    assert.equal(made.s3?.key, `stackwarden/mc/${made.archive}`);
+    assert.ok(made.sizeBytes !== null && made.sizeBytes > 0, `size ${made.sizeBytes}`);
+    assert.equal(await objectSize(made.s3.key), made.sizeBytes, "the object's size, through the S3 API");
+    const job = (await batch.listNamespacedJob({ namespace })).items.find(
+      (j) => j.metadata?.labels?.["stackwarden.dev/backup"] === made.id,
+    );
+    const env = job?.spec?.template.spec?.containers[0]?.env ?? [];
+    assert.deepEqual(
+      env.filter((e) => e.valueFrom).map((e) => [e.name, e.valueFrom?.secretKeyRef?.name]),
+      [
+        ["S3_ACCESS_KEY", "s3-creds"],
+        ["S3_SECRET_KEY", "s3-creds"],
+      ],
+    );
+    noSecretIn("the Job", JSON.stringify(job));
+
+    writeFileSync(join(world, "world", "level.dat"), "griefed");
+    writeFileSync(join(world, "griefer.txt"), "was here");
+    const restore = await api.call("POST", `${backupsUrl}/${made.id}/restore`, { as: "operator", body: {} });
+    assert.equal(restore.statusCode, 202, restore.body);
+    await settled(made.id, "Completed");
+    await eventually("BackupRestored of the S3 backup", async () => {
+      const events = await store.events({ stackId: id, types: ["BackupRestored"], limit: 1 });
+      return events[0]?.data["backupId"] === made.id ? true : undefined;
+    });
+    assert.equal(readFileSync(join(world, "world", "level.dat"), "utf8"), "the world in the bucket");
+    assert.equal(existsSync(join(world, "griefer.txt")), false);
+
+    const second = await backupNow({ target: "bucket" });
+    const third = await backupNow({ target: "bucket", retention: { keepLast: 1 } });
+    await eventually("retention to leave the newest backup only", async () => {
+      const ids = (await list()).map((b) => b.id);
+      return ids.length === 1 ? ids : undefined;
+    }).then((ids) => assert.deepEqual(ids, [third.id]));
+    assert.deepEqual(await s3.keys("games", "stackwarden/"), [third.s3?.key]);
+    assert.equal(await objectSize(second.s3?.key ?? ""), undefined);
+
+    const removed = await api.call("DELETE", `${backupsUrl}/${third.id}`, { as: "operator" });
+    assert.equal(removed.statusCode, 204, removed.body);
+    assert.deepEqual(await s3.keys("games", "stackwarden/"), []);
+
+    const events = await api.call("GET", `/api/v1/stacks/${id}/events?limit=200`, { as: "viewer" });
+    noSecretIn("the stack's events", events.body);
+    noSecretIn("the targets", (await api.call("GET", "/api/v1/backup-targets", { as: "operator" })).body);
+    noSecretIn("the store's events", JSON.stringify(await store.events({ limit: 500 })));
+    assert.equal(
+      (await api.call("DELETE", "/api/v1/backup-targets/bucket", { as: "admin" })).statusCode,
       204,
     );
   });

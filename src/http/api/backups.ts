@@ -5,6 +5,8 @@ import { backupStatuses } from "../../controlplane/store/backup-store.ts";
 import { HttpProblem } from "./problem.ts";
 import {
   problemResponse as problem,
+  readRoute,
+  stackItemProblems,
   type ApiContext,
   type ApiRequest,
   type ApiResponse,
@@ -77,22 +79,16 @@ const backupId = (req: ApiRequest): string => req.params["backupId"] ?? "";
 
 /** Every backup route; all need the operator role. */
 export const backupRoutes: readonly RouteSpec[] = [
-  {
-    method: "GET",
+  readRoute({
     path: "/v1/stacks/{id}/backups",
     summary: "The game server's backups, newest first, with size, creation time and who made them",
     tag: "game",
     role: "operator",
-    responses: {
-      200: { description: "The backups", schema: Type.Object({ items: Type.Array(BackupSchema) }) },
-      404: problem("No such stack"),
-      422: problem("Not a game server"),
-    },
-    handler: async (req: ApiRequest, ctx: ApiContext): Promise<ApiResponse> => ({
-      status: 200,
-      body: { items: await backups(ctx).list(stackId(req)) },
-    }),
-  },
+    description: "The backups",
+    schema: Type.Object({ items: Type.Array(BackupSchema) }),
+    problems: stackItemProblems,
+    read: async (req, ctx) => ({ items: await backups(ctx).list(stackId(req)) }),
+  }),
   {
     method: "POST",
     path: "/v1/stacks/{id}/backups",

@@ -95,6 +95,34 @@ export function problemResponse(description: string): ResponseSpec {
   return { description, schema: Type.Ref("Problem"), type: "application/problem+json" };
 }
 
+/** What {@link readRoute} is given: where, who, what the answer is and how it is read. */
+export interface ReadRoute extends Pick<RouteSpec, "path" | "summary" | "tag" | "role"> {
+  /** The 200 answer's description and schema. */
+  readonly description: string;
+  readonly schema: TSchema;
+  /** The problems it may answer instead, by status. */
+  readonly problems?: Record<number, string>;
+  readonly read: (req: ApiRequest, ctx: ApiContext) => Promise<unknown>;
+}
+
+/** What reading a game server's backups or schedules may answer instead. */
+export const stackItemProblems: Record<number, string> = { 404: "No such stack", 422: "Not a game server" };
+
+/** A GET route that answers 200 with what `read` gives: the shape of every route that only reads. */
+export function readRoute({ description, schema, problems = {}, read, ...route }: ReadRoute): RouteSpec {
+  return {
+    ...route,
+    method: "GET",
+    responses: {
+      200: { description, schema },
+      ...Object.fromEntries(
+        Object.entries(problems).map(([status, text]) => [status, problemResponse(text)]),
+      ),
+    },
+    handler: async (req, ctx) => ({ status: 200, body: await read(req, ctx) }),
+  };
+}
+
 const rank: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 
 /**

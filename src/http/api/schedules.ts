@@ -4,6 +4,8 @@ import { missedPolicies, scheduleActions } from "../../controlplane/game/schedul
 import { maxConsoleCommandBytes } from "../../controlplane/game/console-command.ts";
 import {
   problemResponse as problem,
+  readRoute,
+  stackItemProblems,
   type ApiContext,
   type ApiRequest,
   type ApiResponse,
@@ -52,22 +54,16 @@ const stackId = (req: ApiRequest): string => req.params["id"] ?? "";
 
 /** Every schedule route; all need the operator role. */
 export const scheduleRoutes: readonly RouteSpec[] = [
-  {
-    method: "GET",
+  readRoute({
     path: "/v1/stacks/{id}/schedules",
     summary: "The game server's schedules",
     tag: "game",
     role: "operator",
-    responses: {
-      200: { description: "The schedules", schema: Type.Object({ items: Type.Array(ScheduleSchema) }) },
-      404: problem("No such stack"),
-      422: problem("Not a game server"),
-    },
-    handler: async (req: ApiRequest, ctx: ApiContext): Promise<ApiResponse> => ({
-      status: 200,
-      body: { items: await ctx.schedules.list(stackId(req)) },
-    }),
-  },
+    description: "The schedules",
+    schema: Type.Object({ items: Type.Array(ScheduleSchema) }),
+    problems: stackItemProblems,
+    read: async (req, ctx) => ({ items: await ctx.schedules.list(stackId(req)) }),
+  }),
   {
     method: "POST",
     path: "/v1/stacks/{id}/schedules",

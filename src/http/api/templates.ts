@@ -8,6 +8,7 @@ import { findTemplate } from "../../templates/registry.ts";
 import { HttpProblem } from "./problem.ts";
 import {
   problemResponse,
+  readRoute,
   type ApiContext,
   type ApiRequest,
   type ApiResponse,
@@ -90,18 +91,15 @@ function newVersion(
 
 /** Every template route. */
 export const templateRoutes: readonly RouteSpec[] = [
-  {
-    method: "GET",
+  readRoute({
     path: "/v1/templates",
     summary: "Every template version in the catalog",
     tag: "templates",
     role: "viewer",
-    responses: { 200: { description: "Template versions", schema: Type.Array(Type.Ref("Template")) } },
-    handler: async (_req: ApiRequest, ctx: ApiContext): Promise<ApiResponse> => ({
-      status: 200,
-      body: await ctx.store.catalog.listTemplates(),
-    }),
-  },
+    description: "Template versions",
+    schema: Type.Array(Type.Ref("Template")),
+    read: (_req, ctx) => ctx.store.catalog.listTemplates(),
+  }),
   {
     method: "GET",
     path: "/v1/templates/{name}",

@@ -107,7 +107,7 @@ describe("ChronikCluster status", () => {
       cluster({
         searchNodes: null,
         autoscaling: { controllers: null, ingestNodes: null },
-      } as unknown as Partial<ChronikCluster["spec"]>),
+      }),
     );
     assert.equal(s["phase"], "Running");
     assert.deepEqual(s["readyReplicas"], { controllers: 3, ingestNodes: 2, searchNodes: 0 });
