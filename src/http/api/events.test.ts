@@ -188,6 +188,22 @@ for (const backend of storeBackends) {
       assert.equal(bad.status, 400);
     });
 
+    it("a stream opened without Last-Event-ID delivers every event appended once its headers arrived", async () => {
+      const api = await startTestApi(await backend.open());
+      const base = await api.app.listen({ host: "127.0.0.1", port: 0 });
+      const before = await append(api, [note(1)]);
+      const s = await connect(`${base}/api/v1/events/stream`, {
+        authorization: `Bearer ${api.tokens.viewer}`,
+      });
+      assert.equal(s.status, 200);
+      // Appended right after the answer, before the first frame is read: the client's list read
+      // would come here, so the stream must carry this event.
+      const after = await append(api, [note(2), note(3)]);
+      assert.deepEqual(await eventIds(s, 2), after);
+      s.close();
+      assert.ok(after[0]! > before[0]!);
+    });
+
     it("SSE sends keep-alive pings while nothing happens", async () => {
       const api = await startTestApi(await backend.open(), { pingMs: 20 });
       const base = await api.app.listen({ host: "127.0.0.1", port: 0 });

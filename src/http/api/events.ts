@@ -90,7 +90,9 @@ export function sseFrame(e: StackEvent): string {
 }
 
 async function stream(req: ApiRequest, ctx: ApiContext, stackId?: string): Promise<undefined> {
-  const after = startAfter(req);
+  // "From now on" is fixed before the response's headers go out: a client that reads its state
+  // (the stack list) once the stream has answered then misses nothing between the two.
+  const after = startAfter(req) ?? (await ctx.store.lastEventId());
   const reply = req.reply.hijack();
   const res = reply.raw;
   const stop = new AbortController();
@@ -107,7 +109,7 @@ async function stream(req: ApiRequest, ctx: ApiContext, stackId?: string): Promi
   try {
     const events = ctx.feed.subscribe({
       signal: stop.signal,
-      ...(after !== undefined ? { after } : {}),
+      after,
       ...(stackId !== undefined ? { stackId } : {}),
     });
     for await (const e of events) await write(res, sseFrame(e), stop.signal);

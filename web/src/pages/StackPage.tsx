@@ -58,6 +58,10 @@ export function StackPage({ id, role }: { id: string; role: Role }): ReactElemen
     clearTimeout(pending.current);
     pending.current = setTimeout(() => void reload(), 200);
   });
+  // Read again once the stream is live: it starts where the server stood when it answered.
+  useEffect(() => {
+    if (stream === "live") void reload();
+  }, [stream, reload]);
 
   const run = async (action: Action): Promise<void> => {
     setConfirming(null);

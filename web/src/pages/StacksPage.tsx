@@ -100,6 +100,11 @@ export function StacksPage({ role }: { role: Role }): ReactElement {
       }, 250),
     );
   });
+  // The stream starts where the server stood when it answered: listing again once it is live
+  // covers whatever changed between the first listing and that moment.
+  useEffect(() => {
+    if (stream === "live") void reload();
+  }, [stream, reload]);
   const drifted = useMemo(() => stacksWithRecentDrift(events, now, driftWindowMs), [events, now]);
   const all = useMemo(
     () => [...(stacks?.values() ?? [])].sort((a, b) => a.stack.createdAt.localeCompare(b.stack.createdAt)),
