@@ -83,7 +83,8 @@ function podSpecChanged(desired: KubeObject, live: KubeObject): boolean {
 /**
  * Deletes `live` (preconditioned on its UID) so that a later apply creates
  * it anew: how a Pod's immutable spec changes, as a bare pod's own
- * controller would do it. Returns the object as it was.
+ * controller would do it. Returns the object as it was, marked as being
+ * deleted: until the new one runs, health must not count the old one.
  */
 async function replace(ctx: ApplyContext, type: ResourceType, live: KubeObject): Promise<KubeObject> {
   try {
@@ -94,7 +95,8 @@ async function replace(ctx: ApplyContext, type: ResourceType, live: KubeObject):
   } catch (e: unknown) {
     if (!isNotFound(e)) throw e;
   }
-  return live;
+  const deletionTimestamp = live.metadata.deletionTimestamp ?? new Date().toISOString();
+  return { ...live, metadata: { ...live.metadata, deletionTimestamp } };
 }
 
 async function read(
