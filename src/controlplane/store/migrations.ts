@@ -266,6 +266,26 @@ ALTER TABLE backup_targets
 ALTER TABLE backups ADD COLUMN s3 jsonb;
 `,
   },
+  {
+    version: 6,
+    name: "backups adopted across replicas, and scheduled backups' target and retention",
+    sql: `
+-- The replica making or restoring a backup holds it until lease_until and renews that while it
+-- watches its Job; once the lease lapses, another replica adopts the backup (claims it by moving
+-- worker and lease_until in one conditional UPDATE). run names the Job: sw-<operation>-<id>-<run>.
+ALTER TABLE backups
+  ADD COLUMN run         text,
+  ADD COLUMN worker      text,
+  ADD COLUMN lease_until timestamptz;
+CREATE INDEX backups_in_progress ON backups (lease_until)
+  WHERE status IN ('Running', 'Restoring') AND deleted_at IS NULL;
+
+-- A backup schedule's target (NULL: the stack's own claim) and retention ({keepLast, keepDays}).
+ALTER TABLE schedules
+  ADD COLUMN target    text,
+  ADD COLUMN retention jsonb;
+`,
+  },
 ];
 
 /** The advisory lock key migrations hold, so that two replicas starting together migrate once. */
