@@ -74,7 +74,11 @@ export function podStartFailure(pod: V1Pod): PodStartFailure | undefined {
   for (const s of statuses) {
     const reason = s.state?.waiting?.reason;
     if ((podStartFailureReasons as readonly string[]).includes(reason ?? ""))
-      return { reason: reason as PodStartFailureReason, container: s.name, message: s.state?.waiting?.message ?? "" };
+      return {
+        reason: reason as PodStartFailureReason,
+        container: s.name,
+        message: s.state?.waiting?.message ?? "",
+      };
   }
   return undefined;
 }
@@ -103,7 +107,11 @@ export async function jobPodState(
 }
 
 /** The Job `name`, or undefined when there is none. */
-export async function readJob(client: KubeClient, namespace: string, name: string): Promise<V1Job | undefined> {
+export async function readJob(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+): Promise<V1Job | undefined> {
   try {
     return await client.request<V1Job>("GET", `${batch(namespace)}/jobs/${encodeURIComponent(name)}`);
   } catch (e: unknown) {

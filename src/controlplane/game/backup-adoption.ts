@@ -49,7 +49,8 @@ export async function adoptBackup(ctx: AdoptionContext, adopted: AdoptedBackup):
   const { backup } = adopted;
   const operation: BackupOperation = backup.status === "Restoring" ? "restore" : "backup";
   const stack = await ctx.store.stacks.get(backup.stackId);
-  const started = operation === "restore" ? await restoreStarted(ctx.store, backup.stackId, backup.id) : undefined;
+  const started =
+    operation === "restore" ? await restoreStarted(ctx.store, backup.stackId, backup.id) : undefined;
   const actor = started?.actor ?? backup.createdBy;
   const note = { backupId: backup.id, adopted: true, adoptedBy: ctx.holder };
   let outcome: { size: number | undefined } | { error: string };

@@ -63,7 +63,13 @@ export interface JobWatch {
 export const newRun = (): string => randomBytes(4).toString("hex");
 
 /** The Job request of `run`. Pure. */
-export function backupJobRequest({ stack, backup, operation, run, besideServer }: BackupJobRun): BackupJobRequest {
+export function backupJobRequest({
+  stack,
+  backup,
+  operation,
+  run,
+  besideServer,
+}: BackupJobRun): BackupJobRequest {
   const game = findTemplate(stack.template)?.game;
   return {
     operation,

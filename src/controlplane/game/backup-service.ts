@@ -26,7 +26,13 @@ import type { StackRecord } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
 import { adoptBackup } from "./backup-adoption.ts";
 import { backupEvent } from "./backup-event.ts";
-import { newRun, runBackupJob, targetClaimObject, type BackupTiming, type JobWatch } from "./backup-job-run.ts";
+import {
+  newRun,
+  runBackupJob,
+  targetClaimObject,
+  type BackupTiming,
+  type JobWatch,
+} from "./backup-job-run.ts";
 import { expiredBackups, type BackupRetention } from "./backup-retention.ts";
 import type { GameService } from "./game-service.ts";
 import type { PowerService } from "./power-service.ts";
@@ -79,7 +85,13 @@ export class BackupService {
     this.#store = store;
     this.#game = game;
     this.#power = power;
-    this.#timing = { jobTimeoutMs: 3_600_000, pollMs: 500, leaseMs: 60_000, sweepMs: 30_000, ...options.timing };
+    this.#timing = {
+      jobTimeoutMs: 3_600_000,
+      pollMs: 500,
+      leaseMs: 60_000,
+      sweepMs: 30_000,
+      ...options.timing,
+    };
     this.#now = options.now ?? ((): Date => new Date());
     this.#holder = options.holder ?? `${hostname()}_${process.pid}_${randomBytes(3).toString("hex")}`;
   }
@@ -269,7 +281,9 @@ export class BackupService {
       const finished = await this.#store.backups.finish(backup.id, this.#holder, {
         status: "Completed",
         ...(size !== undefined ? { sizeBytes: size } : {}),
-        events: [backupEvent(stack, actor, "BackupCompleted", { backupId: backup.id, sizeBytes: size ?? null })],
+        events: [
+          backupEvent(stack, actor, "BackupCompleted", { backupId: backup.id, sizeBytes: size ?? null }),
+        ],
       });
       if (finished) await this.#prune(stack, actor, retention);
     } catch (e: unknown) {
@@ -310,7 +324,9 @@ export class BackupService {
       if (this.#abandoned(e)) return;
       await this.#store.backups.finish(backup.id, this.#holder, {
         status: "Completed",
-        events: [backupEvent(stack, actor, "RestoreFailed", { backupId: backup.id, step, message: describe(e) })],
+        events: [
+          backupEvent(stack, actor, "RestoreFailed", { backupId: backup.id, step, message: describe(e) }),
+        ],
       });
     }
     if (stopFirst) await this.#power.run(stack.id, "start", actor).catch(() => undefined);

@@ -84,7 +84,10 @@ export function scheduleProblems(spec: ScheduleSpec): ScheduleProblem[] {
   if (spec.action !== "backup") {
     for (const field of ["target", "retention"] as const)
       if (spec[field] !== undefined)
-        problems.push({ path: `/${field}`, message: `only action backup takes a ${field}, not ${spec.action}` });
+        problems.push({
+          path: `/${field}`,
+          message: `only action backup takes a ${field}, not ${spec.action}`,
+        });
   }
   return problems;
 }

@@ -99,7 +99,10 @@ for (const backend of storeBackends) {
       const holder = ["b", "c", "d"][claims.findIndex((c) => c.length === 1)] ?? "";
       assert.equal(await store.backups.renew(lapsed.id, "dead", 60_000), false, "the old holder lost it");
       assert.equal(
-        await store.backups.finish(lapsed.id, "dead", { status: "Failed", events: [event(stackId, "BackupFailed")] }),
+        await store.backups.finish(lapsed.id, "dead", {
+          status: "Failed",
+          events: [event(stackId, "BackupFailed")],
+        }),
         false,
         "the old holder's late finish changes nothing",
       );
@@ -111,7 +114,11 @@ for (const backend of storeBackends) {
         }),
         true,
       );
-      assert.equal(await store.backups.finish(lapsed.id, holder, { status: "Failed" }), false, "finished once");
+      assert.equal(
+        await store.backups.finish(lapsed.id, holder, { status: "Failed" }),
+        false,
+        "finished once",
+      );
       assert.equal((await store.backups.get(stackId, lapsed.id))?.status, "Completed");
       const types = (await store.events({ stackId, limit: 20 })).map((e) => e.type);
       assert.deepEqual(types.filter((t) => t !== "BackupStarted").slice(0, 1), ["BackupCompleted"]);

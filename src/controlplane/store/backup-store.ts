@@ -153,7 +153,12 @@ export class BackupStore {
   }
 
   /** Marks a Completed backup Restoring, held by `claim`, with its event; Conflict when another operation runs. */
-  async beginRestore(stackId: string, id: string, claim: BackupClaim, event: NewEvent): Promise<BackupRecord> {
+  async beginRestore(
+    stackId: string,
+    id: string,
+    claim: BackupClaim,
+    event: NewEvent,
+  ): Promise<BackupRecord> {
     return this.#inTransaction(stackId, async (tx) => {
       const rows = await tx.query<BackupRow>(
         `UPDATE backups SET status = 'Restoring', run = $3, worker = $4, lease_until = ${lease("$5")}

@@ -1,5 +1,12 @@
 /** The backup routes of game servers: list, make, delete and restore archives of the world volume. */
-import { Type, type Static, type TString } from "@sinclair/typebox";
+import {
+  Type,
+  type Static,
+  type TInteger,
+  type TObject,
+  type TOptional,
+  type TString,
+} from "@sinclair/typebox";
 import type { BackupService } from "../../controlplane/game/backup-service.ts";
 import { backupStatuses } from "../../controlplane/store/backup-store.ts";
 import { HttpProblem } from "./problem.ts";
@@ -13,8 +20,11 @@ import {
   type RouteSpec,
 } from "./route.ts";
 
-const retentionSchema = (options: { description: string }) =>
-  Type.Object(
+/** How many backups to keep (controlplane/game/backup-retention.ts), described for where it is asked. */
+export function RetentionSchema(options: {
+  description: string;
+}): TObject<{ keepLast: TOptional<TInteger>; keepDays: TOptional<TInteger> }> {
+  return Type.Object(
     {
       keepLast: Type.Optional(
         Type.Integer({ minimum: 1, maximum: 1000, description: "Keep the newest N completed backups." }),
@@ -25,10 +35,7 @@ const retentionSchema = (options: { description: string }) =>
     },
     { additionalProperties: false, ...options },
   );
-
-/** How many backups to keep (controlplane/game/backup-retention.ts), described for where it is asked. */
-export const RetentionSchema: (options: { description: string }) => ReturnType<typeof retentionSchema> =
-  retentionSchema;
+}
 
 /** A backup target's name, as a body names it. */
 export function TargetNameSchema(options: { description: string }): TString {
@@ -45,7 +52,9 @@ export const BackupBody = Type.Object(
       }),
     ),
     retention: Type.Optional(
-      RetentionSchema({ description: "Once this backup is made, delete the older ones that no given rule keeps." }),
+      RetentionSchema({
+        description: "Once this backup is made, delete the older ones that no given rule keeps.",
+      }),
     ),
   },
   { additionalProperties: false },

@@ -40,7 +40,8 @@ export const ScheduleBody = Type.Object(
     ),
     retention: Type.Optional(
       RetentionSchema({
-        description: "For action backup only: after each scheduled backup, delete the older ones no rule keeps.",
+        description:
+          "For action backup only: after each scheduled backup, delete the older ones no rule keeps.",
       }),
     ),
   },
@@ -57,7 +58,10 @@ export const ScheduleSchema = Type.Object({
   command: Type.Union([Type.String(), Type.Null()]),
   missed: literals(missedPolicies),
   target: Type.Union([Type.String(), Type.Null()]),
-  retention: Type.Union([RetentionSchema({ description: "Applied after each scheduled backup." }), Type.Null()]),
+  retention: Type.Union([
+    RetentionSchema({ description: "Applied after each scheduled backup." }),
+    Type.Null(),
+  ]),
   nextFrom: Type.String(),
   createdAt: Type.String(),
   createdBy: Type.String(),
