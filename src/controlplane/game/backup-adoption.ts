@@ -23,7 +23,13 @@ import { findTemplate } from "../../templates/registry.ts";
 import type { AdoptedBackup } from "../store/backup-store.ts";
 import type { StackRecord } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
-import { awaitBackupJob, backupJobRequest, type BackupTiming, type JobWatch } from "./backup-job-run.ts";
+import {
+  awaitBackupJob,
+  backupJobRequest,
+  isLive,
+  type BackupTiming,
+  type JobWatch,
+} from "./backup-job-run.ts";
 import { backupEvent } from "./backup-event.ts";
 import type { GameService } from "./game-service.ts";
 import type { PowerService } from "./power-service.ts";
@@ -107,7 +113,7 @@ async function followJob(
 ): Promise<number | undefined> {
   if (!stack || run === null) throw new Error(interrupted);
   const client = await ctx.game.clusters.clientFor(stack.cluster);
-  if (!(await readJob(client, stack.namespace, backupJobName(operation, backup.id, run))))
+  if (!isLive(await readJob(client, stack.namespace, backupJobName(operation, backup.id, run))))
     throw new Error(interrupted);
   const request = backupJobRequest({ stack, backup, operation, run, besideServer: false });
   return awaitBackupJob(client, request, ctx.timing, ctx.watch(backup.id));

@@ -6,9 +6,9 @@
  */
 import { randomBytes } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
-import type { V1PersistentVolumeClaim } from "@kubernetes/client-node";
+import type { V1Job, V1PersistentVolumeClaim } from "@kubernetes/client-node";
 import type { KubeClient } from "../../kube/client.ts";
-import { createJob, deleteJob, jobPodState } from "../../kube/jobs.ts";
+import { createJob, deleteJob, jobPodState, readJob } from "../../kube/jobs.ts";
 import {
   backupJobName,
   backupRunLabels,
@@ -104,7 +104,8 @@ export async function runBackupJob(
  * message gives the archive's size (undefined for a delete); Failed throws
  * saying why; a pod that cannot start ({@link podStartFailure}: a missing
  * Secret, an image that cannot be pulled) deletes the Job and throws with
- * the kubelet's reason and message at once; no end within
+ * the kubelet's reason and message at once; so does a Job that is gone
+ * while its pod has not finished; no end within
  * `timing.jobTimeoutMs` throws too. An aborted `watch.signal` throws its reason.
  */
 export async function awaitBackupJob(
@@ -115,6 +116,7 @@ export async function awaitBackupJob(
 ): Promise<number | undefined> {
   const { operation, namespace } = request;
   const labels = backupRunLabels(request);
+  const jobName = backupJobName(operation, request.backupId, request.run);
   const deadline = Date.now() + timing.jobTimeoutMs;
   while (Date.now() < deadline) {
     watch.signal?.throwIfAborted();
@@ -122,9 +124,12 @@ export async function awaitBackupJob(
     const state = await jobPodState(client, namespace, labels);
     if (state.type === "cannotStart") {
       const { reason, message } = state.failure;
-      await deleteJob(client, namespace, backupJobName(operation, request.backupId, request.run));
+      await deleteJob(client, namespace, jobName);
       throw new Error(`the ${operation} Job's pod cannot start: ${reason}${message ? `: ${message}` : ""}`);
     }
+    // A Job someone deleted (or a replica gave up) never finishes: say so rather than wait out the timeout.
+    if (state.type === "waiting" && !isLive(await readJob(client, namespace, jobName)))
+      throw new Error(`the ${operation} Job ${jobName} was deleted before it finished`);
     if (state.type === "finished") {
       const { outcome } = state;
       if (outcome.phase === "Failed")
@@ -139,6 +144,10 @@ export async function awaitBackupJob(
   }
   throw new Error(`the ${operation} Job did not finish within ${timing.jobTimeoutMs / 1000} s`);
 }
+
+/** The Job exists and is not being deleted. */
+export const isLive = (job: V1Job | undefined): job is V1Job =>
+  job !== undefined && job.metadata?.deletionTimestamp === undefined;
 
 /** The target claim `name` in the stack's namespace, asking for `storage`, as the control plane makes it. */
 export function targetClaimObject(
