@@ -252,6 +252,7 @@ export class BackupService {
     await this.stop();
     await this.settled();
   }
+
   async #make(
     stack: StackRecord,
     backup: BackupRecord,
