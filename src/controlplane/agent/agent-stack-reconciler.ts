@@ -89,6 +89,8 @@ export class AgentStackReconciler implements Reconciler {
         await revertEdit(writer, d.resource, live);
         await this.#event(id, "DriftCorrected", { ...data, by: "agent" }, `agent:${cluster.name}`);
         live = await writer.get(d.namespace, d.name);
+        // An edit made while we reverted is the next reconcile's to record, not ours to apply over.
+        if (editOf(d.resource, live, d.generation)) return requeueAfter(0);
       }
     }
     live = (await applyIfChanged(writer, d.resource, live, d.driftPolicy !== "ignore")).live;

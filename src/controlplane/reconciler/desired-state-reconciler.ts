@@ -124,7 +124,12 @@ export class DesiredStateReconciler implements Reconciler {
     if (live && edit) {
       const outcome = await this.#handleDrift(stack, template, desired, live, edit, writer);
       if (outcome === "adopted") return requeueAfter(0);
-      if (outcome === "reverted") live = await writer.get(stack.namespace, stack.name);
+      if (outcome === "reverted") {
+        live = await writer.get(stack.namespace, stack.name);
+        // Someone edited again while we reverted: the next reconcile records it, rather than the
+        // apply below putting it back unrecorded.
+        if (editOf(desired, live, stack.generation)) return requeueAfter(0);
+      }
     }
     if (needsApply(withAppliedHash(desired), live, enforce) && this.#started.get(id) !== stack.generation) {
       await this.#record(stack, "ReconcileStarted", { generation: stack.generation });
