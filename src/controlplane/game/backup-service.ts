@@ -19,16 +19,19 @@ import type { S3TargetSettings } from "../store/backup-target-store.ts";
 import { StoreError } from "../store/errors.ts";
 import type { EventType, NewEvent, StackRecord } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
-import { runBackupJob, targetClaimObject, type BackupTiming } from "./backup-job-run.ts";
+import { runBackupJob, targetClaimObject, worldClaim, type BackupTiming } from "./backup-job-run.ts";
+import { planBackupMethod, type BackupMethodChoice } from "./backup-method.ts";
 import { expiredBackups, type BackupRetention } from "./backup-retention.ts";
 import type { GameService } from "./game-service.ts";
 import type { PowerService } from "./power-service.ts";
+import { runSnapshotOperation } from "./snapshot-backup.ts";
+import { findSnapshotClass } from "./snapshot-class.ts";
 
 /** The claim, in the stack's namespace, archives go to unless another target is named. */
 export const defaultTargetClaim = (stack: string): string => `${stack}-backups`;
 /** The size the default target claim asks for when the control plane makes it. */
 export const defaultTargetSize = "10Gi";
-export { worldClaim, type BackupTiming } from "./backup-job-run.ts";
+export { worldClaim, type BackupTiming };
 
 /** What `POST …/backups` may ask. */
 export interface BackupOptions {
@@ -36,6 +39,8 @@ export interface BackupOptions {
   readonly retention?: BackupRetention;
   /** An admin's named target; absent: the stack's own claim `<stack>-backups`. */
   readonly target?: string;
+  /** Archive, VolumeSnapshot, or (absent) a snapshot when one can be taken (backup-method.ts). */
+  readonly method?: BackupMethodChoice;
 }
 
 /** What `POST …/backups/{id}/restore` may ask. */
@@ -89,27 +94,54 @@ export class BackupService {
         problems: [{ path: "/target", message: `no backup target named ${JSON.stringify(options.target)}` }],
       });
     }
+    const plan = await planBackupMethod(options.method ?? "auto", target !== undefined, async () =>
+      findSnapshotClass(
+        await this.#game.clusters.clientFor(stack.cluster),
+        stack.namespace,
+        worldClaim(stack.name),
+      ),
+    ).catch(unavailable("the cluster could not be asked for a snapshot class"));
     const stamp = this.#now().toISOString().replace(/[-:]/g, "").replace(/\.\d+/, "");
-    const archive = `${stack.name}-${stamp}-${randomBytes(3).toString("hex")}.tar.gz`;
+    const name = `${stack.name}-${stamp}-${randomBytes(3).toString("hex")}`;
+    // A VolumeSnapshot's name is a DNS subdomain: lowercase.
+    const archive = plan.method === "snapshot" ? name.toLowerCase() : `${name}.tar.gz`;
     // An S3 target needs no claim; a claim target (the default one too) is made when missing.
     const where =
-      target?.type === "s3"
-        ? { targetClaim: "", s3: s3Location(target.s3, stack.name, archive) }
-        : { targetClaim: target?.claim ?? defaultTargetClaim(stack.name) };
+      plan.method === "snapshot"
+        ? {
+            targetClaim: "",
+            snapshot: {
+              name: archive,
+              className: plan.className,
+              storageClass: plan.storageClass,
+              sourceClaim: worldClaim(stack.name),
+            },
+          }
+        : target?.type === "s3"
+          ? { targetClaim: "", s3: s3Location(target.s3, stack.name, archive) }
+          : { targetClaim: target?.claim ?? defaultTargetClaim(stack.name) };
+    const skipped = plan.method === "archive" && plan.snapshotSkipped !== undefined;
+    const snapshotSkipped = skipped ? { snapshotSkipped: plan.snapshotSkipped } : {};
     const storage = target?.type === "pvc" ? target.storage : defaultTargetSize;
     const backup = await this.#refusingBusy(() =>
-      this.#store.backups.begin({ stackId, archive, createdBy: actor, ...where }, (b) => ({
-        stackId,
-        source: "user",
-        type: "BackupStarted",
-        actor,
-        data: {
-          backupId: b.id,
-          archive: b.archive,
-          target: options.target ?? b.targetClaim,
-          ...(b.s3 ? { bucket: b.s3.bucket, key: b.s3.key } : {}),
-        },
-      })),
+      this.#store.backups.begin(
+        { stackId, archive, createdBy: actor, ...where, ...snapshotSkipped },
+        (b) => ({
+          stackId,
+          source: "user",
+          type: "BackupStarted",
+          actor,
+          data: {
+            backupId: b.id,
+            archive: b.archive,
+            target: options.target ?? b.targetClaim,
+            ...(b.s3 ? { bucket: b.s3.bucket, key: b.s3.key } : {}),
+            method: b.method,
+            ...(b.snapshot ? { snapshotClass: b.snapshot.className } : {}),
+            ...(b.snapshotSkipped !== null ? { snapshotSkipped: b.snapshotSkipped } : {}),
+          },
+        }),
+      ),
     );
     this.#background(this.#make(stack, backup, actor, options.retention ?? {}, storage));
     return backup;
@@ -174,7 +206,8 @@ export class BackupService {
   ): Promise<void> {
     try {
       const client = await this.#game.clusters.clientFor(stack.cluster);
-      if (!backup.s3) await ensureClaim(client, targetClaimObject(stack, backup.targetClaim, storage));
+      if (!backup.s3 && !backup.snapshot)
+        await ensureClaim(client, targetClaimObject(stack, backup.targetClaim, storage));
       const pod = await this.#game.runningPod(stack);
       const quiesce = pod !== undefined && findTemplate(stack.template)?.game?.console?.replies === true;
       if (quiesce) {
@@ -226,7 +259,7 @@ export class BackupService {
     if (stopFirst) await this.#power.run(stack.id, "start", actor).catch(() => undefined);
   }
 
-  /** Runs one Job to its end; the archive's size, or throws why it failed. */
+  /** Runs one Job (or, for a snapshot backup, its VolumeSnapshot operation) to its end; the size, or throws why it failed. */
   #runJob(
     client: KubeClient,
     stack: StackRecord,
@@ -234,7 +267,10 @@ export class BackupService {
     operation: BackupOperation,
     besideServer: boolean,
   ): Promise<number | undefined> {
-    return runBackupJob(client, { stack, backup, operation, besideServer }, this.#timing);
+    const run = { stack, backup, operation, besideServer };
+    return backup.snapshot
+      ? runSnapshotOperation(client, run, this.#timing)
+      : runBackupJob(client, run, this.#timing);
   }
 
   async #untilStopped(client: KubeClient, stack: StackRecord): Promise<void> {
@@ -313,6 +349,14 @@ export function s3Location(target: S3TargetSettings, stack: string, archive: str
 
 function event(stack: StackRecord, actor: string, type: EventType, data: Record<string, unknown>): NewEvent {
   return { stackId: stack.id, source: "user" as const, type, actor, data };
+}
+
+/** Rethrows a ServiceError as it is, anything else as Unavailable saying `what`. */
+function unavailable(what: string): (e: unknown) => never {
+  return (e: unknown) => {
+    if (e instanceof ServiceError) throw e;
+    throw new ServiceError("Unavailable", `${what}: ${describe(e)}`, { cause: e });
+  };
 }
 
 function describe(e: unknown): string {
