@@ -19,7 +19,7 @@ import type { KubeClient } from "../../kube/client.ts";
 import { isNotFound } from "../../kube/errors.ts";
 import { createJob, deleteJob } from "../../kube/jobs.ts";
 import { watchUntil } from "../../kube/watch-until.ts";
-import { backupRunLabels } from "../../resources/backup-job.ts";
+import { backupRunLabels, parseTerminationMessage } from "../../resources/backup-job.ts";
 import { parseQuantity } from "../../resources/resource-quantity.ts";
 import {
   buildRestoreClaim,
@@ -132,8 +132,9 @@ async function restoreSnapshot(
             throw new Error(
               `the restore Job failed (exit ${terminated?.exitCode ?? 1}): ${terminated?.message ?? terminated?.reason ?? pod.status.reason ?? ""}`,
             );
-          // Succeeded is final once the container's terminated state is there.
-          if (pod.status?.phase === "Succeeded" && terminated !== undefined) return true;
+          // Succeeded is final once the container's termination message is there.
+          if (pod.status?.phase === "Succeeded" && parseTerminationMessage(terminated?.message) !== undefined)
+            return true;
         }
         return undefined;
       },
