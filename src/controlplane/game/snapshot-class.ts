@@ -97,22 +97,27 @@ export async function findSnapshotClass(
     reason,
     message,
   });
-  const read = async <T>(path: string, notFound: SnapshotSkipReason): Promise<T | SnapshotSkipReason> => {
+  const read = async <T>(
+    verb: "GET" | "LIST",
+    path: string,
+    notFound: SnapshotSkipReason,
+  ): Promise<T | SnapshotSkipReason> => {
     try {
-      return await client.request<T>(path.endsWith("volumesnapshotclasses") ? "LIST" : "GET", path);
+      return await client.request<T>(verb, path);
     } catch (e: unknown) {
       const reason = skipReasonOf(e, notFound);
       if (reason === undefined) throw e;
       return reason;
     }
   };
-  const pvc = await read<V1PersistentVolumeClaim>(claimPath(namespace, claim), "NoWorldClaim");
+  const pvc = await read<V1PersistentVolumeClaim>("GET", claimPath(namespace, claim), "NoWorldClaim");
   if (typeof pvc === "string") return skip(pvc, `the world claim ${claim} could not be read (${pvc})`);
   if (pvc.status?.phase !== "Bound")
     return skip("NoWorldClaim", `the world claim ${claim} is not bound to a volume yet`);
   const className = pvc.spec?.storageClassName ?? "";
   if (className === "") return skip("NoStorageClass", `the world claim ${claim} names no StorageClass`);
   const storageClass = await read<V1StorageClass>(
+    "GET",
     `/apis/storage.k8s.io/v1/storageclasses/${encodeURIComponent(className)}`,
     "NoStorageClass",
   );
@@ -120,6 +125,7 @@ export async function findSnapshotClass(
     return skip(storageClass, `the StorageClass ${className} could not be read (${storageClass})`);
   const driver = storageClass.provisioner;
   const classes = await read<{ items: SnapshotClassSummary[] }>(
+    "LIST",
     `/apis/${snapshotGroup}/v1/volumesnapshotclasses`,
     "NoSnapshotApi",
   );
