@@ -11,8 +11,8 @@
  * the temporary claim too.
  */
 import type { V1Job, V1PersistentVolumeClaim } from "@kubernetes/client-node";
-import { backupJobName, backupRunLabels, backupImage, dataMount } from "./backup-job.ts";
-import { componentLabel, managedByLabel, managedByValue, stackLabel } from "./labels.ts";
+import { backupImage, backupRunJob, dataMount } from "./backup-job.ts";
+import { managedByLabel, managedByValue } from "./labels.ts";
 
 /** On a VolumeSnapshot (and a restore's claim): the stack whose world it is a copy of. */
 export const backupsOfLabel = "stackwarden.dev/backups-of";
@@ -140,46 +140,30 @@ export const snapshotRestoreScript = [
  * restore's is.
  */
 export function buildSnapshotRestoreJob(req: SnapshotRestoreRequest): V1Job {
-  const labels = {
-    [managedByLabel]: managedByValue,
-    [stackLabel]: req.stack,
-    [componentLabel]: "backup",
-    ...backupRunLabels({ backupId: req.backupId, operation: "restore", run: req.run }),
-  };
-  return {
-    apiVersion: "batch/v1",
-    kind: "Job",
-    metadata: { name: backupJobName("restore", req.backupId, req.run), namespace: req.namespace, labels },
-    spec: {
-      backoffLimit: 0,
-      ttlSecondsAfterFinished: 3600,
-      template: {
-        metadata: { labels },
-        spec: {
-          restartPolicy: "Never",
-          containers: [
-            {
-              name: "restore",
-              image: backupImage,
-              command: ["sh", "-c", snapshotRestoreScript],
-              env: [
-                { name: "DATA", value: dataMount },
-                { name: "SOURCE", value: snapshotMount },
-                { name: "TERMINATION_LOG", value: "/dev/termination-log" },
-              ],
-              terminationMessagePolicy: "File",
-              volumeMounts: [
-                { name: "world", mountPath: dataMount },
-                { name: "snapshot", mountPath: snapshotMount, readOnly: true },
-              ],
-            },
+  return backupRunJob(
+    { ...req, operation: "restore" },
+    {
+      containers: [
+        {
+          name: "restore",
+          image: backupImage,
+          command: ["sh", "-c", snapshotRestoreScript],
+          env: [
+            { name: "DATA", value: dataMount },
+            { name: "SOURCE", value: snapshotMount },
+            { name: "TERMINATION_LOG", value: "/dev/termination-log" },
           ],
-          volumes: [
-            { name: "world", persistentVolumeClaim: { claimName: req.worldClaim } },
-            { name: "snapshot", persistentVolumeClaim: { claimName: restoreClaimName(req), readOnly: true } },
+          terminationMessagePolicy: "File",
+          volumeMounts: [
+            { name: "world", mountPath: dataMount },
+            { name: "snapshot", mountPath: snapshotMount, readOnly: true },
           ],
         },
-      },
+      ],
+      volumes: [
+        { name: "world", persistentVolumeClaim: { claimName: req.worldClaim } },
+        { name: "snapshot", persistentVolumeClaim: { claimName: restoreClaimName(req), readOnly: true } },
+      ],
     },
-  };
+  );
 }

@@ -15,8 +15,6 @@ import { join, relative } from "node:path";
 import { after, describe, it } from "node:test";
 import { BatchV1Api, CoreV1Api, CustomObjectsApi, StorageV1Api } from "@kubernetes/client-node";
 import { ClusterClients } from "../../controlplane/game/cluster-clients.ts";
-import { GameService } from "../../controlplane/game/game-service.ts";
-import type { BackupRecord } from "../../controlplane/store/backup-store.ts";
 import { openStore } from "../../controlplane/store/store.ts";
 import { KubeClient } from "../../kube/client.ts";
 import { selectorLabels } from "../../resources/labels.ts";
@@ -26,7 +24,7 @@ import { installSnapshotCrds } from "../../sandbox/snapshot-crds.ts";
 import { folderBytes, SandboxSnapshotter, snapshotDir } from "../../sandbox/snapshotter.ts";
 import { useTestNamespace } from "../../testing/cluster.ts";
 import { eventually } from "../../testing/eventually.ts";
-import { startTestApi, stackBody, type TestApi } from "../test-api.ts";
+import { backupCalls, startBackupApi } from "../backup-test-calls.ts";
 
 // Snapshot backups against the sandbox: the real API server serves the VolumeSnapshot CRDs (from the
 // external-snapshotter client module), the PV controller binds claims and the scheduler places pods;
@@ -81,16 +79,7 @@ after(async () => {
   await storage.deleteCSIDriver({ name: driver }).catch(gone);
 });
 
-const api: TestApi = await startTestApi(store, {
-  game: new GameService(store, clusters),
-  backupTiming: { pollMs: 100, jobTimeoutMs: 120_000 },
-});
-const created = await api.call("POST", "/api/v1/stacks", {
-  as: "operator",
-  body: stackBody("mc", { namespace, params: { eula: true } }),
-});
-assert.equal(created.statusCode, 201, created.body);
-const id = created.json<{ id: string }>().id;
+const { api, id } = await startBackupApi(store, clusters, namespace);
 // The world claim the StatefulSet would make, in the driver's StorageClass, and the pod using it:
 // the scheduler picks its node, the PV controller hands the claim to the driver, which provisions it.
 await core.createNamespacedPersistentVolumeClaim({
@@ -128,29 +117,7 @@ const worldUid = (await core.readNamespacedPersistentVolumeClaim({ name: "data-m
 const world = runner.claimDir("data-mc-0");
 const backupsUrl = `/api/v1/stacks/${id}/backups`;
 
-async function list(): Promise<BackupRecord[]> {
-  const r = await api.call("GET", backupsUrl, { as: "operator" });
-  assert.equal(r.statusCode, 200, r.body);
-  return r.json<{ items: BackupRecord[] }>().items;
-}
-
-async function settled(backupId: string, status: BackupRecord["status"]): Promise<BackupRecord> {
-  return eventually(
-    `backup ${backupId} to be ${status}`,
-    async () => {
-      const b = (await list()).find((x) => x.id === backupId);
-      if (b?.status === "Failed") throw new Error(`backup failed: ${b.message}`);
-      return b?.status === status ? b : undefined;
-    },
-    { timeoutMs: 120_000 },
-  );
-}
-
-async function backupNow(body: unknown = {}): Promise<BackupRecord> {
-  const r = await api.call("POST", backupsUrl, { as: "operator", body });
-  assert.equal(r.statusCode, 202, r.body);
-  return settled(r.json<BackupRecord>().id, "Completed");
-}
+const { list, settled, backupNow } = backupCalls(api, id);
 
 async function snapshots(): Promise<VolumeSnapshot[]> {
   const r = (await custom.listNamespacedCustomObject({
