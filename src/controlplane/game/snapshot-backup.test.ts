@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { VolumeSnapshot } from "../../resources/volume-snapshot.ts";
-import { snapshotOutcome } from "./snapshot-backup.ts";
+import { restoreClaimSize, snapshotOutcome } from "./snapshot-backup.ts";
 
 const snapshot = (status: VolumeSnapshot["status"]): VolumeSnapshot => ({
   apiVersion: "snapshot.storage.k8s.io/v1",
@@ -38,4 +38,16 @@ describe("snapshotOutcome", () => {
         assert.equal(outcome.message, want);
       } else assert.equal(outcome, want);
     });
+});
+
+describe("restoreClaimSize", () => {
+  const cases: Array<[string, string | undefined, string | undefined, string]> = [
+    ["the world claim's size when larger", "263000", "1Gi", "1Gi"],
+    ["the snapshot's restoreSize when larger", "2Gi", "1Gi", "2Gi"],
+    ["no restoreSize: the world's", undefined, "5Gi", "5Gi"],
+    ["no world size: the restoreSize", "300Mi", undefined, "300Mi"],
+    ["an empty world, nothing known: 1Gi, never 0", "0", undefined, "1Gi"],
+  ];
+  for (const [name, restoreSize, worldSize, want] of cases)
+    it(name, () => assert.equal(restoreClaimSize(restoreSize, worldSize), want));
 });

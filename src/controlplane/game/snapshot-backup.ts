@@ -105,7 +105,10 @@ async function restoreSnapshot(
     run: randomBytes(4).toString("hex"),
     snapshot: snapshot.name,
     storageClass: snapshot.storageClass,
-    size: live.status?.restoreSize ?? (await claimSize(client, stack.namespace, snapshot.sourceClaim)),
+    size: restoreClaimSize(
+      live.status?.restoreSize,
+      await claimSize(client, stack.namespace, snapshot.sourceClaim),
+    ),
     worldClaim: snapshot.sourceClaim,
   };
   const job: V1Job = await createJob(client, buildSnapshotRestoreJob(request));
@@ -182,10 +185,21 @@ function watchSnapshot<R>(
   );
 }
 
-async function claimSize(client: KubeClient, namespace: string, claim: string): Promise<string> {
+/**
+ * What a restore's claim asks for: the larger of the snapshot's `restoreSize`
+ * and the world claim's size (many drivers want at least the source
+ * volume's size; a size of 0 is no valid request). Pure.
+ */
+export function restoreClaimSize(restoreSize: string | undefined, worldSize: string | undefined): string {
+  const bytes = (q: string | undefined): number => parseQuantity(q) ?? 0;
+  const larger = bytes(restoreSize) > bytes(worldSize) ? restoreSize : worldSize;
+  return larger !== undefined && bytes(larger) > 0 ? larger : "1Gi";
+}
+
+async function claimSize(client: KubeClient, namespace: string, claim: string): Promise<string | undefined> {
   const pvc = await client.request<V1PersistentVolumeClaim>(
     "GET",
     `${core(namespace)}/persistentvolumeclaims/${encodeURIComponent(claim)}`,
   );
-  return pvc.status?.capacity?.["storage"] ?? pvc.spec?.resources?.requests?.["storage"] ?? "1Gi";
+  return pvc.status?.capacity?.["storage"] ?? pvc.spec?.resources?.requests?.["storage"];
 }
