@@ -10,8 +10,8 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { load } from "js-yaml";
 import type { KubeClient } from "../kube/client.ts";
-import { watchUntil } from "../kube/watch-until.ts";
 import { moduleSource } from "./go-tool.ts";
+import { waitFor } from "./wait.ts";
 
 /** The module holding the CRDs, pinned. */
 export const snapshotCrdModule = {
@@ -30,7 +30,6 @@ interface Crd {
   readonly apiVersion: string;
   readonly kind: string;
   readonly metadata: { readonly name: string };
-  readonly status?: { readonly conditions?: ReadonlyArray<{ type: string; status: string }> };
 }
 
 /** The CRDs, read from the module in the Go module cache (downloaded first when missing). */
@@ -43,30 +42,23 @@ const crdPath = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
 
 /**
  * Applies the VolumeSnapshot CRDs (server-side apply, field manager
- * `stackwarden-sandbox`) and waits until the API server serves each
- * (condition Established). Idempotent.
+ * `stackwarden-sandbox`) and waits until the API server serves each: a
+ * LIST of its resources answers (right after a CRD is Established, its
+ * storage may still be initializing and answer 429). Idempotent.
  */
 export async function installSnapshotCrds(client: KubeClient, timeoutMs = 60_000): Promise<void> {
-  for (const crd of await snapshotCrds()) {
+  const crds = await snapshotCrds();
+  for (const crd of crds)
     await client.request("PATCH", `${crdPath}/${crd.metadata.name}`, {
       query: { fieldManager: "stackwarden-sandbox", force: true },
       contentType: "application/apply-patch+yaml",
       body: JSON.stringify(crd),
     });
-    await watchUntil<Crd, true>(
-      client,
-      {
-        path: crdPath,
-        fieldSelector: `metadata.name=${crd.metadata.name}`,
-        timeoutMs,
-        what: `${crd.metadata.name} to be served`,
-      },
-      (crds) =>
-        crds
-          .get(crd.metadata.name)
-          ?.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")
-          ? true
-          : undefined,
-    );
+  for (const crd of crds) {
+    const [plural = "", group = ""] = crd.metadata.name.split(/\.(.*)/s);
+    await waitFor(`${crd.metadata.name} to be served`, timeoutMs, async () => {
+      await client.request("LIST", `/apis/${group}/v1/${plural}`);
+      return true;
+    });
   }
 }

@@ -228,17 +228,23 @@ describe("snapshot backups on the sandbox", () => {
     writeFileSync(join(world, "world", "level.dat"), "griefed");
     unlinkSync(join(world, "world", "region", "r.0.0.mca"));
     writeFileSync(join(world, "griefer.txt"), "was here");
-    // Stop as the operator would (it deletes the pod), restore, start.
-    await core.deleteNamespacedPod({ name: "mc-0", namespace, gracePeriodSeconds: 0 });
-    assert.equal(
-      (await api.call("POST", `/api/v1/stacks/${id}/stop`, { as: "operator", body: {} })).statusCode,
-      200,
-    );
-    const restoreStarted = Date.now();
-    const restore = await api.call("POST", `${backupsUrl}/${made.id}/restore`, { as: "operator", body: {} });
+    // Stop → restore → start as one operation; this test plays the operator's part of the stop
+    // (the pod goes, and the stopped generation is observed), as no operator runs here.
+    const restore = await api.call("POST", `${backupsUrl}/${made.id}/restore`, {
+      as: "operator",
+      body: { stopFirst: true },
+    });
     assert.equal(restore.statusCode, 202, restore.body);
     await eventually(
-      "BackupRestored",
+      "StackStopped",
+      async () => (await store.events({ stackId: id, types: ["StackStopped"], limit: 1 }))[0],
+    );
+    await core.deleteNamespacedPod({ name: "mc-0", namespace, gracePeriodSeconds: 0 });
+    const stopped = await store.stacks.get(id);
+    await store.stacks.markApplied(id, stopped?.powerGeneration ?? stopped?.generation ?? 0);
+    const restoreStarted = Date.now(); // From here: the restore Job, its claim from the snapshot, and start.
+    await eventually(
+      "BackupRestored and StackStarted",
       async () => {
         const [done] = await store.events({
           stackId: id,
@@ -247,19 +253,26 @@ describe("snapshot backups on the sandbox", () => {
         });
         if (done?.type === "RestoreFailed")
           throw new Error(`restore failed: ${String(done.data["message"])}`);
-        return done?.data["backupId"] === made.id ? true : undefined;
+        const [started] = await store.events({ stackId: id, types: ["StackStarted"], limit: 1 });
+        return done?.data["backupId"] === made.id && started ? true : undefined;
       },
       { timeoutMs: 120_000 },
     );
     const restoreMs = Date.now() - restoreStarted;
     assert.deepEqual(tree(world), saved, "the world is the saved one, byte for byte");
     assert.equal((await settled(made.id, "Completed")).id, made.id);
-    assert.equal(
-      (await api.call("POST", `/api/v1/stacks/${id}/start`, { as: "operator", body: {} })).statusCode,
-      200,
-    );
+    const flow = (
+      await store.events({
+        stackId: id,
+        types: ["RestoreStarted", "StackStopped", "BackupRestored", "StackStarted"],
+        limit: 4,
+      })
+    )
+      .map((e) => e.type)
+      .reverse();
+    assert.deepEqual(flow, ["RestoreStarted", "StackStopped", "BackupRestored", "StackStarted"]);
     t.diagnostic(
-      `snapshot backup of a ${made.sizeBytes} B world: ${backupMs} ms; restore (claim from the snapshot, Job, claim gone): ${restoreMs} ms`,
+      `snapshot backup of a ${made.sizeBytes} B world: ${backupMs} ms; restore once stopped (the claim from the snapshot, the Job, start): ${restoreMs} ms`,
     );
     // The live world claim is the same one; the temporary claim went with its Job.
     const claim = await core.readNamespacedPersistentVolumeClaim({ name: "data-mc-0", namespace });
