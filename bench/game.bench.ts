@@ -278,12 +278,9 @@ try {
   await runner.stop();
   if (snapshotter) {
     await snapshotter.stop();
-    for (const path of [
-      `${snapshotApi}/${namespace}`,
-      `/apis/storage.k8s.io/v1/storageclasses/${namespace}`,
-      `/apis/storage.k8s.io/v1/csidrivers/${driver}`,
-    ])
+    for (const path of [`${snapshotApi}/${namespace}`, `/apis/storage.k8s.io/v1/storageclasses/${namespace}`])
       await runnerClient.request("DELETE", path).catch(() => undefined);
+    await snapshotter.uninstall().catch(() => undefined);
   }
   runnerClient.close();
   await rm(volumes, { recursive: true, force: true });

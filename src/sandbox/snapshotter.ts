@@ -141,6 +141,39 @@ export class SandboxSnapshotter {
     }
   }
 
+  /**
+   * Removes what the driver made, as uninstalling a driver with its data
+   * does: every VolumeSnapshotContent and PersistentVolume of the driver
+   * (a volume still bound goes once its claim is gone), and the CSIDriver.
+   * For after {@link stop}, when nothing looks after them any more.
+   */
+  async uninstall(): Promise<void> {
+    const contents = await this.#client.request<{ items: SnapshotContent[] }>(
+      "LIST",
+      `/apis/${group}/v1/volumesnapshotcontents`,
+    );
+    for (const content of contents.items)
+      if (content.spec?.driver === this.#driver)
+        await unlessNotFound(
+          this.#client.request(
+            "DELETE",
+            `/apis/${group}/v1/volumesnapshotcontents/${content.metadata?.name ?? ""}`,
+          ),
+        );
+    const volumes = await this.#client.request<{ items: V1PersistentVolume[] }>(
+      "LIST",
+      "/api/v1/persistentvolumes",
+    );
+    for (const volume of volumes.items)
+      if (volume.spec?.csi?.driver === this.#driver)
+        await unlessNotFound(
+          this.#client.request("DELETE", `/api/v1/persistentvolumes/${volume.metadata?.name ?? ""}`),
+        );
+    await unlessNotFound(
+      this.#client.request("DELETE", `/apis/storage.k8s.io/v1/csidrivers/${this.#driver}`),
+    );
+  }
+
   /** Starts looking every `pollMs`. */
   start(): void {
     this.#loop ??= this.#poll();

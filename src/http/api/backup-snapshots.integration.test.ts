@@ -76,7 +76,7 @@ after(async () => {
     })
     .catch(gone);
   await storage.deleteStorageClass({ name: storageClass }).catch(gone);
-  await storage.deleteCSIDriver({ name: driver }).catch(gone);
+  await snapshotter.uninstall();
 });
 
 const { api, id } = await startBackupApi(store, clusters, namespace);
