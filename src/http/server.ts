@@ -136,7 +136,10 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   };
   const power = new PowerService(options.store, changed, options.game);
   const backups = options.game
-    ? new BackupService(options.store, options.game, power, options.backupTiming)
+    ? new BackupService(options.store, options.game, power, {
+        ...(options.backupTiming ? { timing: options.backupTiming } : {}),
+        ...(options.scheduler ? { holder: options.scheduler.holder } : {}),
+      })
     : undefined;
   if (options.scheduler && options.game && backups) {
     const game = options.game;
@@ -144,14 +147,17 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       options.store,
       {
         restart: (id, actor) => power.run(id, "restart", actor),
-        backup: (id, actor) => backups.create(id, actor),
+        backup: (id, actor, backup) => backups.create(id, actor, backup),
         command: (id, command, actor) => game.console(id, { command }, actor),
       },
       options.scheduler,
     );
     scheduler.start(options.scheduler.tickMs);
+    // The replica that runs schedules also adopts backups other replicas left behind.
+    backups.start();
     app.addHook("onClose", async () => {
       await scheduler.stop();
+      await backups.stop();
       await backups.settled();
     });
   }

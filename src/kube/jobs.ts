@@ -45,16 +45,79 @@ export interface JobPodOutcome {
 }
 
 /**
- * The outcome of the first finished pod among those matching `labels`, or
- * undefined while none has finished.
+ * The waiting reasons that mean a pod's container will not start without a
+ * change someone has to make (a Secret or key that is missing, an image that
+ * cannot be pulled or named, a container the runtime refuses), rather than
+ * a moment's delay. `ErrImagePull` is not among them: the kubelet retries a
+ * failed pull once at once and then reports `ImagePullBackOff`, so a single
+ * unlucky pull does not end a Job.
  */
-export async function finishedJobPod(
+export const podStartFailureReasons = [
+  "CreateContainerConfigError",
+  "CreateContainerError",
+  "ImagePullBackOff",
+  "InvalidImageName",
+  "ErrImageNeverPull",
+] as const;
+export type PodStartFailureReason = (typeof podStartFailureReasons)[number];
+
+/** Why a pod's container cannot start: the kubelet's waiting reason and message. */
+export interface PodStartFailure {
+  readonly reason: PodStartFailureReason;
+  readonly container: string;
+  readonly message: string;
+}
+
+/** The first container (init containers first) of `pod` waiting for one of {@link podStartFailureReasons}. Pure. */
+export function podStartFailure(pod: V1Pod): PodStartFailure | undefined {
+  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  for (const s of statuses) {
+    const reason = s.state?.waiting?.reason;
+    if ((podStartFailureReasons as readonly string[]).includes(reason ?? ""))
+      return {
+        reason: reason as PodStartFailureReason,
+        container: s.name,
+        message: s.state?.waiting?.message ?? "",
+      };
+  }
+  return undefined;
+}
+
+/** Where a Job's pod is: finished (how), unable to start (why), or neither yet. */
+export type JobPodState =
+  | { readonly type: "finished"; readonly outcome: JobPodOutcome }
+  | { readonly type: "cannotStart"; readonly failure: PodStartFailure }
+  | { readonly type: "waiting" };
+
+/**
+ * The state of the pods matching `labels`: the first finished one's
+ * outcome; else the first that cannot start; else waiting (none yet, or
+ * on its way).
+ */
+export async function jobPodState(
   client: KubeClient,
   namespace: string,
   labels: Readonly<Record<string, string>>,
-): Promise<JobPodOutcome | undefined> {
+): Promise<JobPodState> {
   const pods = await listPods(client, namespace, labels);
-  return pods.map(outcomeOf).find((o) => o !== undefined);
+  const outcome = pods.map(outcomeOf).find((o) => o !== undefined);
+  if (outcome) return { type: "finished", outcome };
+  const failure = pods.map(podStartFailure).find((f) => f !== undefined);
+  return failure ? { type: "cannotStart", failure } : { type: "waiting" };
+}
+
+/** The Job `name`, or undefined when there is none. */
+export async function readJob(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+): Promise<V1Job | undefined> {
+  try {
+    return await client.request<V1Job>("GET", `${batch(namespace)}/jobs/${encodeURIComponent(name)}`);
+  } catch (e: unknown) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
 }
 
 function outcomeOf(pod: V1Pod): JobPodOutcome | undefined {

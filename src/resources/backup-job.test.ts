@@ -10,6 +10,7 @@ import {
   buildBackupJob,
   parseTerminationMessage,
   s3BackupImage,
+  s3BucketUrl,
   s3ObjectUrl,
   type BackupJobRequest,
   type S3Location,
@@ -116,6 +117,8 @@ describe("buildBackupJob", () => {
     );
     const env = Object.fromEntries((container?.env ?? []).map((e) => [e.name, e.value ?? e.valueFrom]));
     assert.equal(env["S3_URL"], "https://games.s3.example.test/sw/mc/a.tar.gz");
+    assert.equal(env["S3_BUCKET_URL"], "https://games.s3.example.test/");
+    assert.equal(env["S3_BUCKET"], "games");
     assert.equal(env["S3_REGION"], "eu-central-1");
     assert.deepEqual(env["S3_ACCESS_KEY"], { secretKeyRef: { name: "s3-creds", key: "ak" } });
     assert.deepEqual(env["S3_SECRET_KEY"], { secretKeyRef: { name: "s3-creds", key: "sk" } });
@@ -200,4 +203,14 @@ describe("the Job's scripts, run by sh on local folders", () => {
     assert.throws(() => run("restore", "bad.tar.gz"));
     assert.equal(readFileSync(join(data, "keep.txt"), "utf8"), "still here");
   });
+});
+
+describe("s3BucketUrl", () => {
+  const at = { endpoint: "https://s3.example.test:9000", bucket: "b" };
+  for (const [forcePathStyle, want] of [
+    [true, "https://s3.example.test:9000/b"],
+    [false, "https://b.s3.example.test:9000/"],
+  ] as const)
+    it(`forcePathStyle ${forcePathStyle} → ${want}`, () =>
+      assert.equal(s3BucketUrl({ ...at, forcePathStyle }), want));
 });

@@ -10,7 +10,9 @@
  * to local folders (src/sandbox/job-runner.ts).
  *
  * A Job for an S3-compatible target ({@link S3Location}) runs in an image with
- * curl (`curlimages/curl`): a backup writes the archive to an `emptyDir` at
+ * curl (`curlimages/curl`): a backup first checks the bucket with a signed
+ * HEAD (failing with "bucket B does not exist or is not reachable" before
+ * archiving anything), then writes the archive to an `emptyDir` at
  * `/scratch` (an S3 PUT needs the length first) and uploads it with a SigV4
  * signed PUT; a restore downloads it there, checks it and extracts it; a
  * delete sends a signed DELETE. The access and secret keys come from the
@@ -79,6 +81,13 @@ export function s3ObjectUrl(location: Omit<S3Location, "secret" | "region">): st
   return `${url.protocol}//${location.bucket}.${url.host}/${key}`;
 }
 
+/** The bucket's URL (for a HEAD that checks it), addressed as {@link s3ObjectUrl} addresses its objects. Pure. */
+export function s3BucketUrl(location: Pick<S3Location, "endpoint" | "bucket" | "forcePathStyle">): string {
+  const url = new URL(location.endpoint);
+  if (location.forcePathStyle) return `${url.origin}/${location.bucket}`;
+  return `${url.protocol}//${location.bucket}.${url.host}/`;
+}
+
 /** What one Job is asked to do. */
 export interface BackupJobRequest {
   readonly operation: BackupOperation;
@@ -129,6 +138,11 @@ const curl =
 const s3Scripts: Record<BackupOperation, string> = {
   backup: [
     "set -eu",
+    // A signed HEAD of the bucket first: a missing bucket or an unreachable endpoint fails before any archiving.
+    `if ! answer=$(${curl} --head --output /dev/null "$S3_BUCKET_URL" 2>&1); then`,
+    '  printf \'bucket %s does not exist or is not reachable: %s\' "$S3_BUCKET" "$answer" >"$TERMINATION_LOG"',
+    "  exit 1",
+    "fi",
     'archive="$SCRATCH/archive.tar.gz"',
     'tar -C "$DATA" -czf "$archive" .',
     `${curl} --upload-file "$archive" "$S3_URL"`,
@@ -248,6 +262,8 @@ function s3Container(req: BackupJobRequest, s3: S3Location, usesWorld: boolean):
     env: [
       ...commonEnv(req, { name: "SCRATCH", value: scratchMount }),
       { name: "S3_URL", value: s3ObjectUrl(s3) },
+      { name: "S3_BUCKET", value: s3.bucket },
+      { name: "S3_BUCKET_URL", value: s3BucketUrl(s3) },
       { name: "S3_REGION", value: s3.region },
       fromSecret("S3_ACCESS_KEY", s3.secret.accessKeyKey),
       fromSecret("S3_SECRET_KEY", s3.secret.secretKeyKey),

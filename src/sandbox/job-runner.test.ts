@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { V1Pod } from "@kubernetes/client-node";
 import { buildBackupJob } from "../resources/backup-job.ts";
-import { localEnvironment, sandboxClaimDir, secretRefs, secretValueKey } from "./job-runner.ts";
+import {
+  localEnvironment,
+  missingSecretMessage,
+  sandboxClaimDir,
+  secretRefs,
+  secretValueKey,
+} from "./job-runner.ts";
 
 const podOf = (operation: "backup" | "delete"): V1Pod => {
   const job = buildBackupJob({
@@ -80,6 +86,8 @@ describe("localEnvironment", () => {
       ARCHIVE: "a.tar.gz",
       TERMINATION_LOG: "/s/log",
       S3_URL: "http://127.0.0.1:9000/b/mc/a.tar.gz",
+      S3_BUCKET: "b",
+      S3_BUCKET_URL: "http://127.0.0.1:9000/b",
       S3_REGION: "us-east-1",
       S3_ACCESS_KEY: "AK",
       S3_SECRET_KEY: "SK",
@@ -90,5 +98,15 @@ describe("localEnvironment", () => {
     const pod = podOf("backup");
     pod.spec!.containers[0]!.env = [{ name: "X", value: "/database" }];
     assert.deepEqual(localEnvironment(pod, dir, "/s"), { X: "/database" });
+  });
+});
+
+describe("missingSecretMessage", () => {
+  it("says what the kubelet says of a missing Secret and of a missing key", () => {
+    assert.equal(missingSecretMessage("games", "s3-creds", "AK", false), 'secret "s3-creds" not found');
+    assert.equal(
+      missingSecretMessage("games", "s3-creds", "AK", true),
+      "couldn't find key AK in Secret games/s3-creds",
+    );
   });
 });

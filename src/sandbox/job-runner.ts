@@ -11,9 +11,12 @@
  *
  * An `emptyDir` volume is a fresh folder in the run's scratch folder, removed
  * after it. An environment variable from a Secret (`secretKeyRef`) is read
- * from the Kubernetes API as the kubelet would; a missing Secret or key
- * fails the run naming them (a kubelet would leave the pod waiting). The
- * values go to the command's environment only.
+ * from the Kubernetes API as the kubelet would, and its value goes to the
+ * command's environment only. A missing Secret or key runs nothing: as the
+ * kubelet does, the runner leaves the pod Pending with its container
+ * waiting (`CreateContainerConfigError` and the kubelet's message), and
+ * marks the pod with the fate `create-container-config-error` so that no
+ * KWOK stage moves it on.
  */
 import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
@@ -24,6 +27,21 @@ import type { KubeClient } from "../kube/client.ts";
 
 /** The label every backup Job's pod carries (resources/backup-job.ts). */
 const operationLabel = "stackwarden.dev/backup-operation";
+
+/** The sandbox's fate annotation (kwok-stages.yaml): a value no stage matches leaves the pod where the runner put it. */
+const fateAnnotation = "sandbox.stackwarden.dev/fate";
+
+/** What the kubelet says of a container whose Secret or key is missing (its messages, word for word). */
+export function missingSecretMessage(
+  namespace: string,
+  secret: string,
+  key: string,
+  secretExists: boolean,
+): string {
+  return secretExists
+    ? `couldn't find key ${key} in Secret ${namespace}/${secret}`
+    : `secret "${secret}" not found`;
+}
 
 /** The local folder that stands for `claim` in `namespace`. */
 export function sandboxClaimDir(volumesDir: string, namespace: string, claim: string): string {
@@ -155,7 +173,9 @@ export class SandboxJobRunner {
 
   async #handle(pod: V1Pod): Promise<void> {
     const namespace = pod.metadata?.namespace ?? "default";
-    const result = await this.#run(pod, namespace);
+    const secrets = await this.#secrets(pod, namespace);
+    if (typeof secrets === "string") return this.#leaveWaiting(pod, namespace, secrets);
+    const result = await this.#run(pod, namespace, secrets);
     // KWOK finishes the pod by its stage; the kubelet's part (the terminated state) is written after.
     for (;;) {
       const now = await this.#client.request<V1Pod>("GET", podPath(pod, namespace));
@@ -194,17 +214,64 @@ export class SandboxJobRunner {
     });
   }
 
-  async #run(pod: V1Pod, namespace: string): Promise<RunResult> {
+  /**
+   * What the kubelet does with a container whose Secret or key is missing:
+   * the pod stays Pending, the container waiting with
+   * CreateContainerConfigError. The fate annotation comes first, so that
+   * KWOK's stages leave the pod alone from then on.
+   */
+  async #leaveWaiting(pod: V1Pod, namespace: string, message: string): Promise<void> {
+    await this.#client.request("PATCH", podPath(pod, namespace), {
+      contentType: "application/merge-patch+json",
+      body: { metadata: { annotations: { [fateAnnotation]: "create-container-config-error" } } },
+    });
+    const now = new Date().toISOString();
+    const container = pod.spec?.containers[0];
+    const notReady = { status: "False", reason: "ContainersNotReady", lastTransitionTime: now };
+    await this.#client.request("PATCH", `${podPath(pod, namespace)}/status`, {
+      contentType: "application/merge-patch+json",
+      body: {
+        status: {
+          phase: "Pending",
+          conditions: [
+            { type: "PodScheduled", status: "True", lastTransitionTime: now },
+            { type: "Initialized", status: "True", lastTransitionTime: now },
+            { type: "ContainersReady", ...notReady },
+            { type: "Ready", ...notReady },
+          ],
+          containerStatuses: [
+            {
+              name: container?.name ?? "job",
+              image: container?.image ?? "",
+              imageID: "",
+              ready: false,
+              started: false,
+              restartCount: 0,
+              state: { waiting: { reason: "CreateContainerConfigError", message } },
+            },
+          ],
+        },
+      },
+    });
+  }
+
+  /** The values the pod's `secretKeyRef`s name, or the kubelet's message for the first one missing. */
+  async #secrets(pod: V1Pod, namespace: string): Promise<Map<string, string> | string> {
+    const secrets = new Map<string, string>();
+    for (const [name, key] of secretRefs(pod)) {
+      const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`;
+      const secret = await this.#client.request<V1Secret>("GET", path).catch(() => undefined);
+      const data = secret?.data?.[key];
+      if (data === undefined) return missingSecretMessage(namespace, name, key, secret !== undefined);
+      secrets.set(secretValueKey(name, key), Buffer.from(data, "base64").toString("utf8"));
+    }
+    return secrets;
+  }
+
+  async #run(pod: V1Pod, namespace: string, secrets: ReadonlyMap<string, string>): Promise<RunResult> {
     const scratch = await mkdtemp(join(tmpdir(), "sandbox-job-"));
     try {
       const log = join(scratch, "termination-log");
-      const secrets = new Map<string, string>();
-      for (const [name, key] of secretRefs(pod)) {
-        const value = await this.#secretValue(namespace, name, key);
-        if (value === undefined)
-          return { exitCode: 1, message: `no key ${key} in Secret ${namespace}/${name}` };
-        secrets.set(secretValueKey(name, key), value);
-      }
       const emptyDir = (volume: string): string => join(scratch, "empty-dirs", volume);
       const env = localEnvironment(pod, (claim) => this.claimDir(claim, namespace), log, {
         emptyDir,
@@ -227,14 +294,6 @@ export class SandboxJobRunner {
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
-  }
-
-  /** A Secret's value, read as the kubelet reads it; undefined when the Secret or the key is missing. */
-  async #secretValue(namespace: string, name: string, key: string): Promise<string | undefined> {
-    const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`;
-    const secret = await this.#client.request<V1Secret>("GET", path).catch(() => undefined);
-    const data = secret?.data?.[key];
-    return data === undefined ? undefined : Buffer.from(data, "base64").toString("utf8");
   }
 }
 

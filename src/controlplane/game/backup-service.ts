@@ -3,28 +3,35 @@
  * Kubernetes Jobs (resources/backup-job.ts) in the stack's cluster, recorded
  * in the store with their events. Making and restoring run in the background
  * of the request that asked; their progress is the backup's status and the
- * stack's events.
+ * stack's events. The replica doing that work holds a lease on the backup in
+ * the store, renewed while it watches the Job; a backup whose lease lapsed
+ * (its replica died) is adopted by one other replica's sweep
+ * (backup-adoption.ts), which follows the Job left behind to its end.
  */
 import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import { setTimeout as delay } from "node:timers/promises";
+import { toError } from "../../engine/errors.ts";
 import type { KubeClient } from "../../kube/client.ts";
 import { listPods } from "../../kube/core-reads.ts";
 import { ensureClaim } from "../../kube/jobs.ts";
-import type { BackupOperation, S3Location } from "../../resources/backup-job.ts";
+import type { S3Location } from "../../resources/backup-job.ts";
 import { selectorLabels } from "../../resources/labels.ts";
 import { findTemplate } from "../../templates/registry.ts";
 import { ServiceError } from "../stack-service.ts";
-import type { BackupRecord } from "../store/backup-store.ts";
+import type { BackupClaim, BackupRecord } from "../store/backup-store.ts";
 import type { S3TargetSettings } from "../store/backup-target-store.ts";
 import { StoreError } from "../store/errors.ts";
-import type { EventType, NewEvent, StackRecord } from "../store/records.ts";
+import type { StackRecord } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
-import { runBackupJob, targetClaimObject, worldClaim, type BackupTiming } from "./backup-job-run.ts";
+import { adoptBackup } from "./backup-adoption.ts";
+import { backupEvent } from "./backup-event.ts";
+import { newRun, targetClaimObject, worldClaim, type BackupTiming, type JobWatch } from "./backup-job-run.ts";
 import { planBackupMethod, type BackupMethodChoice } from "./backup-method.ts";
 import { expiredBackups, type BackupRetention } from "./backup-retention.ts";
 import type { GameService } from "./game-service.ts";
 import type { PowerService } from "./power-service.ts";
-import { runSnapshotOperation } from "./snapshot-backup.ts";
+import { runBackupOperation } from "./snapshot-backup.ts";
 import { findSnapshotClass } from "./snapshot-class.ts";
 
 /** The claim, in the stack's namespace, archives go to unless another target is named. */
@@ -43,6 +50,17 @@ export interface BackupOptions {
   readonly method?: BackupMethodChoice;
 }
 
+/** How a backup service runs: its timing, clock, and the name its leases are held under. */
+export interface BackupServiceOptions {
+  readonly timing?: Partial<BackupTiming>;
+  readonly now?: () => Date;
+  /** Unique per replica; default: host name, process id and a random suffix. */
+  readonly holder?: string;
+}
+
+/** The lease on a backup went to another replica (this one stalled past it): its work is no longer ours. */
+class LeaseLost extends Error {}
+
 /** What `POST …/backups/{id}/restore` may ask. */
 export interface RestoreOptions {
   /** For a running server: stop it, restore, start it again, as one operation. */
@@ -56,20 +74,25 @@ export class BackupService {
   readonly #power: PowerService;
   readonly #timing: BackupTiming;
   readonly #now: () => Date;
+  readonly #holder: string;
   readonly #work = new Set<Promise<void>>();
+  readonly #halted = new AbortController();
+  #sweepTimer: NodeJS.Timeout | undefined;
+  #sweeping: Promise<number> | undefined;
 
-  constructor(
-    store: Store,
-    game: GameService,
-    power: PowerService,
-    timing: Partial<BackupTiming> = {},
-    now: () => Date = () => new Date(),
-  ) {
+  constructor(store: Store, game: GameService, power: PowerService, options: BackupServiceOptions = {}) {
     this.#store = store;
     this.#game = game;
     this.#power = power;
-    this.#timing = { jobTimeoutMs: 3_600_000, pollMs: 500, ...timing };
-    this.#now = now;
+    this.#timing = {
+      jobTimeoutMs: 3_600_000,
+      pollMs: 500,
+      leaseMs: 60_000,
+      sweepMs: 30_000,
+      ...options.timing,
+    };
+    this.#now = options.now ?? ((): Date => new Date());
+    this.#holder = options.holder ?? `${hostname()}_${process.pid}_${randomBytes(3).toString("hex")}`;
   }
 
   /** The stack's backups, newest first. NotFound, Invalid (not a game server). */
@@ -123,9 +146,11 @@ export class BackupService {
     const skipped = plan.method === "archive" && plan.snapshotSkipped !== undefined;
     const snapshotSkipped = skipped ? { snapshotSkipped: plan.snapshotSkipped } : {};
     const storage = target?.type === "pvc" ? target.storage : defaultTargetSize;
+    const run = newRun();
     const backup = await this.#refusingBusy(() =>
       this.#store.backups.begin(
         { stackId, archive, createdBy: actor, ...where, ...snapshotSkipped },
+        this.#claim(run),
         (b) => ({
           stackId,
           source: "user",
@@ -143,7 +168,7 @@ export class BackupService {
         }),
       ),
     );
-    this.#background(this.#make(stack, backup, actor, options.retention ?? {}, storage));
+    this.#background(this.#make(stack, backup, run, actor, options.retention ?? {}, storage));
     return backup;
   }
 
@@ -179,8 +204,9 @@ export class BackupService {
         "the server is running: stop it first, or ask for stop → restore → start with stopFirst: true",
       );
     }
+    const run = newRun();
     const restoring = await this.#refusingBusy(() =>
-      this.#store.backups.beginRestore(stackId, backupId, {
+      this.#store.backups.beginRestore(stackId, backupId, this.#claim(run), {
         stackId,
         source: "user",
         type: "RestoreStarted",
@@ -188,7 +214,7 @@ export class BackupService {
         data: { backupId, stopFirst: running },
       }),
     );
-    this.#background(this.#restore(stack, restoring, actor, running));
+    this.#background(this.#restore(stack, restoring, run, actor, running));
     return restoring;
   }
 
@@ -197,9 +223,67 @@ export class BackupService {
     while (this.#work.size > 0) await Promise.all(this.#work);
   }
 
+  /**
+   * Adopts, once, every backup Running or Restoring whose replica's lease
+   * lapsed (the replica died or stalled), and follows each in the
+   * background (backup-adoption.ts). Returns how many it adopted here.
+   */
+  async sweep(): Promise<number> {
+    if (this.#halted.signal.aborted) return 0;
+    const adopted = await this.#store.backups.adoptLapsed(this.#holder, this.#timing.leaseMs);
+    for (const a of adopted) {
+      this.#background(
+        adoptBackup(
+          {
+            store: this.#store,
+            game: this.#game,
+            power: this.#power,
+            timing: this.#timing,
+            holder: this.#holder,
+            watch: (id) => this.#watch(id),
+            abandoned: (e) => this.#abandoned(e),
+          },
+          a,
+        ),
+      );
+    }
+    return adopted.length;
+  }
+
+  /** Sweeps now and then every `timing.sweepMs` until {@link stop}; sweeps never overlap. */
+  start(): void {
+    const tick = (): void => {
+      this.#sweeping ??= this.sweep()
+        .catch(() => 0)
+        .finally(() => (this.#sweeping = undefined));
+    };
+    if (this.#sweepTimer !== undefined) return;
+    this.#sweepTimer = setInterval(tick, this.#timing.sweepMs);
+    tick();
+  }
+
+  /** Stops sweeping; the work in progress goes on ({@link settled} waits for it). */
+  async stop(): Promise<void> {
+    clearInterval(this.#sweepTimer);
+    this.#sweepTimer = undefined;
+    await this.#sweeping;
+  }
+
+  /**
+   * Drops all work where it stands, writing nothing more to the store or
+   * the cluster, as a replica that dies does: its Jobs run on, its leases
+   * lapse, and another replica adopts the backups. For tests of adoption.
+   */
+  async halt(): Promise<void> {
+    this.#halted.abort(new Error("the backup service was halted"));
+    await this.stop();
+    await this.settled();
+  }
+
   async #make(
     stack: StackRecord,
     backup: BackupRecord,
+    run: string,
     actor: string,
     retention: BackupRetention,
     storage: string,
@@ -216,73 +300,99 @@ export class BackupService {
       }
       let size: number | undefined;
       try {
-        size = await this.#runJob(client, stack, backup, "backup", pod !== undefined);
+        const job = { stack, backup, operation: "backup" as const, run, besideServer: pod !== undefined };
+        size = await runBackupOperation(client, job, this.#timing, this.#watch(backup.id));
       } finally {
-        if (quiesce) await this.#game.console(stack.id, { command: "save-on" }, actor);
+        // Left to whoever adopts the backup when this replica gave it up.
+        if (quiesce && !this.#halted.signal.aborted)
+          await this.#game.console(stack.id, { command: "save-on" }, actor);
       }
-      await this.#store.backups.finish(backup.id, {
+      const finished = await this.#store.backups.finish(backup.id, this.#holder, {
         status: "Completed",
         ...(size !== undefined ? { sizeBytes: size } : {}),
-        events: [event(stack, actor, "BackupCompleted", { backupId: backup.id, sizeBytes: size ?? null })],
+        events: [
+          backupEvent(stack, actor, "BackupCompleted", { backupId: backup.id, sizeBytes: size ?? null }),
+        ],
       });
-      await this.#prune(stack, actor, retention);
+      if (finished) await this.#prune(stack, actor, retention);
     } catch (e: unknown) {
+      if (this.#abandoned(e)) return;
       const message = describe(e);
-      await this.#store.backups.finish(backup.id, {
+      await this.#store.backups.finish(backup.id, this.#holder, {
         status: "Failed",
         message,
-        events: [event(stack, actor, "BackupFailed", { backupId: backup.id, message })],
+        events: [backupEvent(stack, actor, "BackupFailed", { backupId: backup.id, message })],
       });
     }
   }
 
-  async #restore(stack: StackRecord, backup: BackupRecord, actor: string, stopFirst: boolean): Promise<void> {
+  async #restore(
+    stack: StackRecord,
+    backup: BackupRecord,
+    run: string,
+    actor: string,
+    stopFirst: boolean,
+  ): Promise<void> {
     let step = "stop";
+    const watch = this.#watch(backup.id);
     try {
       const client = await this.#game.clusters.clientFor(stack.cluster);
       if (stopFirst) {
         await this.#power.run(stack.id, "stop", actor);
-        await this.#untilStopped(client, stack);
+        await this.#untilStopped(client, stack, watch);
       }
       step = "restore";
-      await this.#runJob(client, stack, backup, "restore", false);
-      await this.#store.backups.finish(backup.id, {
+      const job = { stack, backup, operation: "restore" as const, run, besideServer: false };
+      await runBackupOperation(client, job, this.#timing, watch);
+      await this.#store.backups.finish(backup.id, this.#holder, {
         status: "Completed",
-        events: [event(stack, actor, "BackupRestored", { backupId: backup.id })],
+        events: [backupEvent(stack, actor, "BackupRestored", { backupId: backup.id })],
       });
     } catch (e: unknown) {
-      await this.#store.backups.finish(backup.id, {
+      // Whoever adopts the restore decides about the server; never start a half-restored world.
+      if (this.#abandoned(e)) return;
+      await this.#store.backups.finish(backup.id, this.#holder, {
         status: "Completed",
-        events: [event(stack, actor, "RestoreFailed", { backupId: backup.id, step, message: describe(e) })],
+        events: [
+          backupEvent(stack, actor, "RestoreFailed", { backupId: backup.id, step, message: describe(e) }),
+        ],
       });
     }
     if (stopFirst) await this.#power.run(stack.id, "start", actor).catch(() => undefined);
   }
 
-  /** Runs one Job (or, for a snapshot backup, its VolumeSnapshot operation) to its end; the size, or throws why it failed. */
-  #runJob(
-    client: KubeClient,
-    stack: StackRecord,
-    backup: BackupRecord,
-    operation: BackupOperation,
-    besideServer: boolean,
-  ): Promise<number | undefined> {
-    const run = { stack, backup, operation, besideServer };
-    return backup.snapshot
-      ? runSnapshotOperation(client, run, this.#timing)
-      : runBackupJob(client, run, this.#timing);
+  /** The lease a new backup or restore of `run` is begun under. */
+  #claim(run: string): BackupClaim {
+    return { run, worker: this.#holder, leaseMs: this.#timing.leaseMs };
   }
 
-  async #untilStopped(client: KubeClient, stack: StackRecord): Promise<void> {
+  /** How work on backup `id` watches its Job: stopped by {@link halt}, renewing the lease at each look. */
+  #watch(id: string): JobWatch {
+    return {
+      signal: this.#halted.signal,
+      onPoll: async () => {
+        if (!(await this.#store.backups.renew(id, this.#holder, this.#timing.leaseMs)))
+          throw new LeaseLost(`another replica adopted backup ${id}`);
+      },
+    };
+  }
+
+  /** The work stopped because this replica gave it up (halted, or its lease went to another). */
+  #abandoned(e: unknown): boolean {
+    return e instanceof LeaseLost || this.#halted.signal.aborted;
+  }
+
+  async #untilStopped(client: KubeClient, stack: StackRecord, watch: JobWatch): Promise<void> {
     const game = findTemplate(stack.template)?.game;
     const labels = selectorLabels({ stack: stack.name, component: game?.component ?? "server" });
     const deadline = Date.now() + this.#timing.jobTimeoutMs;
     while (Date.now() < deadline) {
+      await watch.onPoll?.();
       const pods = await listPods(client, stack.namespace, labels);
       const now = await this.#store.stacks.get(stack.id);
       const applied = now !== undefined && now.lastAppliedGeneration >= (now.powerGeneration ?? 0);
       if (pods.length === 0 && applied) return;
-      await delay(this.#timing.pollMs);
+      await delay(this.#timing.pollMs, undefined, watch.signal ? { signal: watch.signal } : {});
     }
     throw new Error("the server's pods did not go away");
   }
@@ -302,12 +412,13 @@ export class BackupService {
     reason = "asked",
   ): Promise<void> {
     const client = await this.#game.clusters.clientFor(stack.cluster);
-    await this.#runJob(client, stack, backup, "delete", false).catch((e: unknown) => {
+    const job = { stack, backup, operation: "delete" as const, run: newRun(), besideServer: false };
+    await runBackupOperation(client, job, this.#timing).catch((e: unknown) => {
       throw new ServiceError("Unavailable", `the archive could not be deleted: ${describe(e)}`, { cause: e });
     });
     await this.#store.backups.remove(
       backup.id,
-      event(stack, actor, "BackupDeleted", { backupId: backup.id, archive: backup.archive, reason }),
+      backupEvent(stack, actor, "BackupDeleted", { backupId: backup.id, archive: backup.archive, reason }),
     );
   }
 
@@ -347,10 +458,6 @@ export function s3Location(target: S3TargetSettings, stack: string, archive: str
   return { ...rest, key: `${prefix}${stack}/${archive}` };
 }
 
-function event(stack: StackRecord, actor: string, type: EventType, data: Record<string, unknown>): NewEvent {
-  return { stackId: stack.id, source: "user" as const, type, actor, data };
-}
-
 /** Rethrows a ServiceError as it is, anything else as Unavailable saying `what`. */
 function unavailable(what: string): (e: unknown) => never {
   return (e: unknown) => {
@@ -360,5 +467,5 @@ function unavailable(what: string): (e: unknown) => never {
 }
 
 function describe(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  return toError(e).message;
 }

@@ -16,6 +16,17 @@ describe("scheduleProblems", () => {
     ["a command for a restart", { ...daily4, command: "say hi" }, ["/command"]],
     ["a command with a newline", { ...daily4, action: "command", command: "say a\nop me" }, ["/command"]],
     ["both zone and cron wrong", { ...daily4, cron: "x", timeZone: "Nowhere" }, ["/timeZone", "/cron"]],
+    [
+      "a backup to a target with retention",
+      { ...daily4, action: "backup", target: "offsite", retention: { keepLast: 7, keepDays: 30 } },
+      [],
+    ],
+    ["a target for a restart", { ...daily4, target: "offsite" }, ["/target"]],
+    [
+      "retention for a command",
+      { ...daily4, action: "command", command: "say hi", retention: { keepLast: 1 } },
+      ["/retention"],
+    ],
   ];
   for (const [name, spec, paths] of cases)
     it(name, () =>

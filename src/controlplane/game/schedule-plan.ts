@@ -5,6 +5,7 @@
  * time zone (so "0 4 * * *" in Europe/Berlin is 04:00 there, summer or winter).
  */
 import { Cron } from "croner";
+import type { BackupRetention } from "./backup-retention.ts";
 import { consoleCommandProblems } from "./console-command.ts";
 
 /** What a schedule does. */
@@ -22,6 +23,10 @@ export interface ScheduleSpec {
   readonly action: ScheduleAction;
   readonly command?: string;
   readonly missed?: MissedPolicy;
+  /** For action backup: an admin's backup target (absent: the stack's own claim). */
+  readonly target?: string;
+  /** For action backup: applied after each scheduled backup completes. */
+  readonly retention?: BackupRetention;
 }
 
 /** A problem with one field of a schedule. */
@@ -40,8 +45,9 @@ function cronOf(spec: Pick<ScheduleSpec, "cron" | "timeZone">): Cron {
 /**
  * What is wrong with `spec` beyond its JSON types: the cron expression (five
  * fields), the time zone (an IANA name), a command given exactly when the
- * action is `command` and, then, a command the console accepts. Empty when
- * it is fine.
+ * action is `command` and, then, a command the console accepts; a target
+ * and a retention only for action `backup`. Empty when it is fine (whether
+ * the target exists is the service's to check).
  */
 export function scheduleProblems(spec: ScheduleSpec): ScheduleProblem[] {
   const problems: ScheduleProblem[] = [];
@@ -74,6 +80,14 @@ export function scheduleProblems(spec: ScheduleSpec): ScheduleProblem[] {
     else problems.push(...consoleCommandProblems(spec.command));
   } else if (spec.command !== undefined) {
     problems.push({ path: "/command", message: `only action command takes a command, not ${spec.action}` });
+  }
+  if (spec.action !== "backup") {
+    for (const field of ["target", "retention"] as const)
+      if (spec[field] !== undefined)
+        problems.push({
+          path: `/${field}`,
+          message: `only action backup takes a ${field}, not ${spec.action}`,
+        });
   }
   return problems;
 }

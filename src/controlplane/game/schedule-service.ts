@@ -35,6 +35,12 @@ export class ScheduleService {
         problems: [{ path: "/action", message: `${stack.template} has no console for a command` }],
       });
     }
+    // Every target is open to operators (they list them), and only an operator makes a schedule.
+    if (spec.target !== undefined && !(await this.#store.backupTargets.get(spec.target))) {
+      throw new ServiceError("Invalid", `no backup target named ${spec.target}`, {
+        problems: [{ path: "/target", message: `no backup target named ${JSON.stringify(spec.target)}` }],
+      });
+    }
     return this.#store.schedules.create(
       {
         stackId,
@@ -43,6 +49,8 @@ export class ScheduleService {
         action: spec.action,
         command: spec.command?.trim() ?? null,
         missed: spec.missed ?? "skip",
+        target: spec.target ?? null,
+        retention: spec.retention ?? null,
         createdBy: actor,
       },
       this.#now(),
@@ -51,7 +59,15 @@ export class ScheduleService {
         source: "user",
         type: "ScheduleCreated",
         actor,
-        data: { scheduleId: s.id, cron: s.cron, timeZone: s.timeZone, action: s.action, missed: s.missed },
+        data: {
+          scheduleId: s.id,
+          cron: s.cron,
+          timeZone: s.timeZone,
+          action: s.action,
+          missed: s.missed,
+          ...(s.target !== null ? { target: s.target } : {}),
+          ...(s.retention !== null ? { retention: s.retention } : {}),
+        },
       }),
     );
   }

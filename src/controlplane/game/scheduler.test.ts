@@ -16,7 +16,10 @@ function recording(fail = false): { actions: ScheduleActions; calls: string[] } 
     calls,
     actions: {
       restart: act("restart"),
-      backup: act("backup"),
+      backup: (_id, _actor, options) => {
+        calls.push(`backup ${JSON.stringify(options)}`);
+        return fail ? Promise.reject(new Error("backup failed")) : Promise.resolve();
+      },
       command: (_id, command) => {
         calls.push(`command ${command}`);
         return Promise.resolve();
@@ -95,7 +98,7 @@ for (const backend of storeBackends) {
       const failing = recording(true);
       time.set("2026-06-10T06:00:00Z");
       assert.equal(await new Scheduler(store, failing.actions, { holder: "b", now: time.now }).tick(), 0);
-      assert.deepEqual(failing.calls.sort(), ["backup", "restart"]);
+      assert.deepEqual(failing.calls.sort(), ["backup {}", "restart"]);
       const failed = await store.events({ stackId: id, types: ["ScheduleRunFailed"], limit: 10 });
       assert.equal(failed.length, 2);
       assert.match(String(failed[0]!.data["message"]), /failed/);
@@ -112,6 +115,24 @@ for (const backend of storeBackends) {
       time.set("2026-06-10T00:01:00Z");
       assert.equal(await new Scheduler(store, r.actions, { holder: "a", now: time.now }).tick(), 0);
       assert.deepEqual(await service.list(id), []);
+    });
+
+    it("a backup schedule's run goes to its target with its retention", async () => {
+      const store = await backend.open();
+      const id = await seeded(store);
+      await store.backupTargets.create(
+        { name: "offsite", createdBy: "root", type: "pvc", claim: "offsite-backups", storage: "5Gi" },
+        { stackId: null, source: "user", type: "BackupTargetCreated", actor: "root", data: {} },
+      );
+      const time = clock("2026-06-10T01:00:00Z");
+      const service = new ScheduleService(store, time.now);
+      const spec = { cron: "0 2 * * *", timeZone: "UTC", action: "backup" } as const;
+      await service.create(id, { ...spec, target: "offsite", retention: { keepLast: 3 } }, "alice");
+      await service.create(id, spec, "alice");
+      const r = recording();
+      time.set("2026-06-10T02:00:01Z");
+      assert.equal(await new Scheduler(store, r.actions, { holder: "a", now: time.now }).tick(), 2);
+      assert.deepEqual(r.calls, ['backup {"target":"offsite","retention":{"keepLast":3}}', "backup {}"]);
     });
   });
 }

@@ -5,6 +5,7 @@
  * or skipped) or `ScheduleRunFailed`. The clock is injected, so tests drive
  * it without waiting.
  */
+import type { BackupOptions } from "./backup-service.ts";
 import type { NewEvent } from "../store/records.ts";
 import type { ScheduleRecord } from "../store/schedule-store.ts";
 import type { Store } from "../store/store.ts";
@@ -13,7 +14,8 @@ import { decideRun } from "./schedule-plan.ts";
 /** What a schedule's action does to its stack, as `actor`. */
 export interface ScheduleActions {
   restart(stackId: string, actor: string): Promise<unknown>;
-  backup(stackId: string, actor: string): Promise<unknown>;
+  /** With the schedule's target and retention, when it has them. */
+  backup(stackId: string, actor: string, options: BackupOptions): Promise<unknown>;
   command(stackId: string, command: string, actor: string): Promise<unknown>;
 }
 
@@ -111,7 +113,10 @@ export class Scheduler {
       case "restart":
         return this.#actions.restart(s.stackId, actor);
       case "backup":
-        return this.#actions.backup(s.stackId, actor);
+        return this.#actions.backup(s.stackId, actor, {
+          ...(s.target !== null ? { target: s.target } : {}),
+          ...(s.retention !== null ? { retention: s.retention } : {}),
+        });
       case "command":
         return this.#actions.command(s.stackId, s.command ?? "", actor);
     }

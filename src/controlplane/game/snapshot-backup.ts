@@ -14,7 +14,7 @@
  *   happens to the data is the snapshot class's `deletionPolicy`).
  */
 import type { V1Job, V1PersistentVolumeClaim, V1Pod } from "@kubernetes/client-node";
-import { randomBytes } from "node:crypto";
+import { setTimeout as delay } from "node:timers/promises";
 import type { KubeClient } from "../../kube/client.ts";
 import { isNotFound } from "../../kube/errors.ts";
 import { createJob, deleteJob } from "../../kube/jobs.ts";
@@ -28,7 +28,7 @@ import {
   type VolumeSnapshot,
 } from "../../resources/volume-snapshot.ts";
 import type { SnapshotLocation } from "../store/backup-store.ts";
-import type { BackupJobRun, BackupTiming } from "./backup-job-run.ts";
+import { runBackupJob, type BackupJobRun, type BackupTiming, type JobWatch } from "./backup-job-run.ts";
 import { snapshotGroup } from "./snapshot-class.ts";
 
 const snapshots = (namespace: string): string =>
@@ -46,11 +46,40 @@ export function snapshotOutcome(snapshot: VolumeSnapshot | undefined): number | 
   return Math.round(parseQuantity(snapshot.status.restoreSize) ?? 0);
 }
 
+type Timing = Pick<BackupTiming, "jobTimeoutMs" | "pollMs">;
+
+/**
+ * Runs one operation of a backup, whichever it is: a Job for an archive
+ * ({@link runBackupJob}), the VolumeSnapshot's operation for a snapshot,
+ * calling `watch.onPoll` every `pollMs` meanwhile (it renews the lease).
+ */
+export async function runBackupOperation(
+  client: KubeClient,
+  run: BackupJobRun,
+  timing: Timing,
+  watch: JobWatch = {},
+): Promise<number | undefined> {
+  if (!run.backup.snapshot) return runBackupJob(client, run, timing, watch);
+  const done = new AbortController();
+  const renewing = (async (): Promise<void> => {
+    while (!done.signal.aborted) {
+      await watch.onPoll?.();
+      await delay(timing.pollMs, undefined, { signal: done.signal }).catch(() => undefined);
+    }
+  })().catch(() => undefined);
+  try {
+    return await runSnapshotOperation(client, run, timing);
+  } finally {
+    done.abort();
+    await renewing;
+  }
+}
+
 /** Runs one operation of the snapshot backup `run.backup`; its size for a make, else undefined. */
 export async function runSnapshotOperation(
   client: KubeClient,
   run: BackupJobRun,
-  timing: BackupTiming,
+  timing: Timing,
 ): Promise<number | undefined> {
   const snapshot = run.backup.snapshot;
   if (!snapshot) throw new Error(`backup ${run.backup.id} is not a snapshot`);
@@ -68,7 +97,7 @@ async function takeSnapshot(
   client: KubeClient,
   { stack, backup }: BackupJobRun,
   snapshot: SnapshotLocation,
-  timing: BackupTiming,
+  timing: Timing,
 ): Promise<number> {
   const body = buildVolumeSnapshot({
     namespace: stack.namespace,
@@ -79,7 +108,17 @@ async function takeSnapshot(
     claim: snapshot.sourceClaim,
   });
   await client.request("POST", snapshots(stack.namespace), { body });
-  return watchSnapshot(client, stack.namespace, snapshot.name, timing, (found) => {
+  return awaitSnapshot(client, stack.namespace, snapshot.name, timing);
+}
+
+/** Waits on a watch until the VolumeSnapshot is ready (its size) or failed (throws its message). */
+export function awaitSnapshot(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  timing: Timing,
+): Promise<number> {
+  return watchSnapshot(client, namespace, name, timing, (found) => {
     const outcome = snapshotOutcome(found);
     if (outcome instanceof Error) throw outcome;
     return outcome;
@@ -88,9 +127,9 @@ async function takeSnapshot(
 
 async function restoreSnapshot(
   client: KubeClient,
-  { stack, backup }: BackupJobRun,
+  { stack, backup, run }: BackupJobRun,
   snapshot: SnapshotLocation,
-  timing: BackupTiming,
+  timing: Timing,
 ): Promise<undefined> {
   const live = await client.request<VolumeSnapshot>(
     "GET",
@@ -102,7 +141,8 @@ async function restoreSnapshot(
     namespace: stack.namespace,
     stack: stack.name,
     backupId: backup.id,
-    run: randomBytes(4).toString("hex"),
+    // The run's id names the Job, so a replica adopting the restore finds it as an archive's.
+    run,
     snapshot: snapshot.name,
     storageClass: snapshot.storageClass,
     size: restoreClaimSize(
@@ -153,7 +193,7 @@ async function deleteSnapshot(
   client: KubeClient,
   { stack }: BackupJobRun,
   snapshot: SnapshotLocation,
-  timing: BackupTiming,
+  timing: Timing,
 ): Promise<undefined> {
   try {
     await client.request("DELETE", `${snapshots(stack.namespace)}/${encodeURIComponent(snapshot.name)}`);
@@ -170,7 +210,7 @@ function watchSnapshot<R>(
   client: KubeClient,
   namespace: string,
   name: string,
-  timing: BackupTiming,
+  timing: Timing,
   decide: (snapshot: VolumeSnapshot | undefined) => R | undefined,
 ): Promise<R> {
   return watchUntil<VolumeSnapshot, R>(

@@ -108,10 +108,31 @@ export interface BackupChange {
 }
 
 /**
+ * Who makes or restores a backup, under which Job run: the replica
+ * `worker` holds it for `leaseMs` (from the database's clock), renewed
+ * while it watches the Job.
+ */
+export interface BackupClaim {
+  readonly run: string;
+  readonly worker: string;
+  readonly leaseMs: number;
+}
+
+/** A backup a replica adopted, with the run of the Job left making or restoring it (null: none was recorded). */
+export interface AdoptedBackup {
+  readonly backup: BackupRecord;
+  readonly run: string | null;
+}
+
+const lease = (param: string): string => `now() + ${param}::integer * interval '1 millisecond'`;
+
+/**
  * The backups of stacks. A stack has at most one backup Running or
  * Restoring at a time: {@link begin} and {@link beginRestore} refuse a
  * second with a Conflict, atomically across replicas (the stack's row is
- * locked while checking).
+ * locked while checking). The replica doing the work holds a lease on it;
+ * one whose lease lapsed (the replica died) is adopted by exactly one other
+ * ({@link adoptLapsed}), and only the holder's {@link finish} counts.
  */
 export class BackupStore {
   readonly #db: Database;
@@ -141,18 +162,26 @@ export class BackupStore {
     return rows[0] ? toBackup(rows[0]) : undefined;
   }
 
-  /** Records a new Running backup with its event; Conflict when another operation runs. */
-  async begin(b: NewBackup, event: (backup: BackupRecord) => NewEvent): Promise<BackupRecord> {
+  /** Records a new Running backup held by `claim`, with its event; Conflict when another operation runs. */
+  async begin(
+    b: NewBackup,
+    claim: BackupClaim,
+    event: (backup: BackupRecord) => NewEvent,
+  ): Promise<BackupRecord> {
     return this.#inTransaction(b.stackId, async (tx) => {
       const rows = await tx.query<BackupRow>(
-        `INSERT INTO backups (stack_id, target_claim, archive, s3, created_by, method, snapshot, snapshot_skipped)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${columns}`,
+        `INSERT INTO backups (stack_id, target_claim, archive, s3, created_by, run, worker, lease_until,
+             method, snapshot, snapshot_skipped)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, ${lease("$8")}, $9, $10, $11) RETURNING ${columns}`,
         [
           b.stackId,
           b.targetClaim,
           b.archive,
           b.s3 ? JSON.stringify(b.s3) : null,
           b.createdBy,
+          claim.run,
+          claim.worker,
+          claim.leaseMs,
           b.snapshot ? "snapshot" : "archive",
           b.snapshot ? JSON.stringify(b.snapshot) : null,
           b.snapshotSkipped ?? null,
@@ -164,13 +193,18 @@ export class BackupStore {
     });
   }
 
-  /** Marks a Completed backup Restoring, with its event; Conflict when another operation runs. */
-  async beginRestore(stackId: string, id: string, event: NewEvent): Promise<BackupRecord> {
+  /** Marks a Completed backup Restoring, held by `claim`, with its event; Conflict when another operation runs. */
+  async beginRestore(
+    stackId: string,
+    id: string,
+    claim: BackupClaim,
+    event: NewEvent,
+  ): Promise<BackupRecord> {
     return this.#inTransaction(stackId, async (tx) => {
       const rows = await tx.query<BackupRow>(
-        `UPDATE backups SET status = 'Restoring' WHERE stack_id = $1 AND id = $2 AND status = 'Completed'
-           AND deleted_at IS NULL RETURNING ${columns}`,
-        [stackId, id],
+        `UPDATE backups SET status = 'Restoring', run = $3, worker = $4, lease_until = ${lease("$5")}
+           WHERE stack_id = $1 AND id = $2 AND status = 'Completed' AND deleted_at IS NULL RETURNING ${columns}`,
+        [stackId, id, claim.run, claim.worker, claim.leaseMs],
       );
       if (!rows[0]) throw new StoreError("Conflict", `backup ${id} is not a completed backup`);
       await appendEvents(tx, [event]);
@@ -178,17 +212,55 @@ export class BackupStore {
     });
   }
 
-  /** Sets a backup's status (and size or message) and records `events`, in one transaction. */
-  async finish(id: string, change: BackupChange): Promise<void> {
-    await this.#db.transaction(async (tx) => {
-      await tx.query(
+  /**
+   * Ends the Running or Restoring backup `id` held by `worker`: sets its
+   * status (and size or message), drops the lease and records `events`, in
+   * one transaction. False, changing nothing, when it is no longer in
+   * progress or another replica holds it now (it adopted it after this
+   * one's lease lapsed).
+   */
+  async finish(id: string, worker: string, change: BackupChange): Promise<boolean> {
+    const done = await this.#db.transaction(async (tx) => {
+      const rows = await tx.query<{ id: string }>(
         `UPDATE backups SET status = $2, size_bytes = COALESCE($3, size_bytes), message = $4,
-           completed_at = COALESCE(completed_at, CASE WHEN $2 = 'Completed' THEN now() END) WHERE id = $1`,
-        [id, change.status, change.sizeBytes ?? null, change.message ?? ""],
+           completed_at = COALESCE(completed_at, CASE WHEN $2 = 'Completed' THEN now() END),
+           worker = NULL, lease_until = NULL
+         WHERE id = $1 AND status IN ('Running', 'Restoring') AND worker IS NOT DISTINCT FROM $5 RETURNING id`,
+        [id, change.status, change.sizeBytes ?? null, change.message ?? "", worker],
       );
+      if (!rows[0]) return false;
       await appendEvents(tx, change.events ?? []);
+      return true;
     });
-    if ((change.events ?? []).length > 0) this.#appended();
+    if (done && (change.events ?? []).length > 0) this.#appended();
+    return done;
+  }
+
+  /** Extends `worker`'s lease on the in-progress backup `id`; false when it lost it (another replica adopted it). */
+  async renew(id: string, worker: string, leaseMs: number): Promise<boolean> {
+    const rows = await this.#db.query<{ id: string }>(
+      `UPDATE backups SET lease_until = ${lease("$3")}
+         WHERE id = $1 AND worker = $2 AND status IN ('Running', 'Restoring') RETURNING id`,
+      [id, worker, leaseMs],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Claims for `worker` every Running or Restoring backup whose lease has
+   * lapsed (or that has none), holding each for `leaseMs`. Each such backup
+   * goes to exactly one of any number of replicas asking at once: the claim
+   * is one conditional UPDATE, which Postgres re-checks on the locked row.
+   */
+  async adoptLapsed(worker: string, leaseMs: number): Promise<AdoptedBackup[]> {
+    const rows = await this.#db.query<BackupRow & { run: string | null }>(
+      `UPDATE backups SET worker = $1, lease_until = ${lease("$2")}
+         WHERE status IN ('Running', 'Restoring') AND deleted_at IS NULL
+           AND (lease_until IS NULL OR lease_until < now())
+         RETURNING ${columns}, run`,
+      [worker, leaseMs],
+    );
+    return rows.map((r) => ({ backup: toBackup(r), run: r.run }));
   }
 
   /** Marks a backup deleted (its archive is gone) and records `event`. */

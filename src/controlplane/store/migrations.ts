@@ -268,6 +268,26 @@ ALTER TABLE backups ADD COLUMN s3 jsonb;
   },
   {
     version: 6,
+    name: "backups adopted across replicas, and scheduled backups' target and retention",
+    sql: `
+-- The replica making or restoring a backup holds it until lease_until and renews that while it
+-- watches its Job; once the lease lapses, another replica adopts the backup (claims it by moving
+-- worker and lease_until in one conditional UPDATE). run names the Job: sw-<operation>-<id>-<run>.
+ALTER TABLE backups
+  ADD COLUMN run         text,
+  ADD COLUMN worker      text,
+  ADD COLUMN lease_until timestamptz;
+CREATE INDEX backups_in_progress ON backups (lease_until)
+  WHERE status IN ('Running', 'Restoring') AND deleted_at IS NULL;
+
+-- A backup schedule's target (NULL: the stack's own claim) and retention ({keepLast, keepDays}).
+ALTER TABLE schedules
+  ADD COLUMN target    text,
+  ADD COLUMN retention jsonb;
+`,
+  },
+  {
+    version: 7,
     name: "VolumeSnapshot backups",
     sql: `
 -- A backup is an archive (a Job writing a .tar.gz to a claim or a bucket) or a VolumeSnapshot of

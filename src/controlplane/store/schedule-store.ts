@@ -1,3 +1,4 @@
+import type { BackupRetention } from "../game/backup-retention.ts";
 import type { Database } from "./database.ts";
 import { appendEvents, iso } from "./event-store.ts";
 import type { NewEvent } from "./records.ts";
@@ -12,6 +13,10 @@ export interface ScheduleRecord {
   readonly action: "restart" | "backup" | "command";
   readonly command: string | null;
   readonly missed: "run-once" | "skip";
+  /** Action backup: the backup target's name (null: the stack's own claim). */
+  readonly target: string | null;
+  /** Action backup: the retention applied after each of its backups (null: none). */
+  readonly retention: BackupRetention | null;
   /** Runs due after this time are still to come (creation, then the last claimed run). */
   readonly nextFrom: string;
   readonly createdAt: string;
@@ -21,7 +26,7 @@ export interface ScheduleRecord {
 /** What creating a schedule takes. */
 export type NewSchedule = Pick<
   ScheduleRecord,
-  "stackId" | "cron" | "timeZone" | "action" | "command" | "missed" | "createdBy"
+  "stackId" | "cron" | "timeZone" | "action" | "command" | "missed" | "target" | "retention" | "createdBy"
 >;
 
 interface ScheduleRow {
@@ -32,12 +37,15 @@ interface ScheduleRow {
   action: ScheduleRecord["action"];
   command: string | null;
   missed: ScheduleRecord["missed"];
+  target: string | null;
+  retention: BackupRetention | null;
   next_from: Date | string;
   created_at: Date | string;
   created_by: string;
 }
 
-const columns = "id, stack_id, cron, time_zone, action, command, missed, next_from, created_at, created_by";
+const columns =
+  "id, stack_id, cron, time_zone, action, command, missed, target, retention, next_from, created_at, created_by";
 
 function toSchedule(r: ScheduleRow): ScheduleRecord {
   return {
@@ -48,6 +56,8 @@ function toSchedule(r: ScheduleRow): ScheduleRecord {
     action: r.action,
     command: r.command,
     missed: r.missed,
+    target: r.target,
+    retention: r.retention,
     nextFrom: iso(r.next_from),
     createdAt: iso(r.created_at),
     createdBy: r.created_by,
@@ -72,9 +82,21 @@ export class ScheduleStore {
   async create(s: NewSchedule, from: Date, event: (s: ScheduleRecord) => NewEvent): Promise<ScheduleRecord> {
     const created = await this.#db.transaction(async (tx) => {
       const rows = await tx.query<ScheduleRow>(
-        `INSERT INTO schedules (stack_id, cron, time_zone, action, command, missed, next_from, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${columns}`,
-        [s.stackId, s.cron, s.timeZone, s.action, s.command, s.missed, from.toISOString(), s.createdBy],
+        `INSERT INTO schedules (stack_id, cron, time_zone, action, command, missed, target, retention,
+           next_from, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${columns}`,
+        [
+          s.stackId,
+          s.cron,
+          s.timeZone,
+          s.action,
+          s.command,
+          s.missed,
+          s.target,
+          s.retention === null ? null : JSON.stringify(s.retention),
+          from.toISOString(),
+          s.createdBy,
+        ],
       );
       const schedule = toSchedule(rows[0] as ScheduleRow);
       await appendEvents(tx, [event(schedule)]);

@@ -5,6 +5,9 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { BatchV1Api, CoreV1Api } from "@kubernetes/client-node";
 import { ClusterClients } from "../../controlplane/game/cluster-clients.ts";
+import { BackupService } from "../../controlplane/game/backup-service.ts";
+import { GameService } from "../../controlplane/game/game-service.ts";
+import { PowerService } from "../../controlplane/game/power-service.ts";
 import type { BackupRecord } from "../../controlplane/store/backup-store.ts";
 import { openStore } from "../../controlplane/store/store.ts";
 import { KubeClient } from "../../kube/client.ts";
@@ -60,6 +63,22 @@ const archives = runner.claimDir("mc-backups");
 const backupsUrl = `/api/v1/stacks/${id}/backups`;
 
 const { list, settled, backupNow } = backupCalls(api, id);
+
+/** The backup's status once it is `Failed`; throws when it completes instead. */
+async function failed(backupId: string): Promise<BackupRecord> {
+  return eventually(`backup ${backupId} to fail`, async () => {
+    const b = (await list()).find((x) => x.id === backupId);
+    if (b?.status === "Completed") throw new Error("the backup completed");
+    return b?.status === "Failed" ? b : undefined;
+  });
+}
+
+/** The Jobs of one backup's `operation`. */
+async function jobsOf(backupId: string, operation: string): Promise<string[]> {
+  const labelSelector = `stackwarden.dev/backup=${backupId},stackwarden.dev/backup-operation=${operation}`;
+  const jobs = await batch.listNamespacedJob({ namespace, labelSelector });
+  return jobs.items.map((j) => j.metadata?.name ?? "");
+}
 
 async function eventTypes(): Promise<string[]> {
   const r = await api.call("GET", `/api/v1/stacks/${id}/events?limit=200`, { as: "viewer" });
@@ -279,6 +298,99 @@ describe("backups on the sandbox", () => {
   });
 });
 
+describe("a backup whose control plane replica died is adopted by another", () => {
+  // Two in-process backup services over one store stand for two replicas; `halt` drops one's work
+  // where it stands, writing nothing more, as a dying process does. Leases are short here.
+  const game = new GameService(store, clusters);
+  const power = new PowerService(store, () => undefined, game);
+  const timing = { pollMs: 100, jobTimeoutMs: 120_000, leaseMs: 1_000, sweepMs: 100 };
+  const replica = (holder: string): BackupService =>
+    new BackupService(store, game, power, { timing, holder });
+
+  /** Starts `work` on a replica that dies once the Job exists; returns the backup's id. */
+  async function dyingMidway(
+    work: (a: BackupService) => Promise<BackupRecord>,
+    operation: string,
+  ): Promise<string> {
+    const a = replica("replica-a");
+    const backup = await work(a);
+    await eventually(`the ${operation} Job`, async () =>
+      (await jobsOf(backup.id, operation)).length ? true : undefined,
+    );
+    await a.halt();
+    return backup.id;
+  }
+
+  /** A replica that sweeps until this describe's tests end. */
+  const adopters: BackupService[] = [];
+  after(async () => {
+    for (const b of adopters) await b.stop();
+    for (const b of adopters) await b.settled();
+  });
+  function adopter(holder: string): BackupService {
+    const b = replica(holder);
+    b.start();
+    adopters.push(b);
+    return b;
+  }
+
+  it("a backup left Running reaches Completed with its size, adopted by exactly one replica", async () => {
+    writeFileSync(join(world, "world", "level.dat"), "the adopted world");
+    const backupId = await dyingMidway((a) => a.create(id, "operator-user"), "backup");
+    assert.equal(
+      (await store.backups.get(id, backupId))?.status,
+      "Running",
+      "the dead replica left it Running",
+    );
+    adopter("replica-b");
+    adopter("replica-c");
+    const done = await settled(backupId, "Completed");
+    assert.equal(statSync(join(archives, "mc", done.archive)).size, done.sizeBytes);
+    const completed = await store.events({ stackId: id, types: ["BackupCompleted"], limit: 5 });
+    const mine = completed.filter((e) => e.data["backupId"] === backupId);
+    assert.equal(mine.length, 1, "completed once");
+    assert.equal(mine[0]?.data["adopted"], true);
+    assert.ok(["replica-b", "replica-c"].includes(String(mine[0]?.data["adoptedBy"])));
+    assert.equal(mine[0]?.actor, "operator-user");
+  });
+
+  it("a backup whose Job is gone is Failed as interrupted", async () => {
+    const backupId = await dyingMidway((a) => a.create(id, "operator-user"), "backup");
+    for (const name of await jobsOf(backupId, "backup"))
+      await batch.deleteNamespacedJob({ name, namespace, propagationPolicy: "Background" });
+    adopter("replica-d");
+    const gone = await failed(backupId);
+    assert.match(gone.message, /^interrupted: the control plane replica running it stopped/);
+    // Retention never chooses a failed backup: delete it, as a person would, for the tests after.
+    assert.equal((await api.call("DELETE", `${backupsUrl}/${backupId}`, { as: "operator" })).statusCode, 204);
+  });
+
+  it("a restore left Restoring completes; one whose Job is gone leaves the server stopped", async () => {
+    const made = await backupNow();
+    writeFileSync(join(world, "world", "level.dat"), "changed after the backup");
+    const restoring = await dyingMidway((a) => a.restore(id, made.id, "operator-user"), "restore");
+    adopter("replica-e");
+    await settled(restoring, "Completed");
+    const restored = await eventually("BackupRestored, adopted", async () => {
+      const events = await store.events({ stackId: id, types: ["BackupRestored"], limit: 1 });
+      return events[0]?.data["backupId"] === made.id ? events[0] : undefined;
+    });
+    assert.equal(restored.data["adopted"], true);
+    assert.equal(readFileSync(join(world, "world", "level.dat"), "utf8"), "the adopted world");
+
+    const again = await dyingMidway((a) => a.restore(id, made.id, "operator-user"), "restore");
+    for (const name of await jobsOf(again, "restore"))
+      await batch.deleteNamespacedJob({ name, namespace, propagationPolicy: "Background" });
+    const failure = await eventually("RestoreFailed, interrupted", async () => {
+      const events = await store.events({ stackId: id, types: ["RestoreFailed"], limit: 1 });
+      return events[0]?.data["adopted"] === true ? events[0] : undefined;
+    });
+    assert.match(String(failure.data["message"]), /interrupted.*the server was left stopped/);
+    assert.equal((await store.stacks.get(id))?.power, "Stopped", "the server stays stopped");
+    assert.equal((await settled(made.id, "Completed")).id, made.id, "the backup is still there to restore");
+  });
+});
+
 describe("backups to S3-compatible storage (SeaweedFS) on the sandbox", async () => {
   const s3 = await startTestS3();
   after(() => s3.stop());
@@ -403,6 +515,44 @@ describe("backups to S3-compatible storage (SeaweedFS) on the sandbox", async ()
     noSecretIn("the store's events", JSON.stringify(await store.events({ limit: 500 })));
     assert.equal(
       (await api.call("DELETE", "/api/v1/backup-targets/bucket", { as: "admin" })).statusCode,
+      204,
+    );
+  });
+
+  it("fails at once, naming the Secret, when the credentials Secret is missing, and deletes the Job", async () => {
+    const body = { ...target, name: "nosecret", credentials: { secretName: "absent-creds" } };
+    assert.equal((await api.call("POST", "/api/v1/backup-targets", { as: "admin", body })).statusCode, 201);
+    const r = await api.call("POST", backupsUrl, { as: "operator", body: { target: "nosecret" } });
+    assert.equal(r.statusCode, 202, r.body);
+    const started = r.json<BackupRecord>();
+    const failure = await failed(started.id);
+    assert.equal(
+      failure.message,
+      `the backup Job's pod cannot start: CreateContainerConfigError: secret "absent-creds" not found`,
+    );
+    await eventually("the Job to be deleted", async () =>
+      (await jobsOf(started.id, "backup")).length === 0 ? true : undefined,
+    );
+    assert.equal(
+      (await api.call("DELETE", "/api/v1/backup-targets/nosecret", { as: "admin" })).statusCode,
+      204,
+    );
+  });
+
+  it("fails before archiving when the bucket does not exist", async () => {
+    const body = { ...target, name: "nobucket", bucket: "no-such-bucket" };
+    assert.equal((await api.call("POST", "/api/v1/backup-targets", { as: "admin", body })).statusCode, 201);
+    const r = await api.call("POST", backupsUrl, { as: "operator", body: { target: "nobucket" } });
+    assert.equal(r.statusCode, 202, r.body);
+    const failure = await failed(r.json<BackupRecord>().id);
+    assert.match(
+      failure.message,
+      /^the backup Job failed \(exit 1\): bucket no-such-bucket does not exist or is not reachable: curl: \(22\)/,
+    );
+    noSecretIn("the message", failure.message);
+    assert.equal((await s3.request("HEAD", "/no-such-bucket")).status, 404, "no bucket was made");
+    assert.equal(
+      (await api.call("DELETE", "/api/v1/backup-targets/nobucket", { as: "admin" })).statusCode,
       204,
     );
   });

@@ -1,5 +1,12 @@
 /** The backup routes of game servers: list, make, delete and restore archives of the world volume. */
-import { Type, type Static } from "@sinclair/typebox";
+import {
+  Type,
+  type Static,
+  type TInteger,
+  type TObject,
+  type TOptional,
+  type TString,
+} from "@sinclair/typebox";
 import { backupMethodChoices } from "../../controlplane/game/backup-method.ts";
 import type { BackupService } from "../../controlplane/game/backup-service.ts";
 import { backupMethods, backupStatuses } from "../../controlplane/store/backup-store.ts";
@@ -14,13 +21,33 @@ import {
   type RouteSpec,
 } from "./route.ts";
 
+/** How many backups to keep (controlplane/game/backup-retention.ts), described for where it is asked. */
+export function RetentionSchema(options: {
+  description: string;
+}): TObject<{ keepLast: TOptional<TInteger>; keepDays: TOptional<TInteger> }> {
+  return Type.Object(
+    {
+      keepLast: Type.Optional(
+        Type.Integer({ minimum: 1, maximum: 1000, description: "Keep the newest N completed backups." }),
+      ),
+      keepDays: Type.Optional(
+        Type.Integer({ minimum: 1, maximum: 3650, description: "Keep the backups younger than N days." }),
+      ),
+    },
+    { additionalProperties: false, ...options },
+  );
+}
+
+/** A backup target's name, as a body names it. */
+export function TargetNameSchema(options: { description: string }): TString {
+  return Type.String({ pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", maxLength: 63, ...options });
+}
+
 /** `POST /api/v1/stacks/{id}/backups`. */
 export const BackupBody = Type.Object(
   {
     target: Type.Optional(
-      Type.String({
-        pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
-        maxLength: 63,
+      TargetNameSchema({
         description:
           "An admin's backup target (GET /api/v1/backup-targets); absent: the claim <stack>-backups.",
       }),
@@ -36,20 +63,9 @@ export const BackupBody = Type.Object(
       ),
     ),
     retention: Type.Optional(
-      Type.Object(
-        {
-          keepLast: Type.Optional(
-            Type.Integer({ minimum: 1, maximum: 1000, description: "Keep the newest N completed backups." }),
-          ),
-          keepDays: Type.Optional(
-            Type.Integer({ minimum: 1, maximum: 3650, description: "Keep the backups younger than N days." }),
-          ),
-        },
-        {
-          additionalProperties: false,
-          description: "Once this backup is made, delete the older ones that no given rule keeps.",
-        },
-      ),
+      RetentionSchema({
+        description: "Once this backup is made, delete the older ones that no given rule keeps.",
+      }),
     ),
   },
   { additionalProperties: false },

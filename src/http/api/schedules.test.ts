@@ -12,6 +12,12 @@ const id = created.json<{ id: string }>().id;
 const url = `/api/v1/stacks/${id}/schedules`;
 const good = { cron: "0 4 * * *", timeZone: "Europe/Berlin", action: "restart" };
 const unknown = "00000000-0000-0000-0000-000000000000";
+const backup = { ...good, action: "backup" };
+const target = await api.call("POST", "/api/v1/backup-targets", {
+  as: "admin",
+  body: { name: "shared", claim: "shared-backups" },
+});
+assert.equal(target.statusCode, 201, target.body);
 
 describe("the schedules API", () => {
   it("answers every bad input and too weak role with the right status and field, changing nothing", async () => {
@@ -56,6 +62,36 @@ describe("the schedules API", () => {
         "/command",
       ],
       ["a bad missed", "POST", url, "operator", { ...good, missed: "catch-up" }, 422, "/missed"],
+      ["an unknown target", "POST", url, "operator", { ...backup, target: "nowhere" }, 422, "/target"],
+      ["a target that is no name", "POST", url, "operator", { ...backup, target: "No/Name" }, 422, "/target"],
+      ["a target on a restart", "POST", url, "operator", { ...good, target: "shared" }, 422, "/target"],
+      [
+        "keepLast 0",
+        "POST",
+        url,
+        "operator",
+        { ...backup, retention: { keepLast: 0 } },
+        422,
+        "/retention/keepLast",
+      ],
+      [
+        "an unknown retention rule",
+        "POST",
+        url,
+        "operator",
+        { ...backup, retention: { keepWeeks: 2 } },
+        422,
+        "/retention",
+      ],
+      [
+        "retention on a restart",
+        "POST",
+        url,
+        "operator",
+        { ...good, retention: { keepLast: 3 } },
+        422,
+        "/retention",
+      ],
       ["an extra field", "POST", url, "operator", { ...good, every: "day" }, 422],
       ["unknown stack", "POST", `/api/v1/stacks/${unknown}/schedules`, "operator", good, 404],
       ["delete unknown schedule", "DELETE", `${url}/${unknown}`, "operator", undefined, 404],
@@ -104,5 +140,34 @@ describe("the schedules API", () => {
       ["ScheduleCreated", "operator-user"],
       ["ScheduleDeleted", "operator-user"],
     ]);
+  });
+
+  it("keeps a backup schedule's target and retention, and shows them", async () => {
+    const r = await api.call("POST", url, {
+      as: "operator",
+      body: { ...backup, target: "shared", retention: { keepLast: 7, keepDays: 30 } },
+    });
+    assert.equal(r.statusCode, 201, r.body);
+    const made = r.json<{ id: string; target: string | null; retention: unknown }>();
+    assert.deepEqual([made.target, made.retention], ["shared", { keepLast: 7, keepDays: 30 }]);
+    const plain = await api.call("POST", url, { as: "operator", body: good });
+    assert.equal(plain.statusCode, 201, plain.body);
+    const listed = (await api.call("GET", url, { as: "operator" })).json<{
+      items: Array<{ id: string; action: string; target: string | null; retention: unknown }>;
+    }>();
+    assert.deepEqual(
+      listed.items.map((s) => [s.action, s.target, s.retention]),
+      [
+        ["backup", "shared", { keepLast: 7, keepDays: 30 }],
+        ["restart", null, null],
+      ],
+    );
+    const events = await store.events({ stackId: id, types: ["ScheduleCreated"], limit: 5 });
+    const created = events.find((e) => e.data["scheduleId"] === made.id);
+    assert.deepEqual(
+      [created?.data["target"], created?.data["retention"]],
+      ["shared", { keepLast: 7, keepDays: 30 }],
+    );
+    for (const s of listed.items) await api.call("DELETE", `${url}/${s.id}`, { as: "operator" });
   });
 });

@@ -2,6 +2,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { missedPolicies, scheduleActions } from "../../controlplane/game/schedule-plan.ts";
 import { maxConsoleCommandBytes } from "../../controlplane/game/console-command.ts";
+import { RetentionSchema, TargetNameSchema } from "./backups.ts";
 import {
   problemResponse as problem,
   readRoute,
@@ -32,6 +33,17 @@ export const ScheduleBody = Type.Object(
       }),
     ),
     missed: Type.Optional(literals(missedPolicies)),
+    target: Type.Optional(
+      TargetNameSchema({
+        description: "For action backup only: an admin's backup target; absent: the claim <stack>-backups.",
+      }),
+    ),
+    retention: Type.Optional(
+      RetentionSchema({
+        description:
+          "For action backup only: after each scheduled backup, delete the older ones no rule keeps.",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -45,6 +57,11 @@ export const ScheduleSchema = Type.Object({
   action: literals(scheduleActions),
   command: Type.Union([Type.String(), Type.Null()]),
   missed: literals(missedPolicies),
+  target: Type.Union([Type.String(), Type.Null()]),
+  retention: Type.Union([
+    RetentionSchema({ description: "Applied after each scheduled backup." }),
+    Type.Null(),
+  ]),
   nextFrom: Type.String(),
   createdAt: Type.String(),
   createdBy: Type.String(),
@@ -74,7 +91,7 @@ export const scheduleRoutes: readonly RouteSpec[] = [
     responses: {
       201: { description: "The schedule", schema: ScheduleSchema },
       404: problem("No such stack"),
-      422: problem("A bad cron, time zone, action or command (the field is named)"),
+      422: problem("A bad cron, time zone, action, command, target or retention (the field is named)"),
     },
     handler: async (req: ApiRequest, ctx: ApiContext): Promise<ApiResponse> => ({
       status: 201,
