@@ -18,7 +18,11 @@
  *    for the claim (docs/sandbox.md, "Backup Jobs"), so this measures tar+gzip on this machine's
  *    disk plus the Job's way through the API server, the scheduler and KWOK. With `--target s3`
  *    the archive goes to a bucket of a local SeaweedFS instead (src/testing/s3-server.ts): the
- *    same plus the upload (restore: the download) through curl's signed requests.
+ *    same plus the upload (restore: the download) through curl's signed requests. With
+ *    `--target snapshot` the world claim is in a StorageClass of the sandbox's stand-in CSI driver
+ *    (src/sandbox/snapshotter.ts, with the real VolumeSnapshot CRDs) and the backup is a
+ *    VolumeSnapshot (`"method": "snapshot"`): a folder copy plus the snapshot's way through the
+ *    API; the restore is a claim made from it and a Job copying it into the world.
  */
 import { randomBytes } from "node:crypto";
 import { appendFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -40,6 +44,8 @@ import { sandboxPaths } from "../src/sandbox/paths.ts";
 import { sandboxUp } from "../src/sandbox/sandbox.ts";
 import { SandboxJobRunner } from "../src/sandbox/job-runner.ts";
 import { KubeClient } from "../src/kube/client.ts";
+import { installSnapshotCrds } from "../src/sandbox/snapshot-crds.ts";
+import { SandboxSnapshotter } from "../src/sandbox/snapshotter.ts";
 import { credentialsSecret, startTestS3 } from "../src/testing/s3-server.ts";
 
 const { values } = parseArgs({
@@ -47,7 +53,7 @@ const { values } = parseArgs({
     sandbox: { type: "string", default: "default" },
     samples: { type: "string", default: "200" },
     "volume-mib": { type: "string", default: "1024" },
-    // pvc (the stack's own claim) or s3 (a bucket of a local SeaweedFS).
+    // pvc (the stack's own claim), s3 (a bucket of a local SeaweedFS) or snapshot (a VolumeSnapshot).
     target: { type: "string", default: "pvc" },
     // A sandbox already running elsewhere (e.g. the test sandbox): its kubeconfig, not started here.
     kubeconfig: { type: "string" },
@@ -91,6 +97,45 @@ runner.start();
 const base = await app.listen({ host: "127.0.0.1", port: 0 });
 const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
 const s3 = values.target === "s3" ? await startTestS3() : undefined;
+// A driver, StorageClass and VolumeSnapshotClass of this run's own (cluster-scoped), removed after it.
+const driver = `${namespace}.sandbox.stackwarden.dev`;
+const snapshotter =
+  values.target === "snapshot"
+    ? new SandboxSnapshotter(runnerClient, { volumesDir: volumes, namespace, driver, pollMs: 100 })
+    : undefined;
+const snapshotApi = "/apis/snapshot.storage.k8s.io/v1/volumesnapshotclasses";
+if (snapshotter) {
+  await installSnapshotCrds(runnerClient);
+  await snapshotter.install();
+  await runnerClient.request("POST", "/apis/storage.k8s.io/v1/storageclasses", {
+    body: {
+      apiVersion: "storage.k8s.io/v1",
+      kind: "StorageClass",
+      metadata: { name: namespace },
+      provisioner: driver,
+      volumeBindingMode: "WaitForFirstConsumer",
+    },
+  });
+  await runnerClient.request("POST", snapshotApi, {
+    body: {
+      apiVersion: "snapshot.storage.k8s.io/v1",
+      kind: "VolumeSnapshotClass",
+      metadata: { name: namespace },
+      driver,
+      deletionPolicy: "Delete",
+    },
+  });
+  snapshotter.start();
+}
+// The world claim; with snapshots, in the driver's class and mounted by the server's pod (so it binds).
+const worldClaim = {
+  metadata: { name: "data-bench-0" },
+  spec: {
+    accessModes: ["ReadWriteOnce"],
+    resources: { requests: { storage: "2Gi" } },
+    ...(snapshotter ? { storageClassName: namespace } : {}),
+  },
+};
 
 try {
   const created = await fetch(`${base}/api/v1/stacks`, {
@@ -99,11 +144,24 @@ try {
     body: JSON.stringify({ template: "minecraft-java", namespace, name: "bench", params: { eula: true } }),
   });
   const { id } = (await created.json()) as { id: string };
+  await core.createNamespacedPersistentVolumeClaim({ namespace, body: worldClaim });
+  const mounted = snapshotter
+    ? {
+        volumes: [{ name: "data", persistentVolumeClaim: { claimName: "data-bench-0" } }],
+        containers: [
+          {
+            name: "server",
+            image: "itzg/minecraft-server",
+            volumeMounts: [{ name: "data", mountPath: "/data" }],
+          },
+        ],
+      }
+    : { containers: [{ name: "server", image: "itzg/minecraft-server" }] };
   await core.createNamespacedPod({
     namespace,
     body: {
       metadata: { name: "bench-0", labels: selectorLabels({ stack: "bench", component: "server" }) },
-      spec: { containers: [{ name: "server", image: "itzg/minecraft-server" }] },
+      spec: mounted,
     },
   });
   for (;;) {
@@ -172,14 +230,7 @@ try {
     });
     if (added.status !== 201) throw new Error(`the S3 target: ${added.status} ${await added.text()}`);
   }
-  const backupBody = JSON.stringify(s3 ? { target: "bench-s3" } : {});
-  await core.createNamespacedPersistentVolumeClaim({
-    namespace,
-    body: {
-      metadata: { name: "data-bench-0" },
-      spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "2Gi" } } },
-    },
-  });
+  const backupBody = JSON.stringify(s3 ? { target: "bench-s3" } : snapshotter ? { method: "snapshot" } : {});
   const mib = Number(values["volume-mib"]);
   const region = join(runner.claimDir("data-bench-0"), "world", "region");
   await mkdir(region, { recursive: true });
@@ -219,12 +270,18 @@ try {
   await waitBackup(made.id, (events) => events.includes("BackupRestored"));
   const restoreMs = performance.now() - started;
   console.log(
-    `backup to ${values.target} of a ${mib} MiB world (random bytes, archive ${((size ?? 0) / 1048576).toFixed(0)} MiB): ${(backupMs / 1000).toFixed(1)} s`,
+    `backup to ${values.target} of a ${mib} MiB world (random bytes, ${snapshotter ? "snapshot" : "archive"} ${((size ?? 0) / 1048576).toFixed(0)} MiB): ${(backupMs / 1000).toFixed(1)} s`,
   );
   console.log(`restore of it (server stopped): ${(restoreMs / 1000).toFixed(1)} s`);
 } finally {
   await s3?.stop();
   await runner.stop();
+  if (snapshotter) {
+    await snapshotter.stop();
+    for (const path of [`${snapshotApi}/${namespace}`, `/apis/storage.k8s.io/v1/storageclasses/${namespace}`])
+      await runnerClient.request("DELETE", path).catch(() => undefined);
+    await snapshotter.uninstall().catch(() => undefined);
+  }
   runnerClient.close();
   await rm(volumes, { recursive: true, force: true });
   await app.close();

@@ -24,6 +24,7 @@ describe("control plane manifests", () => {
       '[[""],["pods/exec"]]',
       '[["batch"],["jobs"]]',
       '[[""],["persistentvolumeclaims"]]',
+      '[["snapshot.storage.k8s.io"],["volumesnapshots"]]',
     ];
     for (const rule of role.rules) {
       assert.ok(!rule.verbs.includes("*") && !rule.resources.includes("*"), JSON.stringify(rule));
@@ -34,6 +35,29 @@ describe("control plane manifests", () => {
       }
     }
     assert.ok(!role.rules.some((r) => r.resources.includes("secrets")), "no access to Secrets at all");
+    const claims = role.rules.filter((r) => r.resources.includes("persistentvolumeclaims"));
+    assert.ok(
+      claims.every((r) => !r.verbs.includes("delete")),
+      "claims are never deleted: a world is a claim",
+    );
+  });
+
+  it("reads what chooses a snapshot class, and no more: StorageClasses one by one, snapshot classes as a list", () => {
+    const verbsOf = (group: string, resource: string): string[] =>
+      role.rules
+        .filter((r) => r.apiGroups.includes(group) && r.resources.includes(resource))
+        .flatMap((r) => r.verbs)
+        .sort();
+    assert.deepEqual(verbsOf("storage.k8s.io", "storageclasses"), ["get"]);
+    assert.deepEqual(verbsOf("snapshot.storage.k8s.io", "volumesnapshotclasses"), ["list"]);
+    assert.deepEqual(verbsOf("snapshot.storage.k8s.io", "volumesnapshotcontents"), []);
+    assert.deepEqual(verbsOf("snapshot.storage.k8s.io", "volumesnapshots"), [
+      "create",
+      "delete",
+      "get",
+      "list",
+      "watch",
+    ]);
   });
 
   it("reads its database URL and admin token from Secrets, never from plain values", () => {

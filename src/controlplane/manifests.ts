@@ -92,7 +92,7 @@ export const restrictedContainerSecurity = {
  * privilege: a ClusterRole that may write `Stack` resources and only read
  * Events and the kinds a stack owns except Secrets (the operator is the only
  * writer of children; Secrets are known from the Stack's status), plus what game servers need:
- * pod logs, exec, backup Jobs and the backups' claim; a Deployment of stateless replicas on the PostgreSQL named by
+ * pod logs, exec, backup Jobs and the backups' claim, VolumeSnapshots and the reads that choose their class; a Deployment of stateless replicas on the PostgreSQL named by
  * the Secret `stackwarden-database` (key `url`), the keyring sealing stored
  * kubeconfigs from the Secret `stackwarden-kubeconfig-keys` (key `keys`), with the first admin's token
  * from the Secret `stackwarden-admin-token` (key `token`, optional), non-root
@@ -115,6 +115,16 @@ export function controlPlaneManifests(options: DeploymentOptions = defaultDeploy
       { apiGroups: [""], resources: ["pods/exec"], verbs: ["create", "get"] },
       { apiGroups: ["batch"], resources: ["jobs"], verbs: ["get", "list", "watch", "create", "delete"] },
       { apiGroups: [""], resources: ["persistentvolumeclaims"], verbs: ["create"] },
+      // Snapshot backups: which class can snapshot the world claim's driver (read only), and the
+      // VolumeSnapshots themselves. A restore's temporary claim is owned by its Job and goes with
+      // it, so no right to delete claims (a world) is needed.
+      { apiGroups: ["storage.k8s.io"], resources: ["storageclasses"], verbs: ["get"] },
+      { apiGroups: ["snapshot.storage.k8s.io"], resources: ["volumesnapshotclasses"], verbs: ["list"] },
+      {
+        apiGroups: ["snapshot.storage.k8s.io"],
+        resources: ["volumesnapshots"],
+        verbs: ["get", "list", "watch", "create", "delete"],
+      },
     ]),
     {
       apiVersion: "apps/v1",

@@ -20,7 +20,14 @@
  * script hands them to curl on its standard input (a config file), never on
  * a command line.
  */
-import type { V1Container, V1EnvVar, V1Job, V1PodAffinityTerm, V1VolumeMount } from "@kubernetes/client-node";
+import type {
+  V1Container,
+  V1EnvVar,
+  V1Job,
+  V1PodAffinityTerm,
+  V1PodSpec,
+  V1VolumeMount,
+} from "@kubernetes/client-node";
 import { componentLabel, managedByLabel, managedByValue, stackLabel } from "./labels.ts";
 
 /** The three things a backup Job does. */
@@ -172,23 +179,20 @@ export function backupRunLabels(
 }
 
 /**
- * The Job for `req`: no retries (`backoffLimit: 0`; the control plane
- * reports the failure), removed an hour after it finishes, the world mounted
- * read-only for a backup and not at all for a delete.
+ * A Job of one backup run with `pod` as its pod: no retries (`backoffLimit: 0`;
+ * the control plane reports the failure), removed an hour after it finishes,
+ * it and its pod labelled with the stack and {@link backupRunLabels}.
  */
-export function buildBackupJob(req: BackupJobRequest): V1Job {
+export function backupRunJob(
+  req: Pick<BackupJobRequest, "operation" | "backupId" | "run" | "namespace" | "stack">,
+  pod: Omit<V1PodSpec, "restartPolicy">,
+): V1Job {
   const labels = {
     [managedByLabel]: managedByValue,
     [stackLabel]: req.stack,
     [componentLabel]: "backup",
     ...backupRunLabels(req),
   };
-  // A delete touches the target only, so it never waits for the world's node.
-  const usesWorld = req.operation !== "delete";
-  const beside: V1PodAffinityTerm | undefined =
-    usesWorld && req.besidePods
-      ? { labelSelector: { matchLabels: { ...req.besidePods } }, topologyKey: "kubernetes.io/hostname" }
-      : undefined;
   return {
     apiVersion: "batch/v1",
     kind: "Job",
@@ -196,25 +200,32 @@ export function buildBackupJob(req: BackupJobRequest): V1Job {
     spec: {
       backoffLimit: 0,
       ttlSecondsAfterFinished: 3600,
-      template: {
-        metadata: { labels },
-        spec: {
-          restartPolicy: "Never",
-          ...(beside
-            ? { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [beside] } } }
-            : {}),
-          ...(req.s3 ? { securityContext: { runAsUser: 0 } } : {}),
-          containers: [req.s3 ? s3Container(req, req.s3, usesWorld) : claimContainer(req, usesWorld)],
-          volumes: [
-            ...(usesWorld ? [{ name: "world", persistentVolumeClaim: { claimName: req.worldClaim } }] : []),
-            req.s3
-              ? { name: "scratch", emptyDir: {} }
-              : { name: "target", persistentVolumeClaim: { claimName: req.targetClaim } },
-          ],
-        },
-      },
+      template: { metadata: { labels }, spec: { restartPolicy: "Never", ...pod } },
     },
   };
+}
+
+/** The Job for `req` ({@link backupRunJob}): the world mounted read-only for a backup and not at all for a delete. */
+export function buildBackupJob(req: BackupJobRequest): V1Job {
+  // A delete touches the target only, so it never waits for the world's node.
+  const usesWorld = req.operation !== "delete";
+  const beside: V1PodAffinityTerm | undefined =
+    usesWorld && req.besidePods
+      ? { labelSelector: { matchLabels: { ...req.besidePods } }, topologyKey: "kubernetes.io/hostname" }
+      : undefined;
+  return backupRunJob(req, {
+    ...(beside
+      ? { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [beside] } } }
+      : {}),
+    ...(req.s3 ? { securityContext: { runAsUser: 0 } } : {}),
+    containers: [req.s3 ? s3Container(req, req.s3, usesWorld) : claimContainer(req, usesWorld)],
+    volumes: [
+      ...(usesWorld ? [{ name: "world", persistentVolumeClaim: { claimName: req.worldClaim } }] : []),
+      req.s3
+        ? { name: "scratch", emptyDir: {} }
+        : { name: "target", persistentVolumeClaim: { claimName: req.targetClaim } },
+    ],
+  });
 }
 
 const worldMount = (req: BackupJobRequest, usesWorld: boolean): V1VolumeMount[] =>

@@ -132,8 +132,12 @@ function checkGo(tool: GoTool): void {
   }
 }
 
-/** Downloads the module's source into the module cache (read-only there, which a build needs not change); its folder. */
-function moduleSource(tool: GoTool, env: NodeJS.ProcessEnv): string {
+/**
+ * Downloads a module's source into the Go module cache (read-only there, which a build needs not
+ * change) with `go mod download -json module@version`; its folder. A module already there is not
+ * fetched again.
+ */
+export function moduleSource(tool: Pick<GoTool, "module" | "version">, env: NodeJS.ProcessEnv): string {
   const result = spawnSync("go", ["mod", "download", "-json", `${tool.module}@${tool.version}`], {
     env: { ...env, GOFLAGS: "-mod=mod" },
     encoding: "utf8",

@@ -30,6 +30,7 @@ import {
   type BackupTiming,
   type JobWatch,
 } from "./backup-job-run.ts";
+import { awaitSnapshot } from "./snapshot-backup.ts";
 import { backupEvent } from "./backup-event.ts";
 import type { GameService } from "./game-service.ts";
 import type { PowerService } from "./power-service.ts";
@@ -113,6 +114,9 @@ async function followJob(
 ): Promise<number | undefined> {
   if (!stack || run === null) throw new Error(interrupted);
   const client = await ctx.game.clusters.clientFor(stack.cluster);
+  // A snapshot being taken has no Job: its VolumeSnapshot is followed instead (a restore's Job is named as an archive's).
+  if (backup.snapshot && operation === "backup")
+    return awaitSnapshot(client, stack.namespace, backup.snapshot.name, ctx.timing);
   if (!isLive(await readJob(client, stack.namespace, backupJobName(operation, backup.id, run))))
     throw new Error(interrupted);
   const request = backupJobRequest({ stack, backup, operation, run, besideServer: false });

@@ -26,22 +26,19 @@ import type { StackRecord } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
 import { adoptBackup } from "./backup-adoption.ts";
 import { backupEvent } from "./backup-event.ts";
-import {
-  newRun,
-  runBackupJob,
-  targetClaimObject,
-  type BackupTiming,
-  type JobWatch,
-} from "./backup-job-run.ts";
+import { newRun, targetClaimObject, worldClaim, type BackupTiming, type JobWatch } from "./backup-job-run.ts";
+import { planBackupMethod, type BackupMethodChoice } from "./backup-method.ts";
 import { expiredBackups, type BackupRetention } from "./backup-retention.ts";
 import type { GameService } from "./game-service.ts";
 import type { PowerService } from "./power-service.ts";
+import { runBackupOperation } from "./snapshot-backup.ts";
+import { findSnapshotClass } from "./snapshot-class.ts";
 
 /** The claim, in the stack's namespace, archives go to unless another target is named. */
 export const defaultTargetClaim = (stack: string): string => `${stack}-backups`;
 /** The size the default target claim asks for when the control plane makes it. */
 export const defaultTargetSize = "10Gi";
-export { worldClaim, type BackupTiming } from "./backup-job-run.ts";
+export { worldClaim, type BackupTiming };
 
 /** What `POST …/backups` may ask. */
 export interface BackupOptions {
@@ -49,6 +46,8 @@ export interface BackupOptions {
   readonly retention?: BackupRetention;
   /** An admin's named target; absent: the stack's own claim `<stack>-backups`. */
   readonly target?: string;
+  /** Archive, VolumeSnapshot, or (absent) a snapshot when one can be taken (backup-method.ts). */
+  readonly method?: BackupMethodChoice;
 }
 
 /** How a backup service runs: its timing, clock, and the name its leases are held under. */
@@ -118,28 +117,56 @@ export class BackupService {
         problems: [{ path: "/target", message: `no backup target named ${JSON.stringify(options.target)}` }],
       });
     }
+    const plan = await planBackupMethod(options.method ?? "auto", target !== undefined, async () =>
+      findSnapshotClass(
+        await this.#game.clusters.clientFor(stack.cluster),
+        stack.namespace,
+        worldClaim(stack.name),
+      ),
+    ).catch(unavailable("the cluster could not be asked for a snapshot class"));
     const stamp = this.#now().toISOString().replace(/[-:]/g, "").replace(/\.\d+/, "");
-    const archive = `${stack.name}-${stamp}-${randomBytes(3).toString("hex")}.tar.gz`;
+    const name = `${stack.name}-${stamp}-${randomBytes(3).toString("hex")}`;
+    // A VolumeSnapshot's name is a DNS subdomain: lowercase.
+    const archive = plan.method === "snapshot" ? name.toLowerCase() : `${name}.tar.gz`;
     // An S3 target needs no claim; a claim target (the default one too) is made when missing.
     const where =
-      target?.type === "s3"
-        ? { targetClaim: "", s3: s3Location(target.s3, stack.name, archive) }
-        : { targetClaim: target?.claim ?? defaultTargetClaim(stack.name) };
+      plan.method === "snapshot"
+        ? {
+            targetClaim: "",
+            snapshot: {
+              name: archive,
+              className: plan.className,
+              storageClass: plan.storageClass,
+              sourceClaim: worldClaim(stack.name),
+            },
+          }
+        : target?.type === "s3"
+          ? { targetClaim: "", s3: s3Location(target.s3, stack.name, archive) }
+          : { targetClaim: target?.claim ?? defaultTargetClaim(stack.name) };
+    const skipped = plan.method === "archive" && plan.snapshotSkipped !== undefined;
+    const snapshotSkipped = skipped ? { snapshotSkipped: plan.snapshotSkipped } : {};
     const storage = target?.type === "pvc" ? target.storage : defaultTargetSize;
     const run = newRun();
     const backup = await this.#refusingBusy(() =>
-      this.#store.backups.begin({ stackId, archive, createdBy: actor, ...where }, this.#claim(run), (b) => ({
-        stackId,
-        source: "user",
-        type: "BackupStarted",
-        actor,
-        data: {
-          backupId: b.id,
-          archive: b.archive,
-          target: options.target ?? b.targetClaim,
-          ...(b.s3 ? { bucket: b.s3.bucket, key: b.s3.key } : {}),
-        },
-      })),
+      this.#store.backups.begin(
+        { stackId, archive, createdBy: actor, ...where, ...snapshotSkipped },
+        this.#claim(run),
+        (b) => ({
+          stackId,
+          source: "user",
+          type: "BackupStarted",
+          actor,
+          data: {
+            backupId: b.id,
+            archive: b.archive,
+            target: options.target ?? b.targetClaim,
+            ...(b.s3 ? { bucket: b.s3.bucket, key: b.s3.key } : {}),
+            method: b.method,
+            ...(b.snapshot ? { snapshotClass: b.snapshot.className } : {}),
+            ...(b.snapshotSkipped !== null ? { snapshotSkipped: b.snapshotSkipped } : {}),
+          },
+        }),
+      ),
     );
     this.#background(this.#make(stack, backup, run, actor, options.retention ?? {}, storage));
     return backup;
@@ -263,7 +290,8 @@ export class BackupService {
   ): Promise<void> {
     try {
       const client = await this.#game.clusters.clientFor(stack.cluster);
-      if (!backup.s3) await ensureClaim(client, targetClaimObject(stack, backup.targetClaim, storage));
+      if (!backup.s3 && !backup.snapshot)
+        await ensureClaim(client, targetClaimObject(stack, backup.targetClaim, storage));
       const pod = await this.#game.runningPod(stack);
       const quiesce = pod !== undefined && findTemplate(stack.template)?.game?.console?.replies === true;
       if (quiesce) {
@@ -273,7 +301,7 @@ export class BackupService {
       let size: number | undefined;
       try {
         const job = { stack, backup, operation: "backup" as const, run, besideServer: pod !== undefined };
-        size = await runBackupJob(client, job, this.#timing, this.#watch(backup.id));
+        size = await runBackupOperation(client, job, this.#timing, this.#watch(backup.id));
       } finally {
         // Left to whoever adopts the backup when this replica gave it up.
         if (quiesce && !this.#halted.signal.aborted)
@@ -315,7 +343,7 @@ export class BackupService {
       }
       step = "restore";
       const job = { stack, backup, operation: "restore" as const, run, besideServer: false };
-      await runBackupJob(client, job, this.#timing, watch);
+      await runBackupOperation(client, job, this.#timing, watch);
       await this.#store.backups.finish(backup.id, this.#holder, {
         status: "Completed",
         events: [backupEvent(stack, actor, "BackupRestored", { backupId: backup.id })],
@@ -385,7 +413,7 @@ export class BackupService {
   ): Promise<void> {
     const client = await this.#game.clusters.clientFor(stack.cluster);
     const job = { stack, backup, operation: "delete" as const, run: newRun(), besideServer: false };
-    await runBackupJob(client, job, this.#timing).catch((e: unknown) => {
+    await runBackupOperation(client, job, this.#timing).catch((e: unknown) => {
       throw new ServiceError("Unavailable", `the archive could not be deleted: ${describe(e)}`, { cause: e });
     });
     await this.#store.backups.remove(
@@ -428,6 +456,14 @@ export class BackupService {
 export function s3Location(target: S3TargetSettings, stack: string, archive: string): S3Location {
   const { prefix, ...rest } = target;
   return { ...rest, key: `${prefix}${stack}/${archive}` };
+}
+
+/** Rethrows a ServiceError as it is, anything else as Unavailable saying `what`. */
+function unavailable(what: string): (e: unknown) => never {
+  return (e: unknown) => {
+    if (e instanceof ServiceError) throw e;
+    throw new ServiceError("Unavailable", `${what}: ${describe(e)}`, { cause: e });
+  };
 }
 
 function describe(e: unknown): string {

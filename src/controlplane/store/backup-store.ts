@@ -5,6 +5,21 @@ import type { S3Location } from "../../resources/backup-job.ts";
 import type { NewEvent } from "./records.ts";
 import { isUuid } from "./stack-store.ts";
 
+/** How a backup copies the world: an archive made by a Job, or a VolumeSnapshot of its claim. */
+export const backupMethods = ["archive", "snapshot"] as const;
+export type BackupMethod = (typeof backupMethods)[number];
+
+/** The VolumeSnapshot a snapshot backup is, and what it was taken of. */
+export interface SnapshotLocation {
+  /** The VolumeSnapshot, in the stack's namespace. */
+  readonly name: string;
+  /** Its VolumeSnapshotClass. */
+  readonly className: string;
+  /** The world claim it was taken of, and that claim's StorageClass (a restore's claim asks for the same). */
+  readonly sourceClaim: string;
+  readonly storageClass: string;
+}
+
 /** Where a backup is in its life. */
 export const backupStatuses = ["Running", "Completed", "Failed", "Restoring"] as const;
 export type BackupStatus = (typeof backupStatuses)[number];
@@ -18,6 +33,11 @@ export interface BackupRecord {
   readonly archive: string;
   /** Where the archive is in S3-compatible storage; null when it is in a claim. */
   readonly s3: S3Location | null;
+  readonly method: BackupMethod;
+  /** The VolumeSnapshot of a snapshot backup (its name is also `archive`); null for an archive. */
+  readonly snapshot: SnapshotLocation | null;
+  /** Why an archive was made where a snapshot was looked for; null when none was looked for or one was made. */
+  readonly snapshotSkipped: string | null;
   readonly status: BackupStatus;
   /** The archive's size in bytes, once made. */
   readonly sizeBytes: number | null;
@@ -34,6 +54,9 @@ interface BackupRow {
   target_claim: string;
   archive: string;
   s3: S3Location | null;
+  method: BackupMethod;
+  snapshot: SnapshotLocation | null;
+  snapshot_skipped: string | null;
   status: BackupStatus;
   size_bytes: string | number | null;
   message: string;
@@ -43,7 +66,7 @@ interface BackupRow {
 }
 
 const columns =
-  "id, stack_id, target_claim, archive, s3, status, size_bytes, message, created_at, created_by, completed_at";
+  "id, stack_id, target_claim, archive, s3, method, snapshot, snapshot_skipped, status, size_bytes, message, created_at, created_by, completed_at";
 
 function toBackup(r: BackupRow): BackupRecord {
   return {
@@ -52,6 +75,9 @@ function toBackup(r: BackupRow): BackupRecord {
     targetClaim: r.target_claim,
     archive: r.archive,
     s3: r.s3,
+    method: r.method,
+    snapshot: r.snapshot,
+    snapshotSkipped: r.snapshot_skipped,
     status: r.status,
     sizeBytes: r.size_bytes === null ? null : Number(r.size_bytes),
     message: r.message,
@@ -59,6 +85,17 @@ function toBackup(r: BackupRow): BackupRecord {
     createdBy: r.created_by,
     completedAt: r.completed_at === null ? null : iso(r.completed_at),
   };
+}
+
+/** A backup to record: an archive (in a claim, or `s3`) or a `snapshot`. */
+export interface NewBackup {
+  readonly stackId: string;
+  readonly targetClaim: string;
+  readonly archive: string;
+  readonly s3?: S3Location;
+  readonly snapshot?: SnapshotLocation;
+  readonly snapshotSkipped?: string;
+  readonly createdBy: string;
 }
 
 /** What a change of a backup's status carries. */
@@ -127,14 +164,15 @@ export class BackupStore {
 
   /** Records a new Running backup held by `claim`, with its event; Conflict when another operation runs. */
   async begin(
-    b: { stackId: string; targetClaim: string; archive: string; s3?: S3Location; createdBy: string },
+    b: NewBackup,
     claim: BackupClaim,
     event: (backup: BackupRecord) => NewEvent,
   ): Promise<BackupRecord> {
     return this.#inTransaction(b.stackId, async (tx) => {
       const rows = await tx.query<BackupRow>(
-        `INSERT INTO backups (stack_id, target_claim, archive, s3, created_by, run, worker, lease_until)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, ${lease("$8")}) RETURNING ${columns}`,
+        `INSERT INTO backups (stack_id, target_claim, archive, s3, created_by, run, worker, lease_until,
+             method, snapshot, snapshot_skipped)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, ${lease("$8")}, $9, $10, $11) RETURNING ${columns}`,
         [
           b.stackId,
           b.targetClaim,
@@ -144,6 +182,9 @@ export class BackupStore {
           claim.run,
           claim.worker,
           claim.leaseMs,
+          b.snapshot ? "snapshot" : "archive",
+          b.snapshot ? JSON.stringify(b.snapshot) : null,
+          b.snapshotSkipped ?? null,
         ],
       );
       const backup = toBackup(rows[0] as BackupRow);

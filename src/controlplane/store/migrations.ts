@@ -286,6 +286,21 @@ ALTER TABLE schedules
   ADD COLUMN retention jsonb;
 `,
   },
+  {
+    version: 7,
+    name: "VolumeSnapshot backups",
+    sql: `
+-- A backup is an archive (a Job writing a .tar.gz to a claim or a bucket) or a VolumeSnapshot of
+-- the world claim. snapshot: the VolumeSnapshot's name, its class, the claim and StorageClass it
+-- was taken of; NULL for an archive. snapshot_skipped: why an archive was made where a snapshot
+-- was looked for (no snapshot API, no class for the driver, forbidden …); NULL otherwise.
+ALTER TABLE backups
+  ADD COLUMN method           text NOT NULL DEFAULT 'archive' CHECK (method IN ('archive', 'snapshot')),
+  ADD COLUMN snapshot         jsonb,
+  ADD COLUMN snapshot_skipped text,
+  ADD CONSTRAINT backups_method_shape CHECK ((method = 'snapshot') = (snapshot IS NOT NULL));
+`,
+  },
 ];
 
 /** The advisory lock key migrations hold, so that two replicas starting together migrate once. */

@@ -40,7 +40,7 @@ for (const backend of storeBackends) {
       const rows = await store.db.query<{ version: number }>("SELECT version FROM schema_migrations");
       assert.deepEqual(
         rows.map((r) => Number(r.version)),
-        [1, 2, 3, 4, 5, 6],
+        [1, 2, 3, 4, 5, 6, 7],
       );
     });
 

@@ -16,7 +16,7 @@ import { SandboxJobRunner } from "../../sandbox/job-runner.ts";
 import { useTestNamespace } from "../../testing/cluster.ts";
 import { eventually } from "../../testing/eventually.ts";
 import { credentialsSecret, startTestS3 } from "../../testing/s3-server.ts";
-import { startTestApi, stackBody, type TestApi } from "../test-api.ts";
+import { backupCalls, startBackupApi } from "../backup-test-calls.ts";
 
 // Backups against the sandbox: real Jobs, real pods, the real console (pods/exec); the Jobs'
 // containers are run by the sandbox's runner on local folders standing for the claims
@@ -37,17 +37,7 @@ after(async () => {
   await runner.stop();
   runnerClient.close();
 });
-const api: TestApi = await startTestApi(store, {
-  game: new GameService(store, clusters),
-  backupTiming: { pollMs: 100, jobTimeoutMs: 120_000 },
-});
-
-const created = await api.call("POST", "/api/v1/stacks", {
-  as: "operator",
-  body: stackBody("mc", { namespace, params: { eula: true } }),
-});
-assert.equal(created.statusCode, 201, created.body);
-const id = created.json<{ id: string }>().id;
+const { api, id } = await startBackupApi(store, clusters, namespace);
 // The world claim the StatefulSet would make, and the pod it would run.
 await core.createNamespacedPersistentVolumeClaim({
   namespace,
@@ -72,31 +62,7 @@ const world = runner.claimDir("data-mc-0");
 const archives = runner.claimDir("mc-backups");
 const backupsUrl = `/api/v1/stacks/${id}/backups`;
 
-async function list(): Promise<BackupRecord[]> {
-  const r = await api.call("GET", backupsUrl, { as: "operator" });
-  assert.equal(r.statusCode, 200, r.body);
-  return r.json<{ items: BackupRecord[] }>().items;
-}
-
-async function settled(backupId: string, status: BackupRecord["status"]): Promise<BackupRecord> {
-  return eventually(
-    `backup ${backupId} to be ${status}`,
-    async () => {
-      const b = (await list()).find((x) => x.id === backupId);
-      if (b?.status === "Failed") throw new Error(`backup failed: ${b.message}`);
-      return b?.status === status ? b : undefined;
-    },
-    { timeoutMs: 120_000 },
-  );
-}
-
-async function backupNow(body: unknown = {}): Promise<BackupRecord> {
-  const r = await api.call("POST", backupsUrl, { as: "operator", body });
-  assert.equal(r.statusCode, 202, r.body);
-  const started = r.json<BackupRecord>();
-  assert.equal(started.status, "Running");
-  return settled(started.id, "Completed");
-}
+const { list, settled, backupNow } = backupCalls(api, id);
 
 /** The backup's status once it is `Failed`; throws when it completes instead. */
 async function failed(backupId: string): Promise<BackupRecord> {

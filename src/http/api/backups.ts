@@ -7,8 +7,9 @@ import {
   type TOptional,
   type TString,
 } from "@sinclair/typebox";
+import { backupMethodChoices } from "../../controlplane/game/backup-method.ts";
 import type { BackupService } from "../../controlplane/game/backup-service.ts";
-import { backupStatuses } from "../../controlplane/store/backup-store.ts";
+import { backupMethods, backupStatuses } from "../../controlplane/store/backup-store.ts";
 import { HttpProblem } from "./problem.ts";
 import {
   problemResponse as problem,
@@ -51,6 +52,16 @@ export const BackupBody = Type.Object(
           "An admin's backup target (GET /api/v1/backup-targets); absent: the claim <stack>-backups.",
       }),
     ),
+    method: Type.Optional(
+      Type.Union(
+        backupMethodChoices.map((m) => Type.Literal(m)),
+        {
+          description:
+            "auto (default): a VolumeSnapshot when no target is named and the cluster has a snapshot class " +
+            "for the world volume's driver, else an archive; archive; snapshot (409 when none can be taken).",
+        },
+      ),
+    ),
     retention: Type.Optional(
       RetentionSchema({
         description: "Once this backup is made, delete the older ones that no given rule keeps.",
@@ -78,6 +89,17 @@ export const BackupSchema = Type.Object({
   stackId: Type.String(),
   targetClaim: Type.String(),
   archive: Type.String(),
+  method: Type.Union(backupMethods.map((m) => Type.Literal(m))),
+  snapshot: Type.Union([
+    Type.Object({
+      name: Type.String(),
+      className: Type.String(),
+      sourceClaim: Type.String(),
+      storageClass: Type.String(),
+    }),
+    Type.Null(),
+  ]),
+  snapshotSkipped: Type.Union([Type.String(), Type.Null()]),
   status: Type.Union(backupStatuses.map((s) => Type.Literal(s))),
   sizeBytes: Type.Union([Type.Integer(), Type.Null()]),
   message: Type.String(),
@@ -108,15 +130,21 @@ export const backupRoutes: readonly RouteSpec[] = [
   {
     method: "POST",
     path: "/v1/stacks/{id}/backups",
-    summary: "Starts a backup of the world volume (a Job writing a .tar.gz to the stack's backup claim)",
+    summary:
+      "Starts a backup of the world volume: a VolumeSnapshot, or a Job writing a .tar.gz to a claim or a bucket",
     tag: "game",
     role: "operator",
     body: BackupBody,
     responses: {
       202: { description: "The backup, Running; it becomes Completed or Failed", schema: BackupSchema },
       404: problem("No such stack"),
-      409: problem("Another backup or restore of the stack is running"),
-      422: problem("Bad retention, an unknown target, or not a game server"),
+      409: problem(
+        "Another backup or restore of the stack is running, or method snapshot and none can be taken",
+      ),
+      422: problem(
+        "Bad retention or method, an unknown target, a snapshot to a target, or not a game server",
+      ),
+      503: problem("The cluster could not be asked for a snapshot class"),
     },
     handler: async (req: ApiRequest, ctx: ApiContext): Promise<ApiResponse> => {
       const body = req.body as Static<typeof BackupBody>;
@@ -125,6 +153,7 @@ export const backupRoutes: readonly RouteSpec[] = [
         body: await backups(ctx).create(stackId(req), req.user.name, {
           ...(body.retention ? { retention: body.retention } : {}),
           ...(body.target !== undefined ? { target: body.target } : {}),
+          ...(body.method !== undefined ? { method: body.method } : {}),
         }),
       };
     },
@@ -132,7 +161,7 @@ export const backupRoutes: readonly RouteSpec[] = [
   {
     method: "DELETE",
     path: "/v1/stacks/{id}/backups/{backupId}",
-    summary: "Deletes a backup's archive (a Job) and the backup",
+    summary: "Deletes a backup's archive (a Job) or VolumeSnapshot, and the backup",
     tag: "game",
     role: "operator",
     responses: {

@@ -89,6 +89,7 @@ export function BackupsPane({
             <tr>
               <th>Made</th>
               <th>By</th>
+              <th>Kind</th>
               <th>Size</th>
               <th>Status</th>
               <th />
@@ -101,6 +102,9 @@ export function BackupsPane({
                   <time dateTime={b.createdAt}>{new Date(b.createdAt).toLocaleString()}</time>
                 </td>
                 <td>{b.createdBy}</td>
+                <td data-testid="backup-method" title={b.snapshotSkipped ?? undefined}>
+                  {b.method === "snapshot" ? "Snapshot" : "Archive"}
+                </td>
                 <td data-testid="backup-size">{formatBytes(b.sizeBytes)}</td>
                 <td data-testid="backup-status" title={b.message}>
                   {b.status}
