@@ -41,8 +41,12 @@ for (const backend of storeBackends) {
       const { cluster, joinToken } = await store.agents.addAgentCluster("edge", "", "alice");
       assert.equal(cluster.mode, "agent");
       assert.equal(cluster.agentJoined, false);
-      const joined = await store.agents.join(joinToken, versions);
+      // As the HTTP route passes it: the whole join request, token included.
+      const request = { ...versions, joinToken };
+      const joined = await store.agents.join(joinToken, request);
       assert.equal(joined?.cluster, "edge");
+      const [event] = await store.events({ types: ["AgentJoined"], limit: 1 });
+      assert.deepEqual(event?.data, { cluster: "edge", ...versions }, "the join token is not recorded");
       assert.equal(await store.agents.join(joinToken, versions), undefined, "a join token works once");
       assert.equal(await store.agents.authenticate(joined?.credential ?? ""), "edge");
       const rotated = await store.agents.rotate("edge");

@@ -141,7 +141,8 @@ export class AgentStore {
           source: "system",
           type: "AgentJoined",
           actor: `agent:${cluster}`,
-          data: { cluster, ...report },
+          // The versions only: callers may pass the whole join request, whose token must never be kept.
+          data: { cluster, agentVersion: report.agentVersion, kubernetesVersion: report.kubernetesVersion },
         },
       ]);
       return { cluster, credential };
