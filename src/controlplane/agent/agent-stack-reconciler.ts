@@ -100,6 +100,8 @@ export class AgentStackReconciler implements Reconciler {
         await revertEdit(writer, d.resource, live);
         await this.#event(id, "DriftCorrected", { ...data, by: "agent" }, `agent:${cluster.name}`);
         live = await writer.get(d.namespace, d.name);
+        // Edited again since: that edit is recorded by its own pass, never overwritten unrecorded below.
+        if (editOf(d.resource, live, d.generation)) return requeueAfter(100);
       }
     }
     live = (await applyIfChanged(writer, d.resource, live, d.driftPolicy !== "ignore")).live;
