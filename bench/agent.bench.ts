@@ -1,16 +1,21 @@
 /**
  * Agent benchmark: prints figures, asserts nothing.
  *
- *   npm run bench:agent -- --kubeconfig K --samples 30 --buffered 1000
+ *   npm run bench:agent -- --kubeconfig K --samples 30 --stacks 500 --buffered 1000 --offline-seconds 300
  *
  * Against the cluster K (default: STACKWARDEN_TEST_KUBECONFIG, else the sandbox `default`), with
  * no operator (the Stack CRD must be installed), one control plane (HTTP server, PGlite in a
  * scratch folder):
  * 1. Event lag: a Stack's spec edited by another field manager → its ResourceModifiedExternally
  *    event in the store; through an agent cluster and through a direct cluster; p50/p99.
- * 2. Catch-up: the HTTP server stopped, N observations buffered by the agent, the server started
+ * 2. Memory: a `stackwarden agent` process of its own (the CLI, `--metrics-bind-address`) for a
+ *    cluster of N stacks: its resident memory once every Stack is applied and it idles, read from
+ *    /proc and from its own `/metrics`.
+ * 3. Catch-up: the HTTP server stopped until the agent's last success (its own metric) is
+ *    `--offline-seconds` old, N observations buffered by the agent meanwhile, the server started
  *    again → time until the agent's buffer is empty (all recorded and acknowledged).
  */
+import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -29,17 +34,25 @@ import { createHttpServer } from "../src/http/server.ts";
 import { KubeClient } from "../src/kube/client.ts";
 import { resourcePath } from "../src/kube/resource-type.ts";
 import { createLogger } from "../src/observability/logger.ts";
+import { packageRoot } from "../src/sandbox/paths.ts";
+import { freePorts } from "../src/sandbox/ports.ts";
 import { sandboxUp } from "../src/sandbox/sandbox.ts";
+import { metricSum, parsePrometheusText } from "../src/testing/prometheus-text.ts";
+import { processStats } from "./process-stats.ts";
 
 const { values } = parseArgs({
   options: {
     kubeconfig: { type: "string" },
     samples: { type: "string", default: "30" },
     buffered: { type: "string", default: "1000" },
+    stacks: { type: "string", default: "500" },
+    "offline-seconds": { type: "string", default: "300" },
   },
 });
 const samples = Number(values.samples);
 const buffered = Number(values.buffered);
+const stackCount = Number(values.stacks);
+const offlineSeconds = Number(values["offline-seconds"]);
 const percentile = (xs: number[], p: number): number =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
 const report = (what: string, xs: number[]): void =>
@@ -82,6 +95,7 @@ const direct = new AbortController();
 const cp = await startControlPlane({ store, kubeconfig: kc, logger: quiet, resyncMs: 5_000 }, direct.signal);
 const added = await api("POST", "/api/v1/clusters", { name: "edge", mode: "agent" });
 await writeFile(join(scratch, "token"), String(added["joinToken"]));
+const agentRegistry = new Registry();
 const agent = await startAgent(
   {
     controlPlane: base,
@@ -91,9 +105,11 @@ const agent = await startAgent(
     agentVersion: "bench",
     log: quiet,
     bufferLimit: Math.max(10_000, buffered),
+    registry: agentRegistry,
   },
   stop.signal,
 );
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The time from a foreign edit of the Stack to its ResourceModifiedExternally event in the store. */
 async function eventLag(cluster: string, name: string): Promise<number[]> {
@@ -150,6 +166,62 @@ async function eventLag(cluster: string, name: string): Promise<number[]> {
 report("event lag, direct", await eventLag("local", "direct"));
 report("event lag, agent ", await eventLag("edge", "agent"));
 
+/** One agent process's resident memory with `count` stacks on its cluster. */
+async function agentMemory(count: number): Promise<void> {
+  const joined = await api("POST", "/api/v1/clusters", { name: "edge-memory", mode: "agent" });
+  await writeFile(join(scratch, "token-memory"), String(joined["joinToken"]));
+  const [metricsPort] = await freePorts(1);
+  const child = spawn(
+    process.execPath,
+    [
+      join(packageRoot, "src/cli/main.ts"),
+      "agent",
+      `--control-plane=${base}`,
+      `--token-file=${join(scratch, "token-memory")}`,
+      `--state-dir=${join(scratch, "agent-memory")}`,
+      `--kubeconfig=${kubeconfigPath}`,
+      `--metrics-bind-address=127.0.0.1:${metricsPort}`,
+      "--log-level=warn",
+    ],
+    { stdio: ["ignore", "ignore", "inherit"] },
+  );
+  const memoryNamespace = `${namespace}-memory`;
+  await core.createNamespace({ body: { metadata: { name: memoryNamespace } } });
+  const started = performance.now();
+  for (let i = 0; i < count; i++) {
+    await api("POST", "/api/v1/stacks", {
+      template: "minecraft-java",
+      cluster: "edge-memory",
+      namespace: memoryNamespace,
+      name: `s${i}`,
+      params: { eula: true, maxPlayers: 10 },
+    });
+  }
+  const created = performance.now();
+  const stacksPath = resourcePath(stackResourceType, memoryNamespace);
+  for (;;) {
+    const list = await kube.request<{ items: unknown[] }>("GET", stacksPath);
+    if (list.items.length >= count) break;
+    await sleep(1_000);
+  }
+  const applied = performance.now();
+  await sleep(30_000); // idle: what it holds, not what it allocated while applying
+  const pid = child.pid as number;
+  const idle = processStats(pid);
+  const scraped = parsePrometheusText(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text());
+  const rssMetric = metricSum(scraped, "process_resident_memory_bytes") / 2 ** 20;
+  console.log(
+    `agent memory, ${count} stacks: RSS ${idle.rssMiB.toFixed(0)} MiB (its /metrics: ${rssMetric.toFixed(0)} MiB), ` +
+      `peak ${idle.peakRssMiB.toFixed(0)} MiB, heap and other anonymous ${idle.anonMiB.toFixed(0)} MiB; ` +
+      `${count} stacks created in ${((created - started) / 1000).toFixed(1)} s, all applied by the agent ` +
+      `${((applied - created) / 1000).toFixed(1)} s later; ${idle.cpuSeconds.toFixed(1)} CPU s in all`,
+  );
+  child.kill("SIGTERM");
+  await new Promise((r) => child.once("exit", r));
+  await core.deleteNamespace({ name: memoryNamespace }).catch(() => undefined);
+}
+if (stackCount > 0) await agentMemory(stackCount);
+
 // Catch-up: the control plane away while observations pile up in the agent's buffer.
 direct.abort();
 await cp.done;
@@ -162,17 +234,31 @@ const stackId = (await (async () => {
   await s.close();
   return id;
 })()) as string;
+const offlineFrom = performance.now();
 for (let i = 0; i < buffered; i++) {
   await agent.buffer.append({ stackId, kind: "event", type: "KubernetesEvent", actor: "bench", data: { i } });
 }
+// Offline until the agent itself says its last success is that old.
+for (;;) {
+  const scraped = parsePrometheusText(await agentRegistry.metrics());
+  const last = metricSum(scraped, "stackwarden_agent_control_plane_last_success_timestamp_seconds");
+  if (Date.now() / 1000 - last >= offlineSeconds) break;
+  await sleep(1_000);
+}
+const offline = (performance.now() - offlineFrom) / 1000;
 store = await openStore({ dataDir: join(scratch, "db"), kubeconfigKeys: keyring });
 feed = new EventFeed({ store });
 app = createHttpServer({ store, feed, registry: new Registry(), ready: () => true });
 const restarted = performance.now();
 await app.listen({ host: "127.0.0.1", port });
-while (agent.buffer.size > 0) await new Promise((r) => setTimeout(r, 20));
+while (agent.buffer.size > 0) await sleep(20);
+const replayed = metricSum(
+  parsePrometheusText(await agentRegistry.metrics()),
+  "stackwarden_agent_observations_replayed_total",
+);
 console.log(
-  `catch-up: ${buffered} buffered observations recorded in ${((performance.now() - restarted) / 1000).toFixed(2)} s after the control plane came back`,
+  `catch-up: ${buffered} buffered observations recorded in ${((performance.now() - restarted) / 1000).toFixed(2)} s ` +
+    `after the control plane came back from ${offline.toFixed(0)} s offline (${replayed} counted replayed)`,
 );
 
 stop.abort();

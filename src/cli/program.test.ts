@@ -134,6 +134,7 @@ describe("runCli parses", () => {
           stateDir: "/var/lib/stackwarden-agent",
           withOperator: false,
           bufferLimit: 10000,
+          metricsBindAddress: "0",
           logLevel: "info",
         },
       ],
@@ -149,6 +150,7 @@ describe("runCli parses", () => {
         "--kubeconfig=/k",
         "--with-operator",
         "--buffer-limit=5",
+        "--metrics-bind-address=:9090",
         "--log-level=warn",
       ],
       call: [
@@ -160,6 +162,7 @@ describe("runCli parses", () => {
           kubeconfig: "/k",
           withOperator: true,
           bufferLimit: 5,
+          metricsBindAddress: ":9090",
           logLevel: "warn",
         },
       ],

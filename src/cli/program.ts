@@ -75,6 +75,8 @@ export interface AgentFlags {
   readonly kubeconfig?: string | undefined;
   readonly withOperator: boolean;
   readonly bufferLimit: number;
+  /** `host:port` serving /metrics, /healthz and /readyz; `0` (the default) serves nothing. */
+  readonly metricsBindAddress: string;
   readonly logLevel: string;
 }
 
@@ -327,6 +329,11 @@ function addAgentCommand(program: Command, actions: CliActions, run: Run): void 
       )
         .default(10_000)
         .argParser(positiveInteger("--buffer-limit")),
+    )
+    .option(
+      "--metrics-bind-address <host:port>",
+      "where /metrics, /healthz and /readyz are served, e.g. :8080; 0 serves nothing (the agent opens no port)",
+      "0",
     )
     .addOption(logLevel())
     .action(run((flags: AgentFlags) => actions.agent(flags)));

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Backoff, watchBackoffOptions } from "./backoff.ts";
+import { Backoff, controlPlaneBackoffOptions, watchBackoffOptions } from "./backoff.ts";
 import { ManualClock } from "./clock.ts";
 
 const noJitter = (): number => 0.5;
@@ -80,5 +80,42 @@ describe("Backoff", () => {
     delays(backoff, 4);
     backoff.reset();
     assert.equal(backoff.next(), 100);
+  });
+
+  // Full jitter: each delay is random × the exponential step, the step capped at maxMs.
+  const fullJitterCases: Array<[string, number, number[]]> = [
+    ["lowest random: retries at once", 0, [0, 0, 0, 0, 0, 0, 0]],
+    ["middle random: half of each step", 0.5, [250, 500, 1000, 2000, 4000, 5000, 5000]],
+    [
+      "highest random: just under the step, never the cap exceeded",
+      0.999_999,
+      [500, 1000, 2000, 4000, 8000, 10_000, 10_000],
+    ],
+  ];
+  for (const [name, random, expected] of fullJitterCases) {
+    it(`spreads the control-plane preset over [0, step] with full jitter (${name})`, () => {
+      const backoff = new Backoff({
+        ...controlPlaneBackoffOptions,
+        clock: new ManualClock(),
+        random: () => random,
+      });
+      assert.deepEqual(delays(backoff, expected.length), expected);
+    });
+  }
+
+  it("keeps full jitter within [0, step] and under the cap for any random number", () => {
+    let i = 0;
+    const randoms = [0.1, 0.9, 0.3, 0.7, 0.05, 0.95, 0.5, 0.2, 0.8, 0.99];
+    const backoff = new Backoff({
+      ...controlPlaneBackoffOptions,
+      clock: new ManualClock(),
+      random: () => randoms[i++ % randoms.length] as number,
+    });
+    const steps = [500, 1000, 2000, 4000, 8000, 10_000, 10_000, 10_000, 10_000, 10_000];
+    for (const [n, step] of steps.entries()) {
+      const d = backoff.next();
+      assert.ok(d >= 0 && d <= step, `delay ${n}: ${d} within [0, ${step}]`);
+      assert.equal(d, Math.round((randoms[n] as number) * step));
+    }
   });
 });

@@ -8,8 +8,13 @@ export interface BackoffOptions {
   readonly maxMs: number;
   /** Each delay is this many times the one before (before jitter). Default 2. */
   readonly factor?: number;
-  /** Multiplicative jitter: a delay `d` becomes a value in `[d·(1−jitter), d·(1+jitter)]`. Default 0.2. */
-  readonly jitter?: number;
+  /**
+   * How a delay `d` (the exponential step, capped) is randomised. A number is multiplicative
+   * jitter: a value in `[d·(1−jitter), d·(1+jitter)]` (default 0.2). `"full"` is full jitter: a
+   * value in `[0, d]`, which spreads many clients retrying against one server that came back
+   * (agents after a control-plane outage) over the whole step instead of ±20% of it.
+   */
+  readonly jitter?: number | "full";
   /**
    * A quiet period: when this long has passed since the last delay ended, the next delay starts
    * again from `initialMs`. Omitted: the backoff only resets on {@link Backoff.reset}.
@@ -29,6 +34,14 @@ export const watchBackoffOptions: Omit<BackoffOptions, "clock"> = {
   resetAfterMs: 120_000,
 };
 
+/** A control-plane client's retries (the agent's calls): 500 ms doubling to 10 s, full jitter. */
+export const controlPlaneBackoffOptions: Omit<BackoffOptions, "clock"> = {
+  initialMs: 500,
+  maxMs: 10_000,
+  factor: 2,
+  jitter: "full",
+};
+
 /**
  * Jittered exponential backoff for one retrying thing (a watch, a lease renewal). It is a plain
  * object: the caller sleeps for what {@link Backoff.next} returns.
@@ -37,7 +50,7 @@ export class Backoff {
   readonly #initialMs: number;
   readonly #maxMs: number;
   readonly #factor: number;
-  readonly #jitter: number;
+  readonly #jitter: number | "full";
   readonly #resetAfterMs: number | undefined;
   readonly #clock: Clock;
   readonly #random: () => number;
@@ -70,7 +83,7 @@ export class Backoff {
     }
     const base = Math.min(this.#initialMs * this.#factor ** this.#attempt, this.#maxMs);
     if (base < this.#maxMs) this.#attempt++;
-    const spread = 1 + this.#jitter * (2 * this.#random() - 1);
+    const spread = this.#jitter === "full" ? this.#random() : 1 + this.#jitter * (2 * this.#random() - 1);
     const delay = Math.round(Math.min(Math.max(0, base * spread), this.#maxMs));
     this.#lastEndsAt = now + delay;
     return delay;

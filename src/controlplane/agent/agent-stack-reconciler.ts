@@ -4,6 +4,8 @@ import { done, requeueAfter, type ReconcileResult, type Reconciler } from "../..
 import { configHash } from "../../kube/desired-state.ts";
 import type { ClusterWatch } from "../observers/cluster-watch.ts";
 import { observationOf, summaryOf } from "../observers/observed-status.ts";
+import { operatorCorrection } from "../observers/operator-correction.ts";
+import { warningEvent } from "../observers/warning-event.ts";
 import { seenResources } from "../observers/stack-observer.ts";
 import { applyIfChanged, editOf, revertEdit } from "../reconciler/stack-convergence.ts";
 import { StackWriter } from "../reconciler/stack-writer.ts";
@@ -31,7 +33,12 @@ const observePollMs = 5_000;
  * observations into the on-disk buffer: drift (ResourceModifiedExternally then
  * DriftCorrected, or DriftIgnored), the observed cache and the stack's
  * objects by UID when they change, the generation once the operator observed
- * it, and removal once a deleted stack is gone. An out-of-band edit under
+ * it, removal once a deleted stack is gone, and, as the direct observer
+ * records them, the operator's corrections of the stack's children
+ * (ResourceModifiedExternally, DriftCorrected `by: operator`) and Warning
+ * Events about the Stack or its children (KubernetesEvent). Those two carry
+ * `once` (the correction's time, the Event's uid:count): an agent that
+ * restarted, and so sends them again, gets them recorded once. An out-of-band edit under
  * `adopt` is reverted like `enforce` (adoption needs the catalog's guardrails,
  * which stay in the control plane).
  */
@@ -43,6 +50,10 @@ export class AgentStackReconciler implements Reconciler {
   readonly #ignored = new Map<string, string>();
   readonly #removed = new Set<string>();
   readonly #phases = new Map<string, string | null>();
+  /** The operator's last correction sent (its time), per stack. */
+  readonly #corrections = new Map<string, string>();
+  /** Warning Events sent (uid:count), per stack. */
+  readonly #warnings = new Map<string, Set<string>>();
 
   constructor(options: AgentStackReconcilerOptions) {
     this.#o = options;
@@ -96,6 +107,7 @@ export class AgentStackReconciler implements Reconciler {
     live = (await applyIfChanged(writer, d.resource, live, d.driftPolicy !== "ignore")).live;
     if (!live) return requeueAfter(observePollMs);
     await this.#observe(id, live);
+    await this.#operatorReports(id, live);
     const observed = live.status?.observedGeneration ?? 0;
     if (appliedGenerationOf(live) !== d.generation || observed < (live.metadata.generation ?? Infinity)) {
       return requeueAfter(observePollMs);
@@ -125,6 +137,25 @@ export class AgentStackReconciler implements Reconciler {
     await this.#o.buffer.append({ stackId: id, kind: "observed", observed, summary: summaryOf(live), seen });
     this.#sent.set(id, key);
     this.#phases.set(id, observed.phase);
+  }
+
+  /** The operator's newest correction and the Warning Events of the stack, when not sent yet. */
+  async #operatorReports(id: string, live: NonNullable<ReturnType<ClusterWatch["stackOf"]>>): Promise<void> {
+    const correction = operatorCorrection(live);
+    if (correction && this.#corrections.get(id) !== correction.time) {
+      for (const e of correction.events) {
+        await this.#event(id, e.type, { ...e.data, once: correction.time }, e.actor);
+      }
+      this.#corrections.set(id, correction.time);
+    }
+    let sent = this.#warnings.get(id);
+    if (!sent) this.#warnings.set(id, (sent = new Set()));
+    for (const w of this.#o.cluster.warningsOf(id, live)) {
+      const { key, data } = warningEvent(w);
+      if (sent.has(key)) continue;
+      await this.#event(id, "KubernetesEvent", { ...data, once: key }, "k8s_watch");
+      sent.add(key);
+    }
   }
 
   async #event(id: string, type: EventType, data: Record<string, unknown>, actor: string): Promise<void> {

@@ -11,25 +11,23 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import type { FastifyInstance } from "fastify";
 import { Registry } from "prom-client";
 import { stackResourceType, type Stack } from "../../api/stack.ts";
 import { KubeClient } from "../../kube/client.ts";
 import { resourcePath } from "../../kube/resource-type.ts";
 import { createLogger } from "../../observability/logger.ts";
 import { stackBinding } from "../../operator/stack/stack-controller.ts";
-import { createHttpServer } from "../../http/server.ts";
 import { packageRoot } from "../../sandbox/paths.ts";
 import { describeNamespace, useTestNamespace } from "../../testing/cluster.ts";
 import { controlPlaneApi } from "../../testing/agent-api.ts";
 import { stackConverged, stackEvents } from "../../testing/control-plane.ts";
 import { eventually } from "../../testing/eventually.ts";
 import { startKindOperator } from "../../testing/kind-operator.ts";
-import { EventFeed } from "../event-feed.ts";
+import { RestartableControlPlane } from "../../testing/restartable-control-plane.ts";
 import { startControlPlane } from "../control-plane.ts";
 import { builtinTemplateRecords } from "../guardrails.ts";
 import { KubeconfigKeyring } from "../store/kubeconfig-keyring.ts";
-import { openStore, type Store } from "../store/store.ts";
+import { openStore } from "../store/store.ts";
 import { startAgent, type Agent } from "./agent.ts";
 import { agentProtocolVersion } from "./protocol.ts";
 
@@ -41,29 +39,12 @@ after(() => rm(dir, { recursive: true, force: true }));
 const keyring = KubeconfigKeyring.ephemeral();
 const quiet = createLogger({ level: "silent" });
 
-/** The control plane: store and HTTP server on a fixed port, which can be stopped and started again. */
-interface ControlPlaneUnderTest {
-  store: Store;
-  app: FastifyInstance;
-  feed: EventFeed;
-}
-async function startControlPlaneHttp(port: number): Promise<ControlPlaneUnderTest & { port: number }> {
-  const store = await openStore({ dataDir: join(dir, "db"), kubeconfigKeys: keyring });
-  const feed = new EventFeed({ store, pollMs: 100 });
-  const app = createHttpServer({ store, feed, registry: new Registry(), ready: () => true });
-  const address = await app.listen({ host: "127.0.0.1", port });
-  return { store, app, feed, port: Number(new URL(address).port) };
-}
-async function stopControlPlaneHttp(cp: ControlPlaneUnderTest): Promise<void> {
-  await cp.app.close();
-  cp.feed.close();
-  await cp.store.close();
-}
-
-let cp = await startControlPlaneHttp(0);
-const port = cp.port;
-after(() => stopControlPlaneHttp(cp));
-const base = `http://127.0.0.1:${port}`;
+// The control plane: a PGlite store in a folder and the HTTP server, which can be stopped and started again.
+const cp = await RestartableControlPlane.start(() =>
+  openStore({ dataDir: join(dir, "db"), kubeconfigKeys: keyring }),
+);
+after(() => cp.stop());
+const base = cp.base;
 await cp.store.catalog.syncBuiltins(builtinTemplateRecords());
 const admin = (await cp.store.auth.bootstrapAdmin()) ?? "";
 
@@ -236,7 +217,7 @@ describe("an agent cluster", () => {
       e.type === "DriftCorrected" || e.type === "ResourceModifiedExternally";
     const seen = (await stackEvents(cp.store, stackId)).filter(isDrift);
     const before = seen.filter((e) => e.type === "DriftCorrected").length;
-    await stopControlPlaneHttp(cp);
+    await cp.stop();
     const path = resourcePath(stackResourceType, ns.namespace, "far");
     for (const players of [11, 12, 13]) {
       await kube.request("PATCH", path, {
@@ -253,7 +234,7 @@ describe("an agent cluster", () => {
       });
     }
     assert.ok(running.agent.buffer.size >= 6, `buffered ${running.agent.buffer.size} observations`);
-    cp = await startControlPlaneHttp(port);
+    await cp.start();
     await eventually("the buffered observations to be acknowledged", () =>
       running?.agent.buffer.size === 0 ? true : undefined,
     );

@@ -9,12 +9,16 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { Counter, Registry } from "prom-client";
+import { Registry } from "prom-client";
+import { Backoff, controlPlaneBackoffOptions } from "../../engine/backoff.ts";
+import { realClock } from "../../engine/clock.ts";
 import { Controller } from "../../engine/controller.ts";
 import { retryPolicy } from "../../engine/retry-policy.ts";
 import { KubeClient } from "../../kube/client.ts";
+import { startHealthServer } from "../../observability/health-server.ts";
 import { ClusterWatch } from "../observers/cluster-watch.ts";
 import { AgentClient, AgentClientError, controlPlaneUrl, type AgentReport } from "./agent-client.ts";
+import { AgentMetrics, type AgentCall } from "./agent-metrics.ts";
 import { AgentStackReconciler } from "./agent-stack-reconciler.ts";
 import { ObservationBuffer } from "./observation-buffer.ts";
 import { maxWaitMs, reportEveryMs, type DesiredStack } from "./protocol.ts";
@@ -33,14 +37,18 @@ export interface AgentOptions {
   /** The most observations buffered while the control plane is away; beyond it the oldest are dropped (recorded). Default 10,000. */
   readonly bufferLimit?: number;
   readonly registry?: Registry;
+  /** Where to serve `/metrics` (the registry), `/healthz` and `/readyz`; not served when omitted. */
+  readonly metrics?: { readonly host: string; readonly port: number };
 }
 
 /** A running agent. */
 export interface Agent {
   readonly cluster: string;
   readonly buffer: ObservationBuffer;
-  /** Where its metrics are, `stackwarden_agent_control_plane_failures_total{call}` among them. */
+  /** Where its metrics are (see {@link AgentMetrics}). */
   readonly registry: Registry;
+  /** The port `/metrics` is served on, when asked to serve it. */
+  readonly metricsPort: number | undefined;
   /** Settles once `signal` stopped every loop. */
   readonly done: Promise<void>;
 }
@@ -82,8 +90,9 @@ async function credentialOf(
 /**
  * Starts the agent: joins (first start) or uses its stored credential,
  * starts watching its cluster and returns once both are under way. Every
- * failure to reach the control plane is retried (backing off to 10 s) while
- * observations wait on disk; `done` settles when `signal` aborts.
+ * failure to reach the control plane is retried (backing off to 10 s, full
+ * jitter) while observations wait on disk; with `metrics` it serves
+ * `/metrics` and the probes; `done` settles when `signal` aborts.
  */
 export async function startAgent(o: AgentOptions, signal: AbortSignal): Promise<Agent> {
   const client = new AgentClient(controlPlaneUrl(o.controlPlane));
@@ -103,12 +112,9 @@ export async function startAgent(o: AgentOptions, signal: AbortSignal): Promise<
   const watch = new ClusterWatch({ name: cluster, kubeconfig: o.kubeconfig, log: watchLog });
   let desired = new Map<string, DesiredStack>();
   const registry = o.registry ?? new Registry();
-  const failures = new Counter({
-    name: "stackwarden_agent_control_plane_failures_total",
-    help: "Calls to the control plane that failed (unreachable, refused or answered an error), by call",
-    labelNames: ["call"],
-    registers: [registry],
-  });
+  const metrics = new AgentMetrics(registry, () => buffer.size);
+  buffer.onAppend((seq) => metrics.buffered(seq));
+  buffer.onDrop(() => metrics.dropped());
   const controller = new Controller({
     name: "agent_stack",
     reconciler: new AgentStackReconciler({ cluster: watch, desired: () => desired, buffer, log: o.log }),
@@ -125,29 +131,34 @@ export async function startAgent(o: AgentOptions, signal: AbortSignal): Promise<
   const watching = watch.run(signal);
   controller.start();
 
-  /** Retries `body` with backoff (500 ms doubling to 10 s) until `signal`; a protocol refusal is logged as such. */
-  const loop = async (what: string, body: () => Promise<void>): Promise<void> => {
-    let backoff = 500;
+  /**
+   * Runs `body` until `signal`, retrying a failure after a delay of full jitter over an
+   * exponential step (500 ms doubling to 10 s), so agents coming back after a control-plane
+   * outage spread their retries; a success starts the steps over. A protocol refusal is logged
+   * as an error, anything else as a warning.
+   */
+  const loop = async (what: AgentCall, body: () => Promise<void>): Promise<void> => {
+    const backoff = new Backoff({ ...controlPlaneBackoffOptions, clock: realClock });
     while (!signal.aborted) {
       try {
         await body();
-        backoff = 500;
+        backoff.reset();
       } catch (e: unknown) {
         if (signal.aborted) break;
-        failures.inc({ call: what });
+        metrics.failed(what, buffer.lastSeq);
         const status = e instanceof AgentClientError ? e.status : 0;
         o.log[status === 400 ? "error" : "warn"](
           { error: (e as Error).message, status },
           `the ${what} call to the control plane failed; retrying`,
         );
-        await pause(backoff, signal);
-        backoff = Math.min(backoff * 2, 10_000);
+        await pause(backoff.next(), signal);
       }
     }
   };
   let acked = false;
   const reportLoop = loop("report", async () => {
     const { ack } = await client.report(cluster, report, signal);
+    metrics.succeeded();
     await buffer.skipTo(ack);
     acked = true;
     await pause(reportEveryMs, signal);
@@ -155,6 +166,7 @@ export async function startAgent(o: AgentOptions, signal: AbortSignal): Promise<
   let revision: string | undefined;
   const pollLoop = loop("desired", async () => {
     const doc = await client.desired(cluster, revision, maxWaitMs, signal);
+    metrics.succeeded();
     if (doc.revision === revision) return;
     desired = new Map(doc.stacks.map((s) => [s.id, s]));
     revision = doc.revision;
@@ -168,12 +180,22 @@ export async function startAgent(o: AgentOptions, signal: AbortSignal): Promise<
       return;
     }
     const { ack } = await client.send(cluster, batch, dropped, signal);
+    metrics.succeeded();
+    metrics.acknowledged(batch, ack);
     await buffer.ack(ack, dropped);
   });
+  const served = o.metrics
+    ? await startHealthServer({
+        ...o.metrics,
+        registry,
+        checks: { live: () => true, ready: () => watch.synced && acked },
+      })
+    : undefined;
   const done = (async () => {
     await Promise.all([reportLoop, pollLoop, sendLoop]);
+    await served?.close();
     await controller.stop();
     await watching.catch(() => undefined);
   })();
-  return { cluster, buffer, registry, done };
+  return { cluster, buffer, registry, metricsPort: served?.port, done };
 }

@@ -34,11 +34,15 @@ describe("ObservationBuffer", () => {
   it("evicts the oldest beyond the bound and reports the range until acknowledged", async () => {
     const dir = await fresh();
     const buf = await ObservationBuffer.open(dir, 3);
+    let evicted = 0;
+    buf.onDrop(() => evicted++);
     for (let i = 1; i <= 5; i++) await buf.append(event(i));
     assert.deepEqual(
       (await buf.pending(10)).map((o) => o.seq),
       [3, 4, 5],
     );
+    assert.equal(evicted, 2, "each eviction is told");
+    assert.equal(buf.lastSeq, 5);
     assert.deepEqual(buf.dropped, { count: 2, fromSeq: 1, toSeq: 2 });
     const reopened = await ObservationBuffer.open(dir, 3);
     assert.deepEqual(reopened.dropped, { count: 2, fromSeq: 1, toSeq: 2 });

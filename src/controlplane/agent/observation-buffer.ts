@@ -30,7 +30,8 @@ export class ObservationBuffer {
   readonly #seqs: number[];
   #meta: Meta;
   #chain: Promise<unknown> = Promise.resolve();
-  readonly #listeners = new Set<() => void>();
+  readonly #listeners = new Set<(seq: number) => void>();
+  readonly #evictions = new Set<() => void>();
 
   private constructor(dir: string, max: number, seqs: number[], meta: Meta) {
     this.#dir = dir;
@@ -69,10 +70,21 @@ export class ObservationBuffer {
     return this.#meta.dropped;
   }
 
-  /** Calls `listener` after every append (the sender wakes at once). */
-  onAppend(listener: () => void): () => void {
+  /** The highest number given so far (0 before the first). */
+  get lastSeq(): number {
+    return this.#meta.nextSeq - 1;
+  }
+
+  /** Calls `listener` with the number of every append once it is on disk (the sender wakes at once). */
+  onAppend(listener: (seq: number) => void): () => void {
     this.#listeners.add(listener);
     return () => void this.#listeners.delete(listener);
+  }
+
+  /** Calls `listener` for every observation the bound forces out. */
+  onDrop(listener: () => void): () => void {
+    this.#evictions.add(listener);
+    return () => void this.#evictions.delete(listener);
   }
 
   /** Numbers numbers from above `seq` on (the control plane already recorded up to it: a lost state dir must not reuse numbers). */
@@ -93,14 +105,15 @@ export class ObservationBuffer {
         await rm(join(this.#dir, recordName(oldest)), { force: true });
         const d = this.#meta.dropped;
         this.#meta.dropped = { count: (d?.count ?? 0) + 1, fromSeq: d?.fromSeq ?? oldest, toSeq: oldest };
+        for (const l of this.#evictions) l();
       }
       await this.#writeMeta();
       await this.#writeAtomic(recordName(n), JSON.stringify({ ...o, seq: n }));
       this.#seqs.push(n);
       return n;
     });
-    void seq.then(() => {
-      for (const l of this.#listeners) l();
+    void seq.then((n) => {
+      for (const l of this.#listeners) l(n);
     });
     return seq;
   }

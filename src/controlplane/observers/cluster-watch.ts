@@ -36,8 +36,9 @@ export type WatchLog = (
 /**
  * One cluster as the control plane sees it: an API client and the caches the
  * reconciler and the observers share — the Stacks the control plane applied
- * (labelled managed-by and stack-id), the Events about Stacks, and every
- * managed child that carries a stack-id label (the kinds the operator owns).
+ * (labelled managed-by and stack-id), the Warning Events (of any object: those
+ * about a Stack or one of its children count), and every managed child that
+ * carries a stack-id label (the kinds the operator owns).
  * Handlers registered with {@link ClusterWatch.onStackId} get the stack id of
  * whatever changed, and nothing else.
  */
@@ -64,7 +65,8 @@ export class ClusterWatch {
     this.events = new Reflector<KubeEvent>({
       client: this.client,
       type: this.types.known("v1", "Event")!,
-      fieldSelector: "involvedObject.kind=Stack",
+      // Warnings only: Normal Events are many and tell nothing an observer records.
+      fieldSelector: "type=Warning",
       ...log,
     });
     this.children = observedKinds.map(
@@ -78,11 +80,7 @@ export class ClusterWatch {
     );
     this.stacks.on((e) => this.#emit(stackIdOf(e.object)));
     for (const c of this.children) c.on((e) => this.#emit(stackIdOf(e.object)));
-    this.events.on((e) => {
-      const about = e.object.involvedObject;
-      const stack = this.stacks.store.list().find((s) => s.metadata.uid === about?.uid);
-      this.#emit(stack ? stackIdOf(stack) : undefined);
-    });
+    this.events.on((e) => this.#emit(this.#stackIdOfUid(e.object.involvedObject?.uid)));
   }
 
   /** Subscribes to "something about this stack id changed". */
@@ -109,9 +107,10 @@ export class ClusterWatch {
     return this.children.flatMap((c) => c.store.list({ labelSelector: `${stackIdLabel}=${stackId}` }));
   }
 
-  /** The Events about a Stack resource. */
-  eventsOf(stack: Stack): KubeEvent[] {
-    return this.events.store.list().filter((e) => e.involvedObject?.uid === stack.metadata.uid);
+  /** The Warning Events about a stack's Stack resource or one of its children. */
+  warningsOf(stackId: string, stack: Stack): KubeEvent[] {
+    const uids = new Set([stack.metadata.uid, ...this.childrenOf(stackId).map((c) => c.metadata.uid)]);
+    return this.events.store.list().filter((e) => uids.has(e.involvedObject?.uid));
   }
 
   /** Runs every cache until `signal` aborts. */
@@ -121,6 +120,16 @@ export class ClusterWatch {
     } finally {
       this.client.close();
     }
+  }
+
+  /** The stack id of the Stack or managed child with this UID, if it is one. */
+  #stackIdOfUid(uid: string | undefined): string | undefined {
+    if (uid === undefined) return undefined;
+    for (const r of [this.stacks, ...this.children]) {
+      const found = r.store.list().find((o) => o.metadata.uid === uid);
+      if (found) return stackIdOf(found);
+    }
+    return undefined;
   }
 
   #emit(stackId: string | undefined): void {

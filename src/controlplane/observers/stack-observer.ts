@@ -8,6 +8,8 @@ import type { NewEvent, ObservedRecord, ResourceRecord, StackRecord } from "../s
 import type { Store } from "../store/store.ts";
 import type { ClusterWatch, KubeEvent } from "./cluster-watch.ts";
 import { observationChanged, observationOf, summaryOf } from "./observed-status.ts";
+import { operatorCorrection } from "./operator-correction.ts";
+import { warningEvent } from "./warning-event.ts";
 import type { ObserverHealth, ObserverStage } from "./observer-health.ts";
 
 /** How a {@link StackObserver} is made. */
@@ -28,7 +30,8 @@ type Emit = (type: NewEvent["type"], data: Record<string, unknown>, actor?: stri
  * an event for each meaningful transition — ResourceCreated (a new UID),
  * ResourceDeletedExternally (a UID gone that nobody asked us to delete),
  * PhaseChanged, the operator's drift corrections (ResourceModifiedExternally
- * and DriftCorrected), and Warning Kubernetes Events. Each transition is
+ * and DriftCorrected), and Warning Kubernetes Events about the Stack or its
+ * children. Each transition is
  * judged against what the store already holds, so a resync that finds
  * nothing new writes no event, and a restart loses nothing. The rows and the
  * events of a pass are written in one transaction: a pass that fails wrote
@@ -74,7 +77,7 @@ export class StackObserver implements Reconciler {
           });
         }
         await this.#operatorCorrections(id, live, event);
-        await this.#warningEvents(id, cluster.eventsOf(live), event);
+        await this.#warningEvents(id, cluster.warningsOf(id, live), event);
       }
       stage = "write";
       await store.recordObservation({
@@ -97,52 +100,33 @@ export class StackObserver implements Reconciler {
 
   /** The operator's newest drift correction, when the store does not have it yet. */
   async #operatorCorrections(id: string, live: Stack, event: Emit): Promise<void> {
-    const last = live.status?.drift?.lastCorrection;
-    if (!last) return;
+    const correction = operatorCorrection(live);
+    if (!correction) return;
     if (!this.#corrections.has(id)) {
       const recorded = await this.#o.store.events({ stackId: id, types: ["DriftCorrected"], limit: 50 });
       const newest = recorded.find((e) => e.data["by"] === "operator");
       const time = newest?.data["time"];
       this.#corrections.set(id, typeof time === "string" ? time : "");
     }
-    if (this.#corrections.get(id) === last.time) return;
-    const data = {
-      kind: last.kind,
-      name: last.name,
-      fields: last.fields,
-      manager: last.manager,
-      time: last.time,
-      corrections: live.status?.drift?.corrections ?? 0,
-    };
-    // A deletion is recorded as ResourceDeletedExternally from the UIDs; a modification is recorded here.
-    if (last.fields.length > 0) event("ResourceModifiedExternally", data, last.manager || "unknown");
-    // The actor of a correction is who corrected it; `manager` in the data says who drifted.
-    event("DriftCorrected", { ...data, by: "operator" }, "stackwarden-operator");
-    this.#corrections.set(id, last.time);
+    if (this.#corrections.get(id) === correction.time) return;
+    for (const e of correction.events) event(e.type, e.data, e.actor);
+    this.#corrections.set(id, correction.time);
   }
 
-  /** Warning Events about the Stack that the store does not have yet (by uid and count). */
+  /** Warning Events about the Stack or its children that the store does not have yet (by uid and count). */
   async #warningEvents(id: string, events: readonly KubeEvent[], event: Emit): Promise<void> {
-    const warnings = events.filter((e) => e.type === "Warning");
-    if (warnings.length === 0) return;
+    if (events.length === 0) return;
     let seen = this.#warnings.get(id);
     if (!seen) {
       const recorded = await this.#o.store.events({ stackId: id, types: ["KubernetesEvent"], limit: 500 });
       seen = new Set(recorded.map((e) => `${String(e.data["uid"])}:${String(e.data["count"])}`));
       this.#warnings.set(id, seen);
     }
-    for (const w of warnings) {
-      const count = w.series?.count ?? w.count ?? 1;
-      const key = `${w.metadata.uid ?? ""}:${count}`;
+    for (const w of events) {
+      const { key, data } = warningEvent(w);
       if (seen.has(key)) continue;
       seen.add(key);
-      event("KubernetesEvent", {
-        uid: w.metadata.uid ?? "",
-        count,
-        type: w.type,
-        reason: w.reason ?? "",
-        message: w.message ?? "",
-      });
+      event("KubernetesEvent", data);
     }
   }
 }

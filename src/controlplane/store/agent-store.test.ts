@@ -41,8 +41,12 @@ for (const backend of storeBackends) {
       const { cluster, joinToken } = await store.agents.addAgentCluster("edge", "", "alice");
       assert.equal(cluster.mode, "agent");
       assert.equal(cluster.agentJoined, false);
-      const joined = await store.agents.join(joinToken, versions);
+      // As the HTTP route passes it: the whole join request, token included.
+      const request = { ...versions, joinToken };
+      const joined = await store.agents.join(joinToken, request);
       assert.equal(joined?.cluster, "edge");
+      const [event] = await store.events({ types: ["AgentJoined"], limit: 1 });
+      assert.deepEqual(event?.data, { cluster: "edge", ...versions }, "the join token is not recorded");
       assert.equal(await store.agents.join(joinToken, versions), undefined, "a join token works once");
       assert.equal(await store.agents.authenticate(joined?.credential ?? ""), "edge");
       const rotated = await store.agents.rotate("edge");
@@ -81,6 +85,39 @@ for (const backend of storeBackends) {
         await store.agents.report("edge", versions),
         6,
         "the report answers the acknowledged number",
+      );
+    });
+
+    it("records an event that says it happens once a single time, also sent again under new numbers", async () => {
+      const store = await backend.open();
+      await store.catalog.syncBuiltins(builtinTemplateRecords());
+      await store.agents.addAgentCluster("edge", "", "alice");
+      const [a, b] = [await stackOn(store, "edge", "a"), await stackOn(store, "edge", "b")];
+      const warning = (seq: number, stackId: string, once: string): AgentObservation => ({
+        seq,
+        stackId,
+        kind: "event",
+        type: "KubernetesEvent",
+        actor: "k8s_watch",
+        data: { reason: "BackOff", once },
+      });
+      // The agent restarted between the two batches and sent what it saw again, numbered on.
+      const first = [warning(1, a, "u1:1"), warning(2, a, "u1:2")];
+      assert.deepEqual(await store.agents.recordObservations("edge", first), { ack: 2, recorded: 2 });
+      const again = [warning(3, a, "u1:2"), warning(4, b, "u1:2"), warning(5, a, "u2:1"), drift(6, a)];
+      assert.deepEqual(await store.agents.recordObservations("edge", again), { ack: 6, recorded: 3 });
+      const recorded = (await store.events({ after: 0, limit: 100 })).filter((e) => e.stackId !== null);
+      assert.deepEqual(
+        recorded
+          .filter((e) => e.type === "KubernetesEvent" || e.type === "DriftCorrected")
+          .map((e) => [e.stackId === a ? "a" : "b", e.type, e.data["once"] ?? null]),
+        [
+          ["a", "KubernetesEvent", "u1:1"],
+          ["a", "KubernetesEvent", "u1:2"],
+          ["b", "KubernetesEvent", "u1:2"],
+          ["a", "KubernetesEvent", "u2:1"],
+          ["a", "DriftCorrected", null],
+        ],
       );
     });
 

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { clusterColumns, toCluster, type ClusterRow } from "./catalog-store.ts";
-import type { Database } from "./database.ts";
+import type { Database, Sql } from "./database.ts";
 import { StoreError, sqlState, uniqueViolation } from "./errors.ts";
 import { appendEvents } from "./event-store.ts";
 import { hashToken } from "./auth-store.ts";
@@ -141,7 +141,8 @@ export class AgentStore {
           source: "system",
           type: "AgentJoined",
           actor: `agent:${cluster}`,
-          data: { cluster, ...report },
+          // The versions only: callers may pass the whole join request, whose token must never be kept.
+          data: { cluster, agentVersion: report.agentVersion, kubernetesVersion: report.kubernetesVersion },
         },
       ]);
       return { cluster, credential };
@@ -257,6 +258,10 @@ export class AgentStore {
       for (const o of [...batch].sort((a, b) => a.seq - b.seq)) {
         if (o.seq <= ack) continue;
         if (o.kind === "event") {
+          if (await this.#recordedOnce(tx, o)) {
+            ack = o.seq;
+            continue;
+          }
           await appendEvents(tx, [
             {
               stackId: o.stackId,
@@ -297,5 +302,20 @@ export class AgentStore {
       return { ack, recorded };
     });
     return result;
+  }
+
+  /**
+   * Whether an event that says it happens once (`data.once`: the operator's
+   * correction time, a Kubernetes Event's uid:count) is recorded already for
+   * its stack and type: an agent sends those again after a restart.
+   */
+  async #recordedOnce(tx: Sql, o: Extract<AgentObservation, { kind: "event" }>): Promise<boolean> {
+    const once = o.data["once"];
+    if (typeof once !== "string") return false;
+    const rows = await tx.query(
+      "SELECT 1 FROM stack_events WHERE stack_id = $1 AND type = $2 AND data->>'once' = $3 LIMIT 1",
+      [o.stackId, o.type, once],
+    );
+    return rows.length > 0;
   }
 }
