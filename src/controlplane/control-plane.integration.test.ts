@@ -263,10 +263,15 @@ describe("drift, on PGlite", async () => {
       return paramsOf(s)["maxPlayers"] === 20 && !("motd" in paramsOf(s)) ? s : undefined;
     });
     assert.ok(reverted);
-    const corrected = (await events(store, id, "DriftCorrected")).find((e) => e.data["kind"] === "Stack");
-    assert.equal(corrected?.data["by"], "control-plane");
-    assert.equal(corrected?.data["manager"], "kubectl-patch");
-    assert.equal(corrected?.actor, "stackwarden-control-plane");
+    // The correction is recorded once the revert's writes returned, which can be after the GET above.
+    const corrected = await eventually(
+      "DriftCorrected for the Stack",
+      async () => (await events(store, id, "DriftCorrected")).find((e) => e.data["kind"] === "Stack"),
+      explain,
+    );
+    assert.equal(corrected.data["by"], "control-plane");
+    assert.equal(corrected.data["manager"], "kubectl-patch");
+    assert.equal(corrected.actor, "stackwarden-control-plane");
     assert.equal((await store.stacks.get(id))?.generation, generation, "enforce changes no desired state");
   });
 
