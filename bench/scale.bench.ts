@@ -160,9 +160,19 @@ async function quiet(op: Operator): Promise<boolean> {
   );
 }
 
+let lastProgress = 0;
+/** Progress on standard error, at most every 20 s: a run at thousands of stacks takes many minutes. */
+function progress(line: string): void {
+  if (Date.now() - lastProgress < 20_000) return;
+  lastProgress = Date.now();
+  process.stderr.write(`  ${new Date().toISOString().slice(11, 19)} ${line}\n`);
+}
+
 async function readyStacks(): Promise<number> {
   const list = await client.request<{ items: Stack[] }>("LIST", resourcePath(stackResourceType, namespace));
-  return list.items.filter((s) => s.status?.phase === "Ready").length;
+  const ready = list.items.filter((s) => s.status?.phase === "Ready").length;
+  progress(`${ready} of ${n} stacks Ready`);
+  return ready;
 }
 
 /** The path of `object` in `ns`; the floor's kinds are all built in. */
@@ -320,7 +330,9 @@ try {
       "LIST",
       `/apis/apps/v1/namespaces/${floorNamespace}/statefulsets`,
     );
-    return list.items.filter((s) => s.status?.readyReplicas === 1).length === n;
+    const ready = list.items.filter((s) => s.status?.readyReplicas === 1).length;
+    progress(`floor: ${ready} of ${n} StatefulSets ready`);
+    return ready === n;
   }, 2000);
   const floorMs = Date.now() - floorStarted;
   const floorRequests = [...floorClient.requestCounts.values()].reduce((a, b) => a + b, 0);
