@@ -244,6 +244,8 @@ const stackwarden: Contender = {
           `--metrics-bind-address=127.0.0.1:${metricsPort}`,
           `--health-probe-bind-address=127.0.0.1:${healthPort}`,
           "--log-level=error",
+          // A private sandbox has no Stack CRD yet (a server-side apply, a no-op when present).
+          "--install-crds",
         ],
         { stdio: ["ignore", "ignore", "inherit"] },
       ),
