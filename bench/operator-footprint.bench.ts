@@ -37,6 +37,7 @@ import { managedByLabel, managedByValue } from "../src/resources/labels.ts";
 import { packageRoot } from "../src/sandbox/paths.ts";
 import type { KubeObject } from "../src/api/object.ts";
 import { foreignEntry, stripManagedFields } from "../src/kube/cache-transform.ts";
+import { createStacks } from "./bench-stacks.ts";
 import { freePort, mib, processStats, warmCompileCache } from "./process-stats.ts";
 import { summariseCpuProfile, summariseHeapSnapshot } from "./profile-summary.ts";
 
@@ -56,14 +57,6 @@ const idleSeconds = Number(values.idle);
 const kubeconfig = process.env.STACKWARDEN_TEST_KUBECONFIG ?? process.env.KUBECONFIG;
 if (!kubeconfig) throw new Error("set STACKWARDEN_TEST_KUBECONFIG (or KUBECONFIG) to the cluster to use");
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
-}
 
 const kc = new KubeConfig();
 kc.loadFromFile(kubeconfig);
@@ -123,16 +116,7 @@ try {
 
   const names = Array.from({ length: n }, (_, i) => `mc-${i}`);
   const started = Date.now();
-  await pool(names, 32, async (name) => {
-    await client.request("POST", resourcePath(stackResourceType, namespace), {
-      body: {
-        apiVersion: "stackwarden.dev/v1alpha1",
-        kind: "Stack",
-        metadata: { name },
-        spec: { template: "minecraft-java", params: { eula: true, memory: "1G" } },
-      },
-    });
-  });
+  await createStacks(client, namespace, names);
   for (;;) {
     const list = await client.request<{ items: Stack[] }>("LIST", resourcePath(stackResourceType, namespace));
     if (list.items.filter((s) => s.status?.phase === "Ready").length === n) break;

@@ -40,6 +40,7 @@ import { render } from "../src/resources/render.ts";
 import { packageRoot } from "../src/sandbox/paths.ts";
 import { findTemplate } from "../src/templates/registry.ts";
 import { benchCluster } from "./bench-cluster.ts";
+import { createStacks, pool } from "./bench-stacks.ts";
 import { freePort, mib, processStats, warmCompileCache } from "./process-stats.ts";
 
 const { values } = parseArgs({
@@ -60,14 +61,6 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 const percentile = (xs: number[], p: number): number =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
-async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
-}
 /** Polls `check` every `everyMs` until it is true. */
 async function until(check: () => Promise<boolean>, everyMs: number): Promise<void> {
   while (!(await check())) await sleep(everyMs);
@@ -232,16 +225,7 @@ try {
   const start = processStats(operator.pid);
   row("start-up: CPU / RSS", `${start.cpuSeconds.toFixed(2)} s / ${mib(start.rssMiB)} MiB`);
   const started = Date.now();
-  await pool(names, 32, async (name) => {
-    await client.request("POST", resourcePath(stackResourceType, namespace), {
-      body: {
-        apiVersion: "stackwarden.dev/v1alpha1",
-        kind: "Stack",
-        metadata: { name },
-        spec: { template: "minecraft-java", params },
-      },
-    });
-  });
+  await createStacks(client, namespace, names, params);
   await until(async () => (await readyStacks()) === n, 2000);
   const operatorMs = Date.now() - started;
   const converged = processStats(operator.pid);
