@@ -6,12 +6,12 @@ import type { ComponentName } from "../src/sandbox/components.ts";
 import { restartSandboxComponent } from "../src/sandbox/restart-component.ts";
 
 /**
- * A private sandbox for one benchmark run, in a scratch state folder, so a
+ * A private sandbox for one benchmark run, called `name`, in a scratch state folder, so a
  * benchmark never disturbs a developer's or the test suite's sandbox.
  * `restart(component)` restarts one of its components in place; `done()` stops it and removes the
  * folder.
  */
-export async function benchCluster(): Promise<{
+export async function benchCluster(name = "bench"): Promise<{
   sandbox: SandboxInfo;
   scratch: string;
   restart(component: ComponentName): Promise<void>;
@@ -19,7 +19,7 @@ export async function benchCluster(): Promise<{
 }> {
   const scratch = await mkdtemp(join(tmpdir(), "stackwarden-bench-"));
   const options = {
-    name: "bench",
+    name,
     env: { ...process.env, STACKWARDEN_STATE_DIR: join(scratch, "state") },
     log: (line: string) => void process.stderr.write(`${line}\n`),
   };

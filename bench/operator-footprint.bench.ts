@@ -3,7 +3,8 @@
  *
  *   STACKWARDEN_TEST_KUBECONFIG=… node bench/operator-footprint.bench.ts --stacks 50 --idle 120 [--heap] [--cpu-prof] [--root DIR]
  *
- * Runs `stackwarden operator` as its own process, watching one fresh namespace of the cluster the
+ * Runs `stackwarden operator` as its own process (through `bin/stackwarden.js`, Node's compile cache
+ * filled first, as every start but the very first finds it), watching one fresh namespace of the cluster the
  * kubeconfig names (the shared test sandbox is fine: nothing outside the namespace is touched), and
  * reads the process's /proc:
  *
@@ -36,7 +37,8 @@ import { managedByLabel, managedByValue } from "../src/resources/labels.ts";
 import { packageRoot } from "../src/sandbox/paths.ts";
 import type { KubeObject } from "../src/api/object.ts";
 import { foreignEntry, stripManagedFields } from "../src/kube/cache-transform.ts";
-import { freePort, mib, processStats } from "./process-stats.ts";
+import { createStacks } from "./bench-stacks.ts";
+import { freePort, mib, processStats, warmCompileCache } from "./process-stats.ts";
 import { summariseCpuProfile, summariseHeapSnapshot } from "./profile-summary.ts";
 
 const { values } = parseArgs({
@@ -55,14 +57,6 @@ const idleSeconds = Number(values.idle);
 const kubeconfig = process.env.STACKWARDEN_TEST_KUBECONFIG ?? process.env.KUBECONFIG;
 if (!kubeconfig) throw new Error("set STACKWARDEN_TEST_KUBECONFIG (or KUBECONFIG) to the cluster to use");
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
-}
 
 const kc = new KubeConfig();
 kc.loadFromFile(kubeconfig);
@@ -78,11 +72,14 @@ const nodeFlags = [
   ...(values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${diag}`] : []),
   ...values["node-flags"].split(" ").filter(Boolean),
 ];
+// The operator starts through the `stackwarden` launcher, as `npx stackwarden operator` does, with
+// Node's compile cache already filled (its first start fills it; the image ships it filled).
+warmCompileCache(values.root, values["node-flags"].split(" ").filter(Boolean));
 const operator = spawn(
   process.execPath,
   [
     ...nodeFlags,
-    join(values.root, "src", "cli", "main.ts"),
+    join(values.root, "bin", "stackwarden.js"),
     "operator",
     `--kubeconfig=${kubeconfig}`,
     `--namespaces=${namespace}`,
@@ -119,16 +116,7 @@ try {
 
   const names = Array.from({ length: n }, (_, i) => `mc-${i}`);
   const started = Date.now();
-  await pool(names, 32, async (name) => {
-    await client.request("POST", resourcePath(stackResourceType, namespace), {
-      body: {
-        apiVersion: "stackwarden.dev/v1alpha1",
-        kind: "Stack",
-        metadata: { name },
-        spec: { template: "minecraft-java", params: { eula: true, memory: "1G" } },
-      },
-    });
-  });
+  await createStacks(client, namespace, names);
   for (;;) {
     const list = await client.request<{ items: Stack[] }>("LIST", resourcePath(stackResourceType, namespace));
     if (list.items.filter((s) => s.status?.phase === "Ready").length === n) break;

@@ -2,8 +2,11 @@
  * What a process costs, read from Linux's /proc: resident memory (now and peak) and CPU seconds
  * (user + system). The benchmarks read the operator's and kro's figures the same way.
  */
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 
 /** One reading of a process. */
 export interface ProcessStats {
@@ -53,3 +56,30 @@ export async function freePort(): Promise<number> {
 
 /** `12.3` — MiB to one decimal. */
 export const mib = (x: number): string => x.toFixed(1);
+
+/**
+ * Fills Node's compile cache with the modules `stackwarden operator` of checkout `root` loads, as
+ * its first start through `bin/stackwarden.js` would, so that the measured start is like every later
+ * one (docs/performance.md). `nodeFlags` are the V8 flags the operator will run with: Node keeps a
+ * cache per set of flags. A checkout whose launcher does not enable the cache ignores it.
+ */
+export function warmCompileCache(root: string, nodeFlags: readonly string[] = []): void {
+  const bin = join(root, "bin", "stackwarden.js");
+  const url = (file: string): string => JSON.stringify(pathToFileURL(join(root, "src", "cli", file)).href);
+  // As main.ts does: V8's flags are part of its code cache's key, and the operator changes them
+  // (small-heap.ts) before it imports its modules.
+  const script =
+    `(await import("node:module")).enableCompileCache();` +
+    `(await import(${url("small-heap.ts")})).preferSmallHeap?.();` +
+    `await import(${url("operator.ts")});`;
+  for (const args of [
+    [bin, "version"],
+    ["--input-type=module", "-e", script],
+  ]) {
+    const result = spawnSync(process.execPath, [...nodeFlags, ...args], {
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    if (result.status !== 0)
+      throw new Error(`warming the compile cache: node ${args.join(" ")} exited ${result.status}`);
+  }
+}
