@@ -4,7 +4,7 @@ import { resourcePath } from "../src/kube/resource-type.ts";
 
 /** Runs `fn` over `items`, at most `concurrency` at a time. */
 export async function pool<T>(
-  items: T[],
+  items: readonly T[],
   concurrency: number,
   fn: (item: T) => Promise<void>,
 ): Promise<void> {

@@ -43,6 +43,7 @@ import {
 } from "../src/testing/stack-probes.ts";
 import { TcpProxy } from "../src/testing/tcp-proxy.ts";
 import { benchCluster } from "./bench-cluster.ts";
+import { pool } from "./bench-stacks.ts";
 
 const { values } = parseArgs({
   options: {
@@ -93,19 +94,6 @@ interface Figures {
   readonly correctedEvents: number;
   readonly statusCorrections: number;
   readonly chaos: Chaos;
-}
-
-async function pool<T>(
-  items: readonly T[],
-  concurrency: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
 }
 
 async function readyCount(client: KubeClient): Promise<number> {
