@@ -11,7 +11,7 @@ COPY src ./src
 COPY bin ./bin
 # Node's compile cache, filled at build time as the user the image runs as (Node keeps one folder per
 # user and V8 flags, so the same user, --liftoff-only, and the heap flag main.ts sets): at run time, on a read-only root, each
-# module's type-stripped source and V8 code come from it, and Node never loads its WebAssembly type
+# module's type-stripped source (and most modules' V8 code) come from it, and Node never loads its WebAssembly type
 # stripper. The operator starts at about 85 MiB instead of 102 (docs/performance.md). A module it
 # lacks is compiled as before.
 ENV NODE_COMPILE_CACHE=/app/.compile-cache

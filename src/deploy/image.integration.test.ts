@@ -93,9 +93,11 @@ describe("the image", () => {
       "-c",
       "node --liftoff-only src/cli/main.ts version 2>&1 >/dev/null",
     ]);
-    assert.match(cacheLog, /retrieving transpile cache for StrippedTypeScript/);
+    assert.match(cacheLog, /retrieving transpile cache for StrippedTypeScript \S+main\.ts\.\.\.success/);
     assert.match(cacheLog, /V8 code cache for ESM \S+main\.ts was accepted/);
-    assert.doesNotMatch(cacheLog, /was rejected/);
+    // Every module's type-stripped source comes from the cache (V8 may still refuse some modules'
+    // code, compiled before main.ts set its heap flag, and compile them again: CPU, not memory).
+    assert.doesNotMatch(cacheLog, /retrieving transpile cache for StrippedTypeScript \S+\.\.\.(?!success)/);
 
     const kubeconfig = await kubeconfigForImage();
     const [metrics, probes, http] = await freePorts(3);
