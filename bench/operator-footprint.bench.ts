@@ -22,8 +22,7 @@
  * - `--node-flags "…"`: extra Node/V8 flags for the operator (to measure heap settings).
  */
 import { spawn } from "node:child_process";
-import { statSync } from "node:fs";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -39,7 +38,7 @@ import type { KubeObject } from "../src/api/object.ts";
 import { foreignEntry, stripManagedFields } from "../src/kube/cache-transform.ts";
 import { createStacks } from "./bench-stacks.ts";
 import { freePort, mib, processStats, warmCompileCache } from "./process-stats.ts";
-import { summariseCpuProfile, summariseHeapSnapshot } from "./profile-summary.ts";
+import { summariseCpuProfile, summariseHeapSnapshot, waitForFile } from "./profile-summary.ts";
 
 const { values } = parseArgs({
   options: {
@@ -245,22 +244,4 @@ async function cacheContents(): Promise<Array<[string, string]>> {
     ["their JSON as served / of it managedFields", `${kib(served)} / ${kib(managed)}`],
     ["their JSON as cached (after transforms)", kib(cached)],
   ];
-}
-
-async function waitForFile(dir: string, suffix: string): Promise<string> {
-  for (;;) {
-    const file = (await readdir(dir)).find((f) => f.endsWith(suffix));
-    if (file) {
-      const path = join(dir, file);
-      // Node writes the file in place; wait until its size stops changing.
-      let last = -1;
-      for (;;) {
-        const size = statSync(path).size;
-        if (size === last && size > 0) return path;
-        last = size;
-        await sleep(500);
-      }
-    }
-    await sleep(200);
-  }
 }

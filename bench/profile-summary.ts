@@ -2,7 +2,10 @@
  * Short readings of V8's diagnostic files for the benchmarks: a heap snapshot summed by
  * constructor (self size), and a CPU profile summed by package (self time).
  */
-import { readFile } from "node:fs/promises";
+import { statSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 
 interface HeapSnapshot {
   snapshot: { meta: { node_fields: string[]; node_types: [string[], ...unknown[]] } };
@@ -72,4 +75,23 @@ export async function summariseCpuProfile(file: string, top: number): Promise<st
     .slice(0, top)
     .map(([k, us]) => `  ${k.padEnd(40)} ${(us / 1e6).toFixed(2).padStart(7)} s`)
     .join("\n");
+}
+
+/** The path of the first file in `dir` whose name ends with `suffix`, once Node has finished writing it. */
+export async function waitForFile(dir: string, suffix: string): Promise<string> {
+  for (;;) {
+    const file = (await readdir(dir)).find((f) => f.endsWith(suffix));
+    if (file) {
+      const path = join(dir, file);
+      // Node writes the file in place; wait until its size stops changing.
+      let last = -1;
+      for (;;) {
+        const size = statSync(path).size;
+        if (size === last && size > 0) return path;
+        last = size;
+        await sleep(500);
+      }
+    }
+    await sleep(200);
+  }
 }

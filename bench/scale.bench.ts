@@ -1,7 +1,7 @@
 /**
  * The operator at scale (issue 16): prints figures, asserts nothing. CI does not run it.
  *
- *   node bench/scale.bench.ts --stacks 2000 --idle 60 --repairs 50 --resync 30
+ *   node bench/scale.bench.ts --stacks 2000 --idle 60 --repairs 50 --resync 30 [--heap] [--cpu-prof] [--direct]
  *
  * Starts a private sandbox called `scale` (stopped at the end, given KWOK nodes enough for 2N pods)
  * unless STACKWARDEN_TEST_KUBECONFIG names a cluster. `stackwarden operator` runs as its own process, through `bin/stackwarden.js` with
@@ -21,27 +21,41 @@
  *    StatefulSets are ready; its time and requests. It runs last, with the operator stopped and the
  *    operator's N stacks still in the cluster.
  *
- * Not measured here: the control plane's observer lag. Its observer follows the stacks created
- * through the control plane (their rows in its store), not the ones created in the cluster, so it
- * needs the control plane's API in the loop (bench/api.bench.ts territory).
+ * The stacks are created through a control plane (`bench-control-plane.ts`: its HTTP API and
+ * workers in this process, PGlite), as a panel's user creates them, so that its observer follows
+ * all N: time to all Ready then counts from the first `POST /api/v1/stacks`, and the control plane's
+ * observer lag is measured
+ * - at convergence: from the moment this benchmark sees all N Ready in the cluster (it lists them
+ *   every 2 s) until the store holds all N observed Ready (read every 500 ms);
+ * - while idle, in step 3: from each Service's deletion until the store appends its
+ *   `ResourceDeletedExternally` event and the operator's correction's `DriftCorrected` (p50, p99).
+ * `--direct` creates the Stack resources in the cluster instead (32 at a time), with no control
+ * plane: the operator's figures alone. `--heap` prints a summary of a heap snapshot of the operator
+ * at N stacks (after step 3), `--cpu-prof` one of a CPU profile of its first run (steps 1 to 3;
+ * the profiler adds to its CPU seconds). Their files stay in a temporary folder, named in the output.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { KubeObject } from "../src/api/object.ts";
 import { stackResourceType, type Stack } from "../src/api/stack.ts";
 import { validate } from "../src/api/validate.ts";
 import { KubeClient } from "../src/kube/client.ts";
+import { kubeAccessFromText } from "../src/kube/kubeconfig.ts";
 import { resourcePath } from "../src/kube/resource-type.ts";
 import { groupOf, pluralOf } from "../src/resources/owned-kinds.ts";
 import { render } from "../src/resources/render.ts";
 import { packageRoot } from "../src/sandbox/paths.ts";
 import { findTemplate } from "../src/templates/registry.ts";
 import { benchCluster } from "./bench-cluster.ts";
+import { benchControlPlane, type BenchControlPlane } from "./bench-control-plane.ts";
 import { createStacks, pool } from "./bench-stacks.ts";
 import { freePort, mib, processStats, warmCompileCache } from "./process-stats.ts";
+import { summariseCpuProfile, summariseHeapSnapshot, waitForFile } from "./profile-summary.ts";
 
 const { values } = parseArgs({
   options: {
@@ -49,6 +63,9 @@ const { values } = parseArgs({
     idle: { type: "string", default: "60" },
     repairs: { type: "string", default: "50" },
     resync: { type: "string", default: "30" },
+    direct: { type: "boolean", default: false },
+    heap: { type: "boolean", default: false },
+    "cpu-prof": { type: "boolean", default: false },
   },
 });
 const n = Number(values.stacks);
@@ -77,6 +94,8 @@ const namespace = `sw-scale-${suffix}`;
 const floorNamespace = `floor-scale-${suffix}`;
 const names = Array.from({ length: n }, (_, i) => `mc-${i}`);
 const rows: Array<[string, string]> = [];
+/** Heap snapshot and CPU profile summaries, printed after the figures. */
+const summaries: string[] = [];
 const row = (label: string, value: string): void => {
   rows.push([label, value]);
   process.stderr.write(`  ${label}: ${value}\n`);
@@ -93,11 +112,15 @@ interface Operator {
   stop(): Promise<void>;
 }
 
-async function startOperator(extraFlags: readonly string[]): Promise<Operator> {
+async function startOperator(
+  extraFlags: readonly string[],
+  nodeFlags: readonly string[] = [],
+): Promise<Operator> {
   const [metricsPort, healthPort] = [await freePort(), await freePort()];
   const child = spawn(
     process.execPath,
     [
+      ...nodeFlags,
       join(packageRoot, "bin", "stackwarden.js"),
       "operator",
       `--kubeconfig=${kubeconfig}`,
@@ -208,7 +231,9 @@ async function ensurePodCapacity(pods: number): Promise<void> {
   }
 }
 
+const diag = await mkdtemp(join(tmpdir(), "stackwarden-scale-"));
 let operator: Operator | undefined;
+let controlPlane: BenchControlPlane | undefined;
 try {
   // The stacks' pods, the floor's, and room for the sandbox's own.
   await ensurePodCapacity(2 * n + 50);
@@ -221,18 +246,42 @@ try {
 
   // 1. Converge N stacks.
   // A fresh sandbox has no CRDs yet; the restart below finds them.
-  operator = await startOperator(["--install-crds"]);
+  operator = await startOperator(
+    ["--install-crds"],
+    [
+      ...(values.heap ? ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${diag}`] : []),
+      ...(values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${diag}`] : []),
+    ],
+  );
   const start = processStats(operator.pid);
   row("start-up: CPU / RSS", `${start.cpuSeconds.toFixed(2)} s / ${mib(start.rssMiB)} MiB`);
+  if (!values.direct)
+    controlPlane = await benchControlPlane(await kubeAccessFromText(await readFile(kubeconfig, "utf8")));
   const started = Date.now();
-  await createStacks(client, namespace, names, params);
+  let ids = new Map<string, string>(); // name → the control plane's id
+  if (controlPlane) ids = await controlPlane.createStacks(namespace, names, params);
+  else await createStacks(client, namespace, names, params);
+  if (controlPlane) row(`control plane: ${n} stacks created through its API`, seconds(Date.now() - started));
   await until(async () => (await readyStacks()) === n, 2000);
   const operatorMs = Date.now() - started;
+  if (controlPlane) {
+    const cp = controlPlane;
+    const seenReady = Date.now();
+    await until(async () => (await cp.observedIn("Ready")) === n, 500);
+    row(`observer: all ${n} recorded Ready after the cluster showed them`, seconds(Date.now() - seenReady));
+  }
   const converged = processStats(operator.pid);
   const all = await operator.requests();
   const writes = await operator.requests(writeVerbs);
   row(`${n} stacks: time to all Ready`, seconds(operatorMs));
   row("requests per stack (all / writes)", `${(all / n).toFixed(1)} / ${(writes / n).toFixed(1)}`);
+  const verbs = ["GET", "LIST", "WATCH", "POST", "PATCH", "PUT", "DELETE"];
+  const byVerb: string[] = [];
+  for (const verb of verbs) {
+    const count = await operator.requests([verb]);
+    if (count > 0) byVerb.push(`${verb} ${(count / n).toFixed(2)}`);
+  }
+  row("requests per stack, by verb", byVerb.join(", "));
   row("CPU converging", `${(converged.cpuSeconds - start.cpuSeconds).toFixed(1)} s`);
   row("RSS at convergence / peak", `${mib(converged.rssMiB)} / ${mib(converged.peakRssMiB)} MiB`);
   row("RSS growth per stack", `${(((converged.rssMiB - start.rssMiB) / n) * 1024).toFixed(1)} KiB`);
@@ -252,9 +301,20 @@ try {
 
   // 3. Drift repair while idle.
   const latencies: number[] = [];
+  const observerLags = { ResourceDeletedExternally: [] as number[], DriftCorrected: [] as number[] };
+  let unrecorded = 0;
   for (let i = 0; i < repairs; i++) {
-    const path = `/api/v1/namespaces/${namespace}/services/${names[(i * 37) % n]}`;
+    const name = names[(i * 37) % n]!;
+    const path = `/api/v1/namespaces/${namespace}/services/${name}`;
     const before = await client.request<KubeObject>("GET", path);
+    const recorded = controlPlane
+      ? await Promise.all(
+          (Object.keys(observerLags) as Array<keyof typeof observerLags>).map(async (type) => ({
+            type,
+            ...(await controlPlane!.nextEvent(ids.get(name)!, type, 60_000)),
+          })),
+        )
+      : [];
     const t0 = performance.now();
     await client.request("DELETE", path);
     await until(async () => {
@@ -262,14 +322,41 @@ try {
       return now !== undefined && now.metadata.uid !== before.metadata.uid;
     }, 10);
     latencies.push(performance.now() - t0);
+    for (const { type, arrived } of recorded) {
+      const at = await arrived;
+      if (at === undefined) unrecorded++;
+      else observerLags[type].push(at - t0);
+    }
   }
   row(
     `drift repair, ${repairs} Services deleted (p50 / p99)`,
     `${percentile(latencies, 50).toFixed(0)} / ${percentile(latencies, 99).toFixed(0)} ms`,
   );
+  if (controlPlane) {
+    for (const [type, lags] of Object.entries(observerLags))
+      row(
+        `observer: deletion → ${type} in the store (p50 / p99)`,
+        `${percentile(lags, 50).toFixed(0)} / ${percentile(lags, 99).toFixed(0)} ms`,
+      );
+    row("observer: events not recorded within 60 s", String(unrecorded));
+  }
   const final = processStats(operator.pid);
   row("peak RSS (whole first run)", `${mib(final.peakRssMiB)} MiB`);
+  // Read after the peak: writing a snapshot takes about as much memory again.
+  if (values.heap) {
+    operator.child.kill("SIGUSR2");
+    const file = await waitForFile(diag, ".heapsnapshot");
+    summaries.push(`heap at ${n} stacks after idle and repairs, self size by constructor (${file}):`);
+    summaries.push(await summariseHeapSnapshot(file, 20));
+  }
   await operator.stop();
+  if (values["cpu-prof"]) {
+    const file = await waitForFile(diag, ".cpuprofile");
+    summaries.push(
+      `CPU profile of the first run (converging, idle, repairs), self time by package (${file}):`,
+    );
+    summaries.push(await summariseCpuProfile(file, 15));
+  }
 
   // 4. Restart on N converged stacks, then one resync.
   operator = await startOperator([`--resync-period-seconds=${resyncSeconds}`]);
@@ -362,6 +449,8 @@ try {
   row("operator / floor, time to Ready", `${(operatorMs / floorMs).toFixed(2)}×`);
 } finally {
   await operator?.stop();
+  await controlPlane?.close();
+  if (!values.heap && !values["cpu-prof"]) await rm(diag, { recursive: true, force: true });
   if (shared)
     for (const ns of [namespace, floorNamespace])
       await client.request("DELETE", `/api/v1/namespaces/${ns}`).catch(() => undefined);
@@ -370,3 +459,4 @@ try {
 }
 console.log(`\nstackwarden operator at scale: ${n} minecraft-java stacks (node ${process.version})`);
 for (const [label, value] of rows) console.log(`  ${label.padEnd(52)} ${value}`);
+for (const summary of summaries) console.log(`\n${summary}`);
