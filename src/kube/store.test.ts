@@ -38,6 +38,49 @@ describe("Store", () => {
     assert.deepEqual(store.list({ namespace: "other" }), []);
   });
 
+  it("answers an equality selector from its label index as a full scan would, through every change", () => {
+    const store = new Store();
+    const names = (selector: string): string[] =>
+      store
+        .list({ labelSelector: selector })
+        .map((o) => o.metadata.name)
+        .sort();
+    store.upsert(obj("a", "1", { stack: "s1", app: "web" }));
+    store.upsert(obj("b", "2", { stack: "s1", app: "db" }));
+    store.upsert(obj("c", "3", { stack: "s2" }));
+    const steps: Array<[string, () => void, Record<string, string[]>]> = [
+      ["first lookup builds the index", () => undefined, { "stack=s1": ["a", "b"], "stack=s2": ["c"] }],
+      [
+        "an update moves an object to its new value",
+        () => store.upsert(obj("b", "4", { stack: "s2", app: "db" })),
+        { "stack=s1": ["a"], "stack=s2": ["b", "c"], "stack=s2,app=db": ["b"] },
+      ],
+      ["an update dropping the label", () => store.upsert(obj("a", "5", { app: "web" })), { "stack=s1": [] }],
+      ["a deletion", () => store.remove(obj("c", "6", { stack: "s2" })), { "stack=s2": ["b"] }],
+      [
+        "an overlay with a new value is found under it, not under the old one",
+        () => store.recordWrite(obj("b", "7", { stack: "s3" })),
+        { "stack=s2": [], "stack=s3": ["b"] },
+      ],
+      [
+        "the overlay settled by the watch",
+        () => store.upsert(obj("b", "7", { stack: "s3" })),
+        { "stack=s3": ["b"] },
+      ],
+      ["a hidden deletion", () => store.recordDelete(obj("b", "7", { stack: "s3" })), { "stack=s3": [] }],
+      [
+        "a relist rebuilds it",
+        () => store.replace([obj("d", "9", { stack: "s1" }), obj("e", "9", { stack: "s3" })]),
+        { "stack=s1": ["d"], "stack=s3": ["e"], "stack=s2": [] },
+      ],
+    ];
+    for (const [step, change, expected] of steps) {
+      change();
+      for (const [selector, want] of Object.entries(expected))
+        assert.deepEqual(names(selector), want, `${step}: ${selector}`);
+    }
+  });
+
   it("reports what a relist added, changed and removed", () => {
     const store = new Store();
     store.upsert(obj("a", "1"));

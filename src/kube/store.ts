@@ -1,4 +1,4 @@
-import { matchesLabels, parseLabelSelector } from "./label-selector.ts";
+import { matchesLabels, parseLabelSelector, type Requirement } from "./label-selector.ts";
 import { objectKey, type KubeObject } from "../api/object.ts";
 
 /** Compares two resource versions; undefined when they cannot be ordered (not decimal). */
@@ -11,7 +11,12 @@ export function compareResourceVersions(a: string, b: string): number | undefine
 
 /**
  * The cache a reflector fills: objects keyed by UID, with lookup by
- * namespace/name and by label selector.
+ * namespace/name and by label selector. A selector with an equality
+ * requirement (`key=value`) reads only the objects that carry that label:
+ * the first such lookup of a key indexes the cache by it, and every change
+ * keeps that index. The operator asks for a stack's children this way on
+ * every reconcile; without the index each lookup read every cached child
+ * (docs/performance.md, at scale).
  *
  * It also lets the runtime **read its own writes**: {@link recordWrite} and
  * {@link recordDelete} lay the result of a write over the cached copy until
@@ -23,6 +28,8 @@ export class Store<T extends KubeObject = KubeObject> {
   readonly #uidByKey = new Map<string, string>();
   readonly #written = new Map<string, T>();
   readonly #deleted = new Map<string, string>();
+  /** Label key → value → UIDs of the cached copies (not overlays) with that label, for {@link list}. */
+  readonly #byLabel = new Map<string, Map<string, Set<string>>>();
 
   /** Number of cached objects. */
   get size(): number {
@@ -47,7 +54,8 @@ export class Store<T extends KubeObject = KubeObject> {
   list({ namespace, labelSelector }: { namespace?: string; labelSelector?: string } = {}): T[] {
     const requirements = labelSelector ? parseLabelSelector(labelSelector) : [];
     const out: T[] = [];
-    for (const uid of this.#byUid.keys()) {
+    for (const uid of this.#candidates(requirements)) {
+      if (!this.#byUid.has(uid)) continue;
       const o = this.getByUid(uid);
       if (!o) continue;
       if (namespace !== undefined && o.metadata.namespace !== namespace) continue;
@@ -57,10 +65,52 @@ export class Store<T extends KubeObject = KubeObject> {
     return out;
   }
 
+  /**
+   * The UIDs {@link list} has to look at for `requirements`: with an equality requirement, those
+   * the index holds for its value and every overlaid object (an overlay's labels may differ from
+   * the cached copy's); else every cached object. Each is still matched in full.
+   */
+  #candidates(requirements: readonly Requirement[]): Iterable<string> {
+    const equal = requirements.find((r) => r.op === "in" && r.values.length === 1);
+    if (!equal || equal.op !== "in") return this.#byUid.keys();
+    const indexed = this.#index(equal.key).get(equal.values[0]!);
+    if (this.#written.size === 0) return indexed ?? [];
+    return new Set([...(indexed ?? []), ...this.#written.keys()]);
+  }
+
+  /** The index of `key`, built from the cache the first time it is asked for. */
+  #index(key: string): Map<string, Set<string>> {
+    let index = this.#byLabel.get(key);
+    if (!index) {
+      index = new Map();
+      this.#byLabel.set(key, index);
+      for (const [uid, o] of this.#byUid) this.#indexed(uid, o, "add");
+    }
+    return index;
+  }
+
+  /** Adds `o` (cached as `uid`) to, or deletes it from, every index. */
+  #indexed(uid: string, o: T, change: "add" | "delete"): void {
+    for (const [key, index] of this.#byLabel) {
+      const value = o.metadata.labels?.[key];
+      if (value === undefined) continue;
+      let uids = index.get(value);
+      if (change === "add") {
+        if (!uids) index.set(value, (uids = new Set()));
+        uids.add(uid);
+      } else if (uids) {
+        uids.delete(uid);
+        if (uids.size === 0) index.delete(value);
+      }
+    }
+  }
+
   /** Adds or replaces an object from the watch; returns the copy it replaced. */
   upsert(o: T): T | undefined {
     const uid = o.metadata.uid ?? objectKey(o);
     const previous = this.#byUid.get(uid);
+    if (previous) this.#indexed(uid, previous, "delete");
+    this.#indexed(uid, o, "add");
     this.#byUid.set(uid, o);
     this.#uidByKey.set(objectKey(o), uid);
     this.#settle(uid, o.metadata.resourceVersion);
@@ -71,6 +121,7 @@ export class Store<T extends KubeObject = KubeObject> {
   remove(o: T): T | undefined {
     const uid = o.metadata.uid ?? objectKey(o);
     const previous = this.#byUid.get(uid);
+    if (previous) this.#indexed(uid, previous, "delete");
     this.#byUid.delete(uid);
     if (this.#uidByKey.get(objectKey(o)) === uid) this.#uidByKey.delete(objectKey(o));
     this.#written.delete(uid);
@@ -96,6 +147,7 @@ export class Store<T extends KubeObject = KubeObject> {
     }
     const deleted = [...this.#byUid.entries()].filter(([uid]) => !seen.has(uid)).map(([, o]) => o);
     this.#byUid.clear();
+    this.#byLabel.clear();
     this.#uidByKey.clear();
     this.#written.clear();
     this.#deleted.clear();
