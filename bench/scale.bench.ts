@@ -1,7 +1,7 @@
 /**
  * The operator at scale (issue 16): prints figures, asserts nothing. CI does not run it.
  *
- *   node bench/scale.bench.ts --stacks 2000 --idle 60 --repairs 50 --resync 30 [--heap] [--cpu-prof] [--control-plane]
+ *   node bench/scale.bench.ts --stacks 2000 --idle 60 --repairs 50 [--resync 80] [--heap] [--cpu-prof] [--control-plane]
  *
  * Starts a private sandbox called `scale` (stopped at the end, given KWOK nodes enough for 2N pods)
  * unless STACKWARDEN_TEST_KUBECONFIG names a cluster. `stackwarden operator` runs as its own process, through `bin/stackwarden.js` with
@@ -13,7 +13,7 @@
  * 2. Idle, everything converged: CPU seconds and requests over `--idle` seconds, RSS after.
  * 3. Drift repair while idle: a stack's Service deleted, time until a new one exists (p50, p99).
  * 4. A restart on N converged stacks, then a resync: the operator is stopped and started again
- *    with `--resync-period-seconds` set to `--resync`; its first pass over the N stacks (requests,
+ *    with `--resync-period-seconds` set to `--resync` (default 2N/50 s, at least 30); its first pass over the N stacks (requests,
  *    CPU seconds, time), then its first resync (requests and CPU seconds from the resync's
  *    enqueueing to an empty work queue; the goal is 0 requests).
  * 5. The floor: the same objects `minecraft-java` renders for N stacks, applied by a plain
@@ -64,7 +64,7 @@ const { values } = parseArgs({
     stacks: { type: "string", default: "2000" },
     idle: { type: "string", default: "60" },
     repairs: { type: "string", default: "50" },
-    resync: { type: "string", default: "30" },
+    resync: { type: "string" },
     "control-plane": { type: "boolean", default: false },
     heap: { type: "boolean", default: false },
     "cpu-prof": { type: "boolean", default: false },
@@ -73,7 +73,9 @@ const { values } = parseArgs({
 const n = Number(values.stacks);
 const idleSeconds = Number(values.idle);
 const repairs = Number(values.repairs);
-const resyncSeconds = Number(values.resync);
+// Every reconcile takes a token from the operator's bucket (50/s, docs/runtime.md), so a resync of
+// N converged stacks takes at least N/50 s; a period shorter than that never lets the queue drain.
+const resyncSeconds = Number(values.resync ?? Math.max(30, Math.ceil((2 * n) / 50)));
 const params = { eula: true, memory: "1G" };
 const writeVerbs = ["POST", "PATCH", "PUT", "DELETE"];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -126,7 +126,7 @@ export class ClusterWatch {
   #stackIdOfUid(uid: string | undefined): string | undefined {
     if (uid === undefined) return undefined;
     for (const r of [this.stacks, ...this.children]) {
-      const found = r.store.list().find((o) => o.metadata.uid === uid);
+      const found = r.store.getByUid(uid);
       if (found) return stackIdOf(found);
     }
     return undefined;
