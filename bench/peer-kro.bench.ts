@@ -3,12 +3,15 @@
  * table of issue 16, asserts nothing. CI does not run it.
  *
  *   STACKWARDEN_TEST_KUBECONFIG=… node bench/peer-kro.bench.ts --instances 50 --idle 120 --repairs 20
+ *   node bench/peer-kro.bench.ts --instances 200 --order stackwarden,kro
  *
  * Without STACKWARDEN_TEST_KUBECONFIG it starts a private sandbox (bench-cluster.ts). kro's
  * controller is built from its Go module and cached (bench/kro.ts; the first build takes minutes),
- * its CRDs come from the same module. One controller runs at a time, kro first, each as its own
- * process, on N minecraft-java instances in a namespace of its own; their /proc is read the same
- * way (process-stats.ts). "Sandbox CPU" is the API server's, etcd's and KWOK's CPU seconds during
+ * its CRDs come from the same module. One controller runs at a time (kro first unless `--order`
+ * says otherwise), each as its own process, on N minecraft-java instances in a namespace of its
+ * own; their /proc is read the same way (process-stats.ts). The next one starts only once the
+ * previous one's namespace is gone, so the sandbox's namespace and garbage collectors are not
+ * still deleting its pods while the next one converges. "Sandbox CPU" is the API server's, etcd's and KWOK's CPU seconds during
  * convergence: on the shared sandbox it includes whatever others ran meanwhile.
  *
  * The ResourceGraphDefinition is generated from what `minecraft-java` renders (same ConfigMap,
@@ -32,6 +35,7 @@ import type { KubeObject } from "../src/api/object.ts";
 import { stackResourceType, type Stack } from "../src/api/stack.ts";
 import { validate } from "../src/api/validate.ts";
 import { KubeClient } from "../src/kube/client.ts";
+import { KubeApiError } from "../src/kube/errors.ts";
 import { resourcePath } from "../src/kube/resource-type.ts";
 import { render } from "../src/resources/render.ts";
 import { findTemplate } from "../src/templates/registry.ts";
@@ -45,6 +49,7 @@ const { values } = parseArgs({
     instances: { type: "string", default: "50" },
     idle: { type: "string", default: "120" },
     repairs: { type: "string", default: "20" },
+    order: { type: "string", default: "kro,stackwarden" },
   },
 });
 const n = Number(values.instances);
@@ -347,6 +352,14 @@ async function measure(c: Contender): Promise<Figures> {
     child.kill("SIGTERM");
     await exited;
     await client.request("DELETE", `/api/v1/namespaces/${c.namespace}`).catch(() => undefined);
+    await until(
+      () =>
+        client.request("GET", `/api/v1/namespaces/${c.namespace}`).then(
+          () => false,
+          (e: unknown) => e instanceof KubeApiError && e.status === 404,
+        ),
+      `${c.name}: namespace ${c.namespace} gone`,
+    );
   }
   return f;
 }
@@ -369,9 +382,15 @@ async function childCount(namespace: string): Promise<number> {
   return count + configMaps.items.filter((o) => o.metadata.name !== "kube-root-ca.crt").length;
 }
 
+const contenders = { kro, stackwarden } as const;
+const order = values.order.split(",");
+if (order.length !== 2 || !order.includes("kro") || !order.includes("stackwarden"))
+  throw new Error(`--order: expected "kro,stackwarden" or "stackwarden,kro", got "${values.order}"`);
 try {
-  const k = await measure(kro);
-  const s = await measure(stackwarden);
+  const figures: Partial<Record<keyof typeof contenders, Figures>> = {};
+  for (const name of order as Array<keyof typeof contenders>) figures[name] = await measure(contenders[name]);
+  const [k, s] = [figures.kro!, figures.stackwarden!];
+  console.log(`\norder: ${order.join(" then ")}`);
   const rows: Array<[string, keyof Figures, (x: number) => string]> = [
     ["time to all Ready", "readyS", (x) => `${x.toFixed(1)} s`],
     ["writes per instance, instance + children", "writesPer", (x) => x.toFixed(1)],
