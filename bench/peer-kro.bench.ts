@@ -3,16 +3,17 @@
  * table of issue 16, asserts nothing. CI does not run it.
  *
  *   STACKWARDEN_TEST_KUBECONFIG=… node bench/peer-kro.bench.ts --instances 50 --idle 120 --repairs 20
- *   node bench/peer-kro.bench.ts --instances 200 --order stackwarden,kro
+ *   node bench/peer-kro.bench.ts --instances 200 --order stackwarden,kro [--bundle]
  *
- * Without STACKWARDEN_TEST_KUBECONFIG it starts a private sandbox (bench-cluster.ts). kro's
- * controller is built from its Go module and cached (bench/kro.ts; the first build takes minutes),
- * its CRDs come from the same module. One controller runs at a time (kro first unless `--order`
- * says otherwise), each as its own process, on N minecraft-java instances in a namespace of its
- * own; their /proc is read the same way (process-stats.ts). The next one starts only once the
- * previous one's namespace is gone, so the sandbox's namespace and garbage collectors are not
- * still deleting its pods while the next one converges. "Sandbox CPU" is the API server's, etcd's and KWOK's CPU seconds during
- * convergence: on the shared sandbox it includes whatever others ran meanwhile.
+ * kro's controller is built from its Go module and cached (bench/kro.ts; the first build takes
+ * minutes), its CRDs come from the same module. One controller runs at a time (kro first unless
+ * `--order` says otherwise), each as its own process, on N minecraft-java instances in a namespace
+ * of its own; their /proc is read the same way (process-stats.ts). Without
+ * STACKWARDEN_TEST_KUBECONFIG each controller gets a private sandbox of its own (bench-cluster.ts),
+ * since on one sandbox the second to run converged much more slowly than the first, whichever it
+ * was; on a shared cluster the next one starts once the previous one's namespace is gone. "Sandbox
+ * CPU" is the API server's, etcd's and KWOK's CPU seconds during convergence: on a shared cluster it
+ * includes whatever others ran meanwhile.
  *
  * The ResourceGraphDefinition is generated from what `minecraft-java` renders (same ConfigMap,
  * StatefulSet and Service, and the rcon Secret), with the instance's name and namespace as CEL
@@ -27,6 +28,8 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { load } from "js-yaml";
@@ -40,9 +43,9 @@ import { resourcePath } from "../src/kube/resource-type.ts";
 import { render } from "../src/resources/render.ts";
 import { findTemplate } from "../src/templates/registry.ts";
 import { packageRoot } from "../src/sandbox/paths.ts";
-import { benchCluster } from "./bench-cluster.ts";
+import { benchCluster, ensurePodCapacity } from "./bench-cluster.ts";
 import { kroBinary, kroCrdDir } from "./kro.ts";
-import { freePort, mib, processStats, warmCompileCache } from "./process-stats.ts";
+import { bundleWithCompileCache, freePort, mib, processStats, warmCompileCache } from "./process-stats.ts";
 
 const { values } = parseArgs({
   options: {
@@ -50,6 +53,8 @@ const { values } = parseArgs({
     idle: { type: "string", default: "120" },
     repairs: { type: "string", default: "20" },
     order: { type: "string", default: "kro,stackwarden" },
+    // Run the operator from the bundle the image ships (dist/main.js) instead of bin/stackwarden.js.
+    bundle: { type: "boolean", default: false },
   },
 });
 const n = Number(values.instances);
@@ -76,11 +81,31 @@ async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise
 }
 
 const shared = process.env.STACKWARDEN_TEST_KUBECONFIG;
-const cluster = shared ? undefined : await benchCluster("peer-kro");
-const kubeconfig = shared ?? cluster!.sandbox.kubeconfig;
-const kc = new KubeConfig();
-kc.loadFromFile(kubeconfig);
-const client = new KubeClient(kc);
+/** The cluster the controller under test runs on: assigned by {@link onCluster}. */
+let kubeconfig = "";
+let client: KubeClient;
+
+/**
+ * Runs `fn` with `kubeconfig` and `client` set: on the shared cluster, or on a private sandbox of
+ * its own, started for it and stopped after. Each controller gets a fresh sandbox: on one sandbox,
+ * whichever controller ran second took 1.6–1.8× as long to converge as when it ran first, the
+ * sandbox still slower from the first one's 200 instances after they were gone.
+ */
+async function onCluster<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const cluster = shared ? undefined : await benchCluster(`peer-${name}`);
+  kubeconfig = shared ?? cluster!.sandbox.kubeconfig;
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  client = new KubeClient(kc);
+  try {
+    // One instance is one pod.
+    await ensurePodCapacity(client, n + 50, { addNodes: !shared });
+    return await fn();
+  } finally {
+    client.close();
+    await cluster?.done();
+  }
+}
 const suffix = Math.random().toString(16).slice(2, 8);
 
 /** CPU seconds of the sandbox's processes (API server, etcd, KWOK), from its state file. */
@@ -153,6 +178,8 @@ interface Contender {
   create(name: string): Promise<unknown>;
   allReady(): Promise<boolean>;
   deleteAll(): Promise<unknown>;
+  /** Instances left (deleted ones wait for their finalizer, which the controller removes). */
+  instancesLeft(): Promise<number>;
   /** Write requests so far, from the controller's own `rest_client_requests_total`. */
   writes(metricsPort: number): Promise<number>;
 }
@@ -229,31 +256,36 @@ const kro: Contender = {
     );
   },
   deleteAll: () => client.request("DELETE", kroInstances),
+  instancesLeft: async () => (await client.request<{ items: unknown[] }>("LIST", kroInstances)).items.length,
   writes: (port) => writesFrom(port, "method"),
 };
 
 const stackwarden: Contender = {
   name: "stackwarden",
   namespace: `sw-${suffix}`,
-  start: (metricsPort, healthPort) => {
-    // Through the `stackwarden` launcher, with Node's compile cache filled as after a first start.
-    warmCompileCache(packageRoot);
-    return Promise.resolve(
-      spawn(
-        process.execPath,
-        [
-          join(packageRoot, "bin", "stackwarden.js"),
-          "operator",
-          `--kubeconfig=${kubeconfig}`,
-          `--namespaces=sw-${suffix}`,
-          `--metrics-bind-address=127.0.0.1:${metricsPort}`,
-          `--health-probe-bind-address=127.0.0.1:${healthPort}`,
-          "--log-level=error",
-          // A private sandbox has no Stack CRD yet (a server-side apply, a no-op when present).
-          "--install-crds",
-        ],
-        { stdio: ["ignore", "ignore", "inherit"] },
-      ),
+  start: async (metricsPort, healthPort) => {
+    // Through the `stackwarden` launcher, with Node's compile cache filled as after a first start;
+    // or as the image runs it: the bundle, its compile cache filled, with the entrypoint's flag.
+    const env = { ...process.env };
+    let command = [join(packageRoot, "bin", "stackwarden.js")];
+    if (values.bundle) {
+      env.NODE_COMPILE_CACHE = await mkdtemp(join(tmpdir(), "stackwarden-peer-cache-"));
+      command = ["--liftoff-only", bundleWithCompileCache(packageRoot, env, ["--liftoff-only"])];
+    } else warmCompileCache(packageRoot);
+    return spawn(
+      process.execPath,
+      [
+        ...command,
+        "operator",
+        `--kubeconfig=${kubeconfig}`,
+        `--namespaces=sw-${suffix}`,
+        `--metrics-bind-address=127.0.0.1:${metricsPort}`,
+        `--health-probe-bind-address=127.0.0.1:${healthPort}`,
+        "--log-level=error",
+        // A private sandbox has no Stack CRD yet (a server-side apply, a no-op when present).
+        "--install-crds",
+      ],
+      { env, stdio: ["ignore", "ignore", "inherit"] },
     );
   },
   create: (name) =>
@@ -273,6 +305,9 @@ const stackwarden: Contender = {
     return list.items.filter((s) => s.status?.phase === "Ready").length === n;
   },
   deleteAll: () => client.request("DELETE", resourcePath(stackResourceType, `sw-${suffix}`)),
+  instancesLeft: async () =>
+    (await client.request<{ items: unknown[] }>("LIST", resourcePath(stackResourceType, `sw-${suffix}`)))
+      .items.length,
   writes: (port) => writesFrom(port, "verb"),
 };
 
@@ -297,7 +332,9 @@ async function measure(c: Contender): Promise<Figures> {
         ),
       `${c.name} to be ready`,
     );
-    f.startCpu = processStats(pid).cpuSeconds;
+    const atStart = processStats(pid);
+    f.startCpu = atStart.cpuSeconds;
+    f.startRss = atStart.rssMiB;
     const writes0 = await c.writes(metricsPort);
     const cpu0 = processStats(pid).cpuSeconds;
     const sandbox0 = sandboxCpu();
@@ -335,6 +372,7 @@ async function measure(c: Contender): Promise<Figures> {
     const idle = processStats(pid);
     f.idleCpu = idle.cpuSeconds - idle0;
     f.idleRss = idle.rssMiB;
+    f.growthKiB = ((idle.rssMiB - f.startRss) * 1024) / n;
     f.peakRss = idle.peakRssMiB;
 
     const deleted = Date.now();
@@ -344,6 +382,8 @@ async function measure(c: Contender): Promise<Figures> {
       `${c.name}: children gone`,
     );
     f.deleteS = (Date.now() - deleted) / 1000;
+    // Not timed: the controller removes its finalizers before it stops, or the namespace never goes.
+    await until(async () => (await c.instancesLeft()) === 0, `${c.name}: instances gone`);
   } finally {
     if (c === kro)
       await client
@@ -384,12 +424,15 @@ async function childCount(namespace: string): Promise<number> {
 
 const contenders = { kro, stackwarden } as const;
 const order = values.order.split(",");
-if (order.length !== 2 || !order.includes("kro") || !order.includes("stackwarden"))
-  throw new Error(`--order: expected "kro,stackwarden" or "stackwarden,kro", got "${values.order}"`);
-try {
+if (order.length === 0 || new Set(order).size !== order.length || order.some((c) => !(c in contenders)))
+  throw new Error(
+    `--order: expected "kro,stackwarden", "stackwarden,kro", "kro" or "stackwarden", got "${values.order}"`,
+  );
+{
   const figures: Partial<Record<keyof typeof contenders, Figures>> = {};
-  for (const name of order as Array<keyof typeof contenders>) figures[name] = await measure(contenders[name]);
-  const [k, s] = [figures.kro!, figures.stackwarden!];
+  for (const name of order as Array<keyof typeof contenders>)
+    figures[name] = await onCluster(name, () => measure(contenders[name]));
+  const [k, s] = [figures.kro ?? {}, figures.stackwarden ?? {}];
   console.log(`\norder: ${order.join(" then ")}`);
   const rows: Array<[string, keyof Figures, (x: number) => string]> = [
     ["time to all Ready", "readyS", (x) => `${x.toFixed(1)} s`],
@@ -399,15 +442,16 @@ try {
     ["delete all, children gone", "deleteS", (x) => `${x.toFixed(1)} s`],
     ["controller peak RSS", "peakRss", (x) => `${mib(x)} MiB`],
     [`controller RSS after ${idleSeconds} s idle`, "idleRss", (x) => `${mib(x)} MiB`],
+    ["controller RSS at start-up (ready, no instance)", "startRss", (x) => `${mib(x)} MiB`],
+    ["RSS growth per instance (after idle − start-up)", "growthKiB", (x) => `${x.toFixed(1)} KiB`],
     ["controller CPU, start-up", "startCpu", (x) => `${x.toFixed(2)} s`],
     [`controller CPU, ${idleSeconds} s idle`, "idleCpu", (x) => `${x.toFixed(2)} s`],
   ];
   console.log(`\n| N = ${n} | Stackwarden | kro | ratio |\n|---|---|---|---|`);
   for (const [label, key, format] of rows) {
-    const [a, b] = [s[key]!, k[key]!];
-    console.log(`| ${label} | ${format(a)} | ${format(b)} | ${(a / b).toFixed(2)} |`);
+    const [a, b] = [s[key], k[key]];
+    const shown = (x: number | undefined): string => (x === undefined ? "—" : format(x));
+    const ratio = a === undefined || b === undefined ? "—" : (a / b).toFixed(2);
+    console.log(`| ${label} | ${shown(a)} | ${shown(b)} | ${ratio} |`);
   }
-} finally {
-  client.close();
-  await cluster?.done();
 }

@@ -72,14 +72,37 @@ export function warmCompileCache(root: string, nodeFlags: readonly string[] = []
     `(await import("node:module")).enableCompileCache();` +
     `(await import(${url("small-heap.ts")})).preferSmallHeap?.();` +
     `await import(${url("operator.ts")});`;
-  for (const args of [
-    [bin, "version"],
-    ["--input-type=module", "-e", script],
-  ]) {
-    const result = spawnSync(process.execPath, [...nodeFlags, ...args], {
-      stdio: ["ignore", "ignore", "inherit"],
-    });
-    if (result.status !== 0)
-      throw new Error(`warming the compile cache: node ${args.join(" ")} exited ${result.status}`);
-  }
+  runNode([...nodeFlags, bin, "version"]);
+  runNode([...nodeFlags, "--input-type=module", "-e", script]);
+}
+
+/**
+ * The bundle's counterpart of {@link warmCompileCache}, as the Dockerfile fills the image's: builds
+ * dist/ (scripts/bundle.ts) and fills the compile cache in `env.NODE_COMPILE_CACHE` for its operator.
+ * Returns the bundle's entry point.
+ */
+export function bundleWithCompileCache(
+  root: string,
+  env: NodeJS.ProcessEnv,
+  nodeFlags: readonly string[] = [],
+): string {
+  runNode([join(root, "scripts", "bundle.ts")]);
+  const url = (file: string): string => JSON.stringify(pathToFileURL(join(root, "dist", file)).href);
+  const main = join(root, "dist", "main.js");
+  runNode([...nodeFlags, main, "version"], env);
+  runNode(
+    [
+      ...nodeFlags,
+      "--input-type=module",
+      "-e",
+      `(await import(${url("small-heap.js")})).preferSmallHeap();await import(${url("operator.js")});`,
+    ],
+    env,
+  );
+  return main;
+}
+
+function runNode(args: readonly string[], env: NodeJS.ProcessEnv = process.env): void {
+  const result = spawnSync(process.execPath, args, { env, stdio: ["ignore", "ignore", "inherit"] });
+  if (result.status !== 0) throw new Error(`node ${args.join(" ")} exited ${result.status}`);
 }

@@ -53,7 +53,7 @@ import { groupOf, pluralOf } from "../src/resources/owned-kinds.ts";
 import { render } from "../src/resources/render.ts";
 import { packageRoot } from "../src/sandbox/paths.ts";
 import { findTemplate } from "../src/templates/registry.ts";
-import { benchCluster } from "./bench-cluster.ts";
+import { benchCluster, ensurePodCapacity } from "./bench-cluster.ts";
 import { benchControlPlane, type BenchControlPlane } from "./bench-control-plane.ts";
 import { createStacks, pool } from "./bench-stacks.ts";
 import { freePort, mib, processStats, warmCompileCache } from "./process-stats.ts";
@@ -201,46 +201,12 @@ function pathOf(object: KubeObject, ns: string): string {
   return `${base}/namespaces/${ns}/${pluralOf(object.kind ?? "")}/${object.metadata.name}`;
 }
 
-/**
- * Enough KWOK nodes for `pods` pods: the sandbox has three of 250 pods each, fewer than 2N pods (the
- * stacks' and the floor's). Adds nodes like the sandbox's own on a private sandbox; on a shared one
- * it only says so, leaving its nodes alone.
- */
-async function ensurePodCapacity(pods: number): Promise<void> {
-  type Node = KubeObject & { status?: { allocatable?: { pods?: string } } };
-  const nodes = (await client.request<{ items: Node[] }>("LIST", "/api/v1/nodes")).items;
-  const perNode = Number(nodes[0]?.status?.allocatable?.pods ?? 110);
-  const capacity = nodes.reduce((a, node) => a + Number(node.status?.allocatable?.pods ?? 0), 0);
-  if (capacity >= pods) return;
-  if (shared) {
-    process.stderr.write(
-      `scale: the cluster fits ${capacity} pods, not ${pods}; some stacks will never be Ready\n`,
-    );
-    return;
-  }
-  const template = nodes.find((node) => node.metadata.name === "sandbox-node-0") ?? nodes[0]!;
-  for (let i = nodes.length; i < Math.ceil(pods / perNode); i++) {
-    const name = `sandbox-node-${i}`;
-    await client.request("POST", "/api/v1/nodes", {
-      body: {
-        apiVersion: "v1",
-        kind: "Node",
-        metadata: {
-          name,
-          annotations: template.metadata.annotations,
-          labels: { ...template.metadata.labels, "kubernetes.io/hostname": name },
-        },
-      },
-    });
-  }
-}
-
 const diag = await mkdtemp(join(tmpdir(), "stackwarden-scale-"));
 let operator: Operator | undefined;
 let controlPlane: BenchControlPlane | undefined;
 try {
   // The stacks' pods, the floor's, and room for the sandbox's own.
-  await ensurePodCapacity(2 * n + 50);
+  await ensurePodCapacity(client, 2 * n + 50, { addNodes: !shared });
   for (const ns of [namespace, floorNamespace])
     await client.request("POST", "/api/v1/namespaces", {
       body: { metadata: { name: ns, labels: { "stackwarden.dev/test": "true" } } },

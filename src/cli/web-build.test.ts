@@ -73,6 +73,20 @@ describe("webUiState", () => {
       },
       want: "fresh",
     },
+    {
+      name: "a build shipped without its sources (the image)",
+      arrange: (root) => {
+        fakeBuild(root);
+        rmSync(join(root, "web", "index.html"));
+        rmSync(join(root, "web", "src"), { recursive: true });
+      },
+      want: "fresh",
+    },
+    {
+      name: "no build and no sources",
+      arrange: (root) => rmSync(join(root, "web", "index.html")),
+      want: "missing",
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {

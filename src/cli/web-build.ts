@@ -61,9 +61,13 @@ export function webInputsHash(root: string): string {
   return hash.digest("hex");
 }
 
-/** Whether `<root>/web/dist` is missing, stale or fresh. */
+/**
+ * Whether `<root>/web/dist` is missing, stale or fresh. A build shipped without its sources (the
+ * image has `web/dist` and no `web/index.html`) has nothing to be stale against: it is fresh.
+ */
 export function webUiState(root: string): WebUiState {
   if (!existsSync(join(distOf(root), "index.html"))) return "missing";
+  if (!existsSync(join(root, "web", "index.html"))) return "fresh";
   const stamp = existsSync(stampOf(root)) ? readFileSync(stampOf(root), "utf8").trim() : "";
   return stamp === webInputsHash(root) ? "fresh" : "stale";
 }

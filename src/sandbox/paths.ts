@@ -1,9 +1,26 @@
+import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** The root of the Stackwarden package (the folder holding package.json). */
-export const packageRoot: string = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+/**
+ * The root of the Stackwarden package: the nearest folder above this module holding Stackwarden's
+ * package.json. Searched rather than counted, so that the same answer comes from src/sandbox/ and
+ * from the bundle's dist/ (scripts/bundle.ts).
+ */
+export const packageRoot: string = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
+
+function findPackageRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const manifest = join(dir, "package.json");
+    if (
+      existsSync(manifest) &&
+      (JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === "stackwarden"
+    )
+      return dir;
+    if (dirname(dir) === dir) return resolve(from, "..", "..");
+  }
+}
 
 /** The Go module that builds `sandbox-bin`. */
 export const goModuleDir: string = join(packageRoot, "src", "sandbox", "go");
