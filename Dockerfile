@@ -3,25 +3,37 @@
 # Debian image built locally with Node.js 24, since no base image can be pulled. Everyone else
 # gets the official one.
 ARG BASE=node:24-slim
-FROM ${BASE}
+
+# Build stage: the web UI (vite) and the bundle of the command (scripts/bundle.ts), with the
+# devDependencies that make them. Neither the devDependencies nor the TypeScript sources reach the
+# image.
+FROM ${BASE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY src ./src
-COPY bin ./bin
-# Node's compile cache, filled at build time as the user the image runs as (Node keeps one folder per
-# user and V8 flags, so the same user, --liftoff-only, and the heap flag main.ts sets): at run time, on a read-only root, each
-# module's type-stripped source (and most modules' V8 code) come from it, and Node never loads its WebAssembly type
-# stripper. The operator starts at about 85 MiB instead of 102 (docs/performance.md). A module it
-# lacks is compiled as before.
+COPY web ./web
+COPY scripts/bundle.ts scripts/build-web.ts ./scripts/
+RUN node scripts/bundle.ts && node scripts/build-web.ts
+
+FROM ${BASE}
+WORKDIR /app
+# The production dependencies, for what the bundle leaves to Node's resolver (PGlite, client-node).
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/web/dist ./web/dist
+# Node's compile cache, filled at build time as the user the image runs as (Node keeps one folder
+# per user and V8 flags, so the same user, --liftoff-only, and the heap flag main.ts sets): at run
+# time, on a read-only root, each chunk's V8 code comes from it. A chunk it lacks is compiled as
+# before.
 ENV NODE_COMPILE_CACHE=/app/.compile-cache
 RUN mkdir .compile-cache && chown 65532:65532 .compile-cache
 USER 65532:65532
-RUN node --liftoff-only src/cli/main.ts version > /dev/null \
+RUN node --liftoff-only dist/main.js version > /dev/null \
  && node --liftoff-only --input-type=module \
-      -e "(await import('./src/cli/small-heap.ts')).preferSmallHeap(); \
-          for (const c of ['operator', 'server', 'up', 'agent']) await import('./src/cli/' + c + '.ts')"
-# --liftoff-only: PGlite's WebAssembly stays on V8's baseline tier (docs/performance.md); so does Node's
-# type stripper, should a module be missing from the compile cache.
-ENTRYPOINT ["node", "--liftoff-only", "src/cli/main.ts"]
+      -e "(await import('./dist/small-heap.js')).preferSmallHeap(); \
+          for (const c of ['operator', 'server', 'up', 'agent']) await import('./dist/' + c + '.js')"
+# --liftoff-only: PGlite's WebAssembly stays on V8's baseline tier (docs/performance.md).
+ENTRYPOINT ["node", "--liftoff-only", "dist/main.js"]
 CMD ["operator"]
