@@ -1,7 +1,10 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { startPostgresServer } from "../../testing/postgres-server.ts";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { errorClassOf } from "../../engine/errors.ts";
 import {
   isBusy,
@@ -103,6 +106,34 @@ describe("PGlite's start parameters", () => {
       fsync: "off",
       max_parallel_workers: "0",
       exit_on_error: "off",
+    });
+  });
+});
+
+describe("a PGlite folder's first start", () => {
+  const folder = (): string => {
+    const dir = mkdtempSync(join(tmpdir(), "stackwarden-pglite-"));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    return dir;
+  };
+
+  it("creates the cluster (in a child process), and a later start opens it with what was written", async () => {
+    const dataDir = join(folder(), "data");
+    const first = await openDatabase({ dataDir });
+    assert.ok(existsSync(join(dataDir, "PG_VERSION")));
+    await first.exec("CREATE TABLE kept (x int); INSERT INTO kept VALUES (42);");
+    await first.close();
+    const again = await openDatabase({ dataDir });
+    after(() => again.close());
+    assert.deepEqual(await again.query("SELECT x FROM kept"), [{ x: 42 }]);
+  });
+
+  it("is refused, naming the folder, when the cluster cannot be created there", async () => {
+    const dataDir = folder();
+    writeFileSync(join(dataDir, "base"), "a file where Postgres puts a folder");
+    await assert.rejects(openDatabase({ dataDir }), (e: Error) => {
+      assert.match(e.message, new RegExp(`creating the PGlite database in ${dataDir} failed`));
+      return true;
     });
   });
 });

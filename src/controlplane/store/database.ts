@@ -1,4 +1,6 @@
-import { mkdirSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 
@@ -58,8 +60,42 @@ export function isBusy(code: string | undefined): boolean {
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) return Promise.resolve(openPostgres(options.url));
   const dataDir = options.dataDir ?? "memory://";
-  if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
+  if (!dataDir.startsWith("memory://")) {
+    mkdirSync(dataDir, { recursive: true });
+    await initialisePglite(dataDir);
+  }
   return openPglite(dataDir);
+}
+
+/**
+ * Creates the Postgres cluster in an empty PGlite folder, in a child process. PGlite's initdb runs
+ * Postgres's bootstrap in the WebAssembly memory of the PGlite that opens the folder, and that
+ * memory never shrinks: done in the server's own process, a first start stayed about 100 MiB
+ * larger for as long as it ran (docs/performance.md). The child exits and takes that memory with it;
+ * the server then opens the folder as on any later start. A folder with a cluster is left alone.
+ */
+async function initialisePglite(dataDir: string): Promise<void> {
+  if (existsSync(join(dataDir, "PG_VERSION"))) return;
+  const script =
+    `const { PGlite } = await import(${JSON.stringify(import.meta.resolve("@electric-sql/pglite"))});` +
+    `const db = await PGlite.create(${JSON.stringify(dataDir)}, ` +
+    `{ startParams: ${JSON.stringify(pgliteStartParams)} });` +
+    "await db.close();";
+  // The parent's --liftoff-only, if it has it, spares the child V8's optimising compile of PGlite.
+  const flags = process.execArgv.filter((f) => f === "--liftoff-only");
+  const child = spawn(process.execPath, [...flags, "--input-type=module", "-e", script], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", resolve);
+  });
+  if (code !== 0)
+    throw new Error(
+      `creating the PGlite database in ${dataDir} failed (exit ${code}): ${stderr.trim().split("\n").slice(-5).join(" ")}`,
+    );
 }
 
 /**
