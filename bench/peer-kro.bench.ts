@@ -61,6 +61,8 @@ const n = Number(values.instances);
 const idleSeconds = Number(values.idle);
 const repairs = Number(values.repairs);
 const params = { eula: true, memory: "1G" };
+// Polls of all N instances every 250 ms would load the API server at N = 2,000: 1 ms per instance.
+const pollMs = Math.max(250, n);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const percentile = (xs: number[], p: number): number =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
@@ -68,7 +70,7 @@ async function until(check: () => Promise<boolean>, what: string, limitMs = 15 *
   const started = Date.now();
   while (!(await check())) {
     if (Date.now() - started > limitMs) throw new Error(`gave up waiting for ${what}`);
-    await sleep(250);
+    await sleep(pollMs);
   }
 }
 async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
