@@ -3,7 +3,7 @@
  * table of issue 16, asserts nothing. CI does not run it.
  *
  *   STACKWARDEN_TEST_KUBECONFIG=… node bench/peer-kro.bench.ts --instances 50 --idle 120 --repairs 20
- *   node bench/peer-kro.bench.ts --instances 200 --order stackwarden,kro [--bundle]
+ *   node bench/peer-kro.bench.ts --instances 200 --order stackwarden,kro [--bundle] [--node-flags "--lite-mode"]
  *
  * kro's controller is built from its Go module and cached (bench/kro.ts; the first build takes
  * minutes), its CRDs come from the same module. One controller runs at a time (kro first unless
@@ -55,6 +55,8 @@ const { values } = parseArgs({
     order: { type: "string", default: "kro,stackwarden" },
     // Run the operator from the bundle the image ships (dist/main.js) instead of bin/stackwarden.js.
     bundle: { type: "boolean", default: false },
+    // More V8 or Node flags for our operator, e.g. "--lite-mode" (space-separated).
+    "node-flags": { type: "string", default: "" },
   },
 });
 const n = Number(values.instances);
@@ -269,11 +271,13 @@ const stackwarden: Contender = {
     // Through the `stackwarden` launcher, with Node's compile cache filled as after a first start;
     // or as the image runs it: the bundle, its compile cache filled, with the entrypoint's flag.
     const env = { ...process.env };
-    let command = [join(packageRoot, "bin", "stackwarden.js")];
+    const extra = values["node-flags"].split(" ").filter(Boolean);
+    let command = [...extra, join(packageRoot, "bin", "stackwarden.js")];
     if (values.bundle) {
       env.NODE_COMPILE_CACHE = await mkdtemp(join(tmpdir(), "stackwarden-peer-cache-"));
-      command = ["--liftoff-only", bundleWithCompileCache(packageRoot, env, ["--liftoff-only"])];
-    } else warmCompileCache(packageRoot);
+      const flags = ["--liftoff-only", ...extra];
+      command = [...flags, bundleWithCompileCache(packageRoot, env, flags)];
+    } else warmCompileCache(packageRoot, extra);
     return spawn(
       process.execPath,
       [
@@ -447,6 +451,7 @@ if (order.length === 0 || new Set(order).size !== order.length || order.some((c)
     ["controller RSS at start-up (ready, no instance)", "startRss", (x) => `${mib(x)} MiB`],
     ["RSS growth per instance (after idle − start-up)", "growthKiB", (x) => `${x.toFixed(1)} KiB`],
     ["controller CPU, start-up", "startCpu", (x) => `${x.toFixed(2)} s`],
+    ["controller CPU, converging", "convergeCpu", (x) => `${x.toFixed(2)} s`],
     [`controller CPU, ${idleSeconds} s idle`, "idleCpu", (x) => `${x.toFixed(2)} s`],
   ];
   console.log(`\n| N = ${n} | Stackwarden | kro | ratio |\n|---|---|---|---|`);
