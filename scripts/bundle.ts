@@ -4,9 +4,10 @@
  * loaded on demand as `main.ts` imports it, so the operator still never loads the control plane or
  * PGlite.
  *
- * Why: a process that runs ~400 small modules pays for each of them (a module record, its source
- * text, its scope); one minified chunk per command starts the operator at about 78 MiB of RSS and
- * 0.5 CPU-s instead of 87 MiB and 1.0 CPU-s (docs/performance.md, round 5). Kept outside the bundle:
+ * Why: a process that loads hundreds of small modules pays for each of them (a module record, its
+ * source text, its scope). From the bundle the operator is ready on a sandbox at 83.5 MiB of RSS
+ * after 0.68 CPU-s, against 90.3 MiB and 1.25 CPU-s from the sources (docs/performance.md, round
+ * 5). Kept outside the bundle:
  * - PGlite, which loads its WebAssembly and data files from its own package folder;
  * - @kubernetes/client-node, imported only by the game console's first `pods/exec`;
  * - pg's optional native binding, which is never installed.
@@ -18,7 +19,7 @@ import { build } from "rolldown";
 import { packageRoot } from "../src/sandbox/paths.ts";
 
 /** Packages (and their subpaths) left to Node's resolver at run time. */
-export const external = ["@electric-sql/pglite", "@kubernetes/client-node", "pg-native"];
+const external = ["@electric-sql/pglite", "@kubernetes/client-node", "pg-native"];
 
 const outDir = join(packageRoot, "dist");
 await rm(outDir, { recursive: true, force: true });
