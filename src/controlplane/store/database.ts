@@ -70,7 +70,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 /**
  * Creates the Postgres cluster in an empty PGlite folder, in a child process. PGlite's initdb runs
  * Postgres's bootstrap in the WebAssembly memory of the PGlite that opens the folder, and that
- * memory never shrinks: done in the server's own process, a first start stayed about 100 MiB
+ * memory never shrinks: done in the server's own process, a first start stayed about 75 MiB
  * larger for as long as it ran (docs/performance.md). The child exits and takes that memory with it;
  * the server then opens the folder as on any later start. A folder with a cluster is left alone.
  */
