@@ -3,7 +3,7 @@
  * table of issue 16, asserts nothing. CI does not run it.
  *
  *   STACKWARDEN_TEST_KUBECONFIG=… node bench/peer-kro.bench.ts --instances 50 --idle 120 --repairs 20
- *   node bench/peer-kro.bench.ts --instances 200 --order stackwarden,kro [--bundle] [--node-flags "--lite-mode"]
+ *   node bench/peer-kro.bench.ts --instances 200 --order stackwarden,kro [--bundle] [--node-flags=--lite-mode]
  *
  * kro's controller is built from its Go module and cached (bench/kro.ts; the first build takes
  * minutes), its CRDs come from the same module. One controller runs at a time (kro first unless
@@ -28,8 +28,6 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { load } from "js-yaml";
@@ -45,7 +43,7 @@ import { findTemplate } from "../src/templates/registry.ts";
 import { packageRoot } from "../src/sandbox/paths.ts";
 import { benchCluster, ensurePodCapacity } from "./bench-cluster.ts";
 import { kroBinary, kroCrdDir } from "./kro.ts";
-import { bundleWithCompileCache, freePort, mib, processStats, warmCompileCache } from "./process-stats.ts";
+import { freePort, mib, operatorLaunch, processStats } from "./process-stats.ts";
 
 const { values } = parseArgs({
   options: {
@@ -186,6 +184,8 @@ interface Contender {
   instancesLeft(): Promise<number>;
   /** Write requests so far, from the controller's own `rest_client_requests_total`. */
   writes(metricsPort: number): Promise<number>;
+  /** The language heap in MiB, from the controller's own metrics: in use, and reserved from the OS. */
+  heap(metricsPort: number): Promise<{ used: number; reserved: number }>;
 }
 
 const kroInstances = `/apis/kro.run/v1alpha1/namespaces/kro-${suffix}/minecraftjavas`;
@@ -204,6 +204,13 @@ const writesFrom = async (port: number, label: "verb" | "method"): Promise<numbe
     if (verb && ["POST", "PATCH", "PUT", "DELETE"].includes(verb)) total += Number(m[2]);
   }
   return total;
+};
+
+const heapFrom = async (port: number, used: string, reserved: string) => {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const read = (metric: string): number =>
+    Number(new RegExp(`^${metric} (\\S+)`, "m").exec(text)?.[1]) / 2 ** 20;
+  return { used: read(used), reserved: read(reserved) };
 };
 
 const kro: Contender = {
@@ -262,22 +269,17 @@ const kro: Contender = {
   deleteAll: () => client.request("DELETE", kroInstances),
   instancesLeft: async () => (await client.request<{ items: unknown[] }>("LIST", kroInstances)).items.length,
   writes: (port) => writesFrom(port, "method"),
+  heap: (port) => heapFrom(port, "go_memstats_heap_inuse_bytes", "go_memstats_heap_sys_bytes"),
 };
 
 const stackwarden: Contender = {
   name: "stackwarden",
   namespace: `sw-${suffix}`,
   start: async (metricsPort, healthPort) => {
-    // Through the `stackwarden` launcher, with Node's compile cache filled as after a first start;
-    // or as the image runs it: the bundle, its compile cache filled, with the entrypoint's flag.
-    const env = { ...process.env };
-    const extra = values["node-flags"].split(" ").filter(Boolean);
-    let command = [...extra, join(packageRoot, "bin", "stackwarden.js")];
-    if (values.bundle) {
-      env.NODE_COMPILE_CACHE = await mkdtemp(join(tmpdir(), "stackwarden-peer-cache-"));
-      const flags = ["--liftoff-only", ...extra];
-      command = [...flags, bundleWithCompileCache(packageRoot, env, flags)];
-    } else warmCompileCache(packageRoot, extra);
+    const { command, env } = await operatorLaunch(packageRoot, {
+      bundle: values.bundle,
+      nodeFlags: values["node-flags"].split(" ").filter(Boolean),
+    });
     return spawn(
       process.execPath,
       [
@@ -315,6 +317,7 @@ const stackwarden: Contender = {
     (await client.request<{ items: unknown[] }>("LIST", resourcePath(stackResourceType, `sw-${suffix}`)))
       .items.length,
   writes: (port) => writesFrom(port, "verb"),
+  heap: (port) => heapFrom(port, "nodejs_heap_size_used_bytes", "nodejs_heap_size_total_bytes"),
 };
 
 type Figures = Record<string, number>;
@@ -378,6 +381,11 @@ async function measure(c: Contender): Promise<Figures> {
     const idle = processStats(pid);
     f.idleCpu = idle.cpuSeconds - idle0;
     f.idleRss = idle.rssMiB;
+    f.idleAnon = idle.anonMiB;
+    f.idleFile = idle.fileMiB;
+    const heap = await c.heap(metricsPort);
+    f.heapUsed = heap.used;
+    f.heapReserved = heap.reserved;
     f.growthKiB = ((idle.rssMiB - f.startRss) * 1024) / n;
     f.peakRss = idle.peakRssMiB;
 
@@ -448,6 +456,10 @@ if (order.length === 0 || new Set(order).size !== order.length || order.some((c)
     ["delete all, children gone", "deleteS", (x) => `${x.toFixed(1)} s`],
     ["controller peak RSS", "peakRss", (x) => `${mib(x)} MiB`],
     [`controller RSS after ${idleSeconds} s idle`, "idleRss", (x) => `${mib(x)} MiB`],
+    ["  of which anonymous (heaps, stacks)", "idleAnon", (x) => `${mib(x)} MiB`],
+    ["  of which mapped files (the binary, libraries)", "idleFile", (x) => `${mib(x)} MiB`],
+    ["  language heap in use (V8's, Go's)", "heapUsed", (x) => `${mib(x)} MiB`],
+    ["  language heap reserved", "heapReserved", (x) => `${mib(x)} MiB`],
     ["controller RSS at start-up (ready, no instance)", "startRss", (x) => `${mib(x)} MiB`],
     ["RSS growth per instance (after idle − start-up)", "growthKiB", (x) => `${x.toFixed(1)} KiB`],
     ["controller CPU, start-up", "startCpu", (x) => `${x.toFixed(2)} s`],

@@ -4,7 +4,9 @@
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
@@ -100,6 +102,26 @@ export function bundleWithCompileCache(
     env,
   );
   return main;
+}
+
+/**
+ * How a benchmark starts `stackwarden operator` of checkout `root` (the arguments after `node`, and
+ * its environment): through `bin/stackwarden.js` with Node's compile cache filled as after a first
+ * start, or with `bundle` as the image runs it (the bundle, its own compile cache filled, the
+ * entrypoint's `--liftoff-only`). `nodeFlags` are more V8 or Node flags, e.g. `--lite-mode`.
+ */
+export async function operatorLaunch(
+  root: string,
+  options: { bundle: boolean; nodeFlags: readonly string[] },
+): Promise<{ command: string[]; env: NodeJS.ProcessEnv }> {
+  const env = { ...process.env };
+  if (!options.bundle) {
+    warmCompileCache(root, options.nodeFlags);
+    return { command: [...options.nodeFlags, join(root, "bin", "stackwarden.js")], env };
+  }
+  env.NODE_COMPILE_CACHE = await mkdtemp(join(tmpdir(), "stackwarden-bench-cache-"));
+  const flags = ["--liftoff-only", ...options.nodeFlags];
+  return { command: [...flags, bundleWithCompileCache(root, env, flags)], env };
 }
 
 function runNode(args: readonly string[], env: NodeJS.ProcessEnv = process.env): void {

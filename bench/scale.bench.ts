@@ -2,10 +2,12 @@
  * The operator at scale (issue 16): prints figures, asserts nothing. CI does not run it.
  *
  *   node bench/scale.bench.ts --stacks 2000 --idle 60 --repairs 50 [--resync 80] [--heap] [--cpu-prof] [--control-plane]
+ *     [--bundle] [--node-flags=--lite-mode]
  *
  * Starts a private sandbox called `scale` (stopped at the end, given KWOK nodes enough for 2N pods)
  * unless STACKWARDEN_TEST_KUBECONFIG names a cluster. `stackwarden operator` runs as its own process, through `bin/stackwarden.js` with
- * Node's compile cache filled, watching one fresh namespace; its RSS and CPU seconds come from /proc,
+ * Node's compile cache filled (or with `--bundle` as the image runs it, with `--node-flags` more V8
+ * flags: process-stats.ts's `operatorLaunch`), watching one fresh namespace; its RSS and CPU seconds come from /proc,
  * its API requests from its own `rest_client_requests_total`.
  *
  * 1. N minecraft-java stacks created at once: time until all are Ready; requests per stack (all /
@@ -56,7 +58,7 @@ import { findTemplate } from "../src/templates/registry.ts";
 import { benchCluster, ensurePodCapacity } from "./bench-cluster.ts";
 import { benchControlPlane, type BenchControlPlane } from "./bench-control-plane.ts";
 import { createStacks, pool } from "./bench-stacks.ts";
-import { freePort, mib, processStats, warmCompileCache } from "./process-stats.ts";
+import { freePort, mib, operatorLaunch, processStats } from "./process-stats.ts";
 import { summariseCpuProfile, summariseHeapSnapshot, waitForFile } from "./profile-summary.ts";
 
 const { values } = parseArgs({
@@ -68,6 +70,10 @@ const { values } = parseArgs({
     "control-plane": { type: "boolean", default: false },
     heap: { type: "boolean", default: false },
     "cpu-prof": { type: "boolean", default: false },
+    // Run the operator from the bundle the image ships (dist/main.js) instead of bin/stackwarden.js.
+    bundle: { type: "boolean", default: false },
+    // More V8 or Node flags for the operator, e.g. --node-flags=--lite-mode (space-separated).
+    "node-flags": { type: "string", default: "" },
   },
 });
 const n = Number(values.stacks);
@@ -125,7 +131,7 @@ async function startOperator(
     process.execPath,
     [
       ...nodeFlags,
-      join(packageRoot, "bin", "stackwarden.js"),
+      ...launch.command,
       "operator",
       `--kubeconfig=${kubeconfig}`,
       `--namespaces=${namespace}`,
@@ -134,7 +140,7 @@ async function startOperator(
       "--log-level=error",
       ...extraFlags,
     ],
-    { stdio: ["ignore", "ignore", "inherit"] },
+    { env: launch.env, stdio: ["ignore", "ignore", "inherit"] },
   );
   const exited = new Promise((resolve) => child.on("exit", resolve));
   const metric = async (name: string, labels = ""): Promise<number> => {
@@ -203,6 +209,8 @@ function pathOf(object: KubeObject, ns: string): string {
 
 const diag = await mkdtemp(join(tmpdir(), "stackwarden-scale-"));
 let operator: Operator | undefined;
+// How the operator is started: set once, before its first start.
+let launch: Awaited<ReturnType<typeof operatorLaunch>> = { command: [], env: {} };
 let controlPlane: BenchControlPlane | undefined;
 try {
   // The stacks' pods, the floor's, and room for the sandbox's own.
@@ -212,7 +220,10 @@ try {
       body: { metadata: { name: ns, labels: { "stackwarden.dev/test": "true" } } },
     });
   process.stderr.write(`scale: ${n} stacks in ${namespace}\n`);
-  warmCompileCache(packageRoot);
+  launch = await operatorLaunch(packageRoot, {
+    bundle: values.bundle,
+    nodeFlags: values["node-flags"].split(" ").filter(Boolean),
+  });
 
   // 1. Converge N stacks.
   // A fresh sandbox has no CRDs yet; the restart below finds them.
