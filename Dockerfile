@@ -30,10 +30,15 @@ COPY --from=build /app/web/dist ./web/dist
 ENV NODE_COMPILE_CACHE=/app/.compile-cache
 RUN mkdir .compile-cache && chown 65532:65532 .compile-cache
 USER 65532:65532
+# The operator's Deployment starts it in V8's lite mode instead (`operatorCommand` in
+# src/operator/manifests.ts), which has a cache of its own.
 RUN node --liftoff-only dist/main.js version > /dev/null \
  && node --liftoff-only --input-type=module \
       -e "(await import('./dist/small-heap.js')).preferSmallHeap(); \
-          for (const c of ['operator', 'server', 'up', 'agent']) await import('./dist/' + c + '.js')"
+          for (const c of ['operator', 'server', 'up', 'agent']) await import('./dist/' + c + '.js')" \
+ && node --lite-mode dist/main.js version > /dev/null \
+ && node --lite-mode --input-type=module \
+      -e "(await import('./dist/small-heap.js')).preferSmallHeap(); await import('./dist/operator.js')"
 # --liftoff-only: PGlite's WebAssembly stays on V8's baseline tier (docs/performance.md).
 ENTRYPOINT ["node", "--liftoff-only", "dist/main.js"]
 CMD ["operator"]

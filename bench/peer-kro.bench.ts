@@ -213,6 +213,21 @@ const heapFrom = async (port: number, used: string, reserved: string) => {
   return { used: read(used), reserved: read(reserved) };
 };
 
+/** Each of V8's heap spaces, used / reserved MiB, from `nodejs_heap_space_size_*_bytes`. */
+const v8Spaces = async (port: number): Promise<string> => {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const bySpace = (what: string): Map<string, number> =>
+    new Map(
+      [
+        ...text.matchAll(
+          new RegExp(`^nodejs_heap_space_size_${what}_bytes\\{space="(\\w+)"\\} (\\S+)`, "gm"),
+        ),
+      ].map((m) => [m[1]!, Number(m[2]) / 2 ** 20]),
+    );
+  const [used, total] = [bySpace("used"), bySpace("total")];
+  return [...total].map(([space, t]) => `${space} ${mib(used.get(space) ?? NaN)} / ${mib(t)}`).join(", ");
+};
+
 const kro: Contender = {
   name: "kro",
   namespace: `kro-${suffix}`,
@@ -384,6 +399,8 @@ async function measure(c: Contender): Promise<Figures> {
     f.idleAnon = idle.anonMiB;
     f.idleFile = idle.fileMiB;
     const heap = await c.heap(metricsPort);
+    if (c === stackwarden)
+      process.stderr.write(`${c.name}: V8 heap spaces after idle, ${await v8Spaces(metricsPort)}\n`);
     f.heapUsed = heap.used;
     f.heapReserved = heap.reserved;
     f.growthKiB = ((idle.rssMiB - f.startRss) * 1024) / n;

@@ -9,7 +9,7 @@ import { load } from "js-yaml";
 import type { KubeObject } from "../api/object.ts";
 import { agentManifests } from "../controlplane/agent/agent-manifests.ts";
 import { controlPlaneManifests } from "../controlplane/manifests.ts";
-import { operatorManifests } from "../operator/manifests.ts";
+import { operatorCommand, operatorManifests } from "../operator/manifests.ts";
 import { agentRbac, alertRulesFile, chartDir, manifestRbac } from "./chart-files.ts";
 import { helm, renderChart } from "./helm.ts";
 
@@ -187,6 +187,20 @@ describe("the Helm chart", () => {
       (find(narrowed, "Deployment", "stackwarden-operator") as unknown as { spec: { replicas: number } }).spec
         .replicas,
       1,
+    );
+  });
+
+  it("starts the operator in V8's lite mode unless operator.liteMode is false, and never the control plane", async () => {
+    const command = (objects: KubeObject[], name: string): unknown =>
+      podSpec(find(objects, "Deployment", name)).containers[0]?.command;
+    assert.deepEqual(command(defaults, "stackwarden-operator"), [...operatorCommand]);
+    assert.equal(command(defaults, "stackwarden-control-plane"), undefined);
+    const plain = await renderChart("stackwarden", ns, { "operator.liteMode": "false" });
+    // The image's entrypoint then runs it, as it runs the control plane.
+    assert.equal(command(plain, "stackwarden-operator"), undefined);
+    assert.deepEqual(
+      podSpec(find(plain, "Deployment", "stackwarden-operator")).containers[0]?.args?.[0],
+      "operator",
     );
   });
 
