@@ -4,7 +4,7 @@ import { startAgent } from "../controlplane/agent/agent.ts";
 import { createLogger } from "../observability/logger.ts";
 import { parseBindAddress, startOperator } from "./operator.ts";
 import type { AgentFlags } from "./program.ts";
-import { stackwardenVersion } from "./version.ts";
+import { packageVersion } from "../sandbox/paths.ts";
 
 /**
  * `stackwarden agent [flags]`: runs the cluster's agent (and, with
@@ -45,7 +45,7 @@ export async function runAgent(flags: AgentFlags): Promise<number> {
       tokenFile: flags.tokenFile,
       stateDir: flags.stateDir,
       kubeconfig,
-      agentVersion: stackwardenVersion(),
+      agentVersion: packageVersion(),
       bufferLimit: flags.bufferLimit,
       log,
       registry,

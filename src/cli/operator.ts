@@ -7,6 +7,7 @@ import { boundKinds } from "../operator/kinds.ts";
 import { startTracing } from "../observability/tracing.ts";
 import { createLogger } from "../observability/logger.ts";
 import type { OperatorFlags } from "./program.ts";
+import { heapCompactor } from "./small-heap.ts";
 
 /** How the operator runs; the flags of `stackwarden operator`. */
 export interface OperatorOptions {
@@ -68,6 +69,7 @@ export async function startOperator(
     ...(options.resyncPeriodMs ? { resyncPeriodMs: options.resyncPeriodMs } : {}),
     ...(options.cacheSyncTimeoutMs ? { cacheSyncTimeoutMs: options.cacheSyncTimeoutMs } : {}),
     ...(options.leaseTiming ? { leaseTiming: options.leaseTiming } : {}),
+    afterBurst: heapCompactor(),
   });
   if (options.installCrds) await installCrds(manager.client, manager.types);
   registerStackControllers(manager, boundKinds, { namespaces: options.namespaces });

@@ -3,8 +3,6 @@
  * under `/api`, the OpenAPI document, probes, metrics and the web UI, on one
  * address.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { Histogram, type Registry } from "prom-client";
 import type { EventFeed } from "../controlplane/event-feed.ts";
@@ -30,7 +28,7 @@ import { registerRoutes, sendProblem, type RouteSpec } from "./api/route.ts";
 import { stackRoutes } from "./api/stacks.ts";
 import { templateRoutes } from "./api/templates.ts";
 import { serveUi } from "./web-ui.ts";
-import { packageRoot } from "../sandbox/paths.ts";
+import { packageVersion } from "../sandbox/paths.ts";
 
 /** What {@link createHttpServer} serves. */
 export interface HttpServerOptions {
@@ -65,8 +63,7 @@ export interface HttpServerOptions {
 /** Bodies above this are refused with 413. */
 export const bodyLimit = 1024 * 1024;
 
-const version = (JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { version: string })
-  .version;
+const version = packageVersion();
 
 /**
  * Builds the server (not listening: call `listen`). Guarantees: every `/api`

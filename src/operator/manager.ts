@@ -20,6 +20,7 @@ import type { KubeObject } from "../api/object.ts";
 import { startHealthServer } from "../observability/health-server.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
 import { reconcileSpanAttributes, withSpan } from "../observability/tracing.ts";
+import { QuietWatch } from "../engine/quiet-watch.ts";
 import type { Reconciler } from "../engine/result.ts";
 
 export interface ManagerOptions {
@@ -57,6 +58,13 @@ export interface ManagerOptions {
   readonly cacheSyncTimeoutMs?: number;
   /** The Lease's duration, renew deadline and retry period; client-go's 15 s, 10 s and 2 s by default. */
   readonly leaseTiming?: LeaseTiming;
+  /**
+   * Called once reconciles have stopped for `afterBurstQuietMs` (30 s by default) after a burst of
+   * them, and not again before the next burst. The long-running commands give V8's heap back to the
+   * system there (`heapCompactor`, cli/small-heap.ts).
+   */
+  readonly afterBurst?: () => void;
+  readonly afterBurstQuietMs?: number;
 }
 
 interface Registered {
@@ -90,6 +98,7 @@ export class Manager {
   readonly #controllers: Registered[] = [];
   readonly #caches = new AbortController();
   readonly #rateLimiter: TokenBucket;
+  readonly #quiet: QuietWatch | undefined;
   #leading = false;
   #healthPort: number | undefined;
   #metricsPort: number | undefined;
@@ -102,6 +111,15 @@ export class Manager {
       burst: options.reconcileBurst ?? 200,
       clock: this.#clock,
     });
+    const { afterBurst } = options;
+    this.#quiet = afterBurst
+      ? new QuietWatch({
+          quietMs: options.afterBurstQuietMs ?? 30_000,
+          onQuiet: afterBurst,
+          clock: this.#clock,
+          signal: this.#caches.signal,
+        })
+      : undefined;
     this.client = new KubeClient(options.kubeconfig);
     this.identity = options.identity ?? `${hostname()}_${randomBytes(4).toString("hex")}`;
     this.log =
@@ -227,7 +245,7 @@ export class Manager {
             ...(generation !== undefined ? { generation } : {}),
           }),
           () => inner.reconcile(key, signal),
-        );
+        ).finally(() => this.#quiet?.touch());
       },
     };
   }

@@ -22,6 +22,11 @@ function findPackageRoot(from: string): string {
   }
 }
 
+/** Stackwarden's own version, from its package.json (`stackwarden version`, the API's OpenAPI document, an agent's hello). */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { version: string }).version;
+}
+
 /** The Go module that builds `sandbox-bin`. */
 export const goModuleDir: string = join(packageRoot, "src", "sandbox", "go");
 
