@@ -19,7 +19,7 @@
  * - at start-up, convergence and after idle, where the RSS is: anonymous vs mapped files (/proc),
  *   and of the anonymous part V8's heap (used / reserved, by space) and memory outside it
  *   (`external`: Buffers and the like), read from the operator's own Node.js metrics;
- * - `--node-flags "…"`: extra Node/V8 flags for the operator (to measure heap settings).
+ * - `--node-flags="…"` (with `=`: a value starting with a dash is otherwise refused): extra Node/V8 flags for the operator (to measure heap settings).
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
