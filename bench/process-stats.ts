@@ -3,7 +3,7 @@
  * (user + system). The benchmarks read the operator's and kro's figures the same way.
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -119,7 +119,9 @@ export async function operatorLaunch(
     warmCompileCache(root, options.nodeFlags);
     return { command: [...options.nodeFlags, join(root, "bin", "stackwarden.js")], env };
   }
-  env.NODE_COMPILE_CACHE = await mkdtemp(join(tmpdir(), "stackwarden-bench-cache-"));
+  const cache = await mkdtemp(join(tmpdir(), "stackwarden-bench-cache-"));
+  process.once("exit", () => rmSync(cache, { recursive: true, force: true }));
+  env.NODE_COMPILE_CACHE = cache;
   const flags = ["--liftoff-only", ...options.nodeFlags];
   return { command: [...flags, bundleWithCompileCache(root, env, flags)], env };
 }
