@@ -19,18 +19,20 @@ export function preferSmallHeap(): void {
   setFlagsFromString("--optimize-for-size");
 }
 
-/** Below this much free space in V8's heap, a burst's end is not worth a collection. */
-const minSlackBytes = 4 * 2 ** 20;
+/** Below this much growth since the last collection, a burst's end is not worth one. */
+const minGrowthBytes = 4 * 2 ** 20;
 
 /**
  * A function that gives the free part of V8's heap back to the system, for the operator's manager to
  * call once a burst of reconciles is over (`afterBurst`, operator/manager.ts): a full, compacting
- * collection (V8's "last resort"), when the heap holds at least 4 MiB more than it uses.
+ * collection (V8's "last resort"), when the heap has grown by 4 MiB or more since the last one (or
+ * since this was made).
  *
  * Why: V8's memory reducer shrinks the young generation once a process goes quiet, but leaves the old
  * generation's half-empty pages in place. After 200 stacks converged the operator's heap held
  * 25.8 MiB for 15 in use, and kept it; one such collection brought it to 16.6 and the process from
- * 84.8 to 74.4 MiB, for about 0.15 CPU-seconds once per burst (docs/performance.md, round 6).
+ * 84.8 to 74.4 MiB, for about 0.15 CPU-seconds once per burst (docs/performance.md, round 6). Growth,
+ * not free space, decides: until a collection runs, V8 counts the burst's garbage as in use.
  *
  * V8 offers the collection only to code it exposes `gc` to; the flag is turned on for the one new
  * context that fetches the function, and off again, so no other code sees a `gc`.
@@ -43,9 +45,10 @@ export function heapCompactor(): () => void {
     flavor: "last-resort";
   }) => void;
   setFlagsFromString("--no-expose-gc");
+  let settled = getHeapStatistics().total_heap_size;
   return () => {
-    const heap = getHeapStatistics();
-    if (heap.total_heap_size - heap.used_heap_size < minSlackBytes) return;
+    if (getHeapStatistics().total_heap_size - settled < minGrowthBytes) return;
     gc({ type: "major", execution: "sync", flavor: "last-resort" });
+    settled = getHeapStatistics().total_heap_size;
   };
 }
