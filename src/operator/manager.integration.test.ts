@@ -128,6 +128,57 @@ describe("Manager", () => {
   });
 });
 
+describe("Manager's afterBurst", () => {
+  it("is called after each burst of reconciles, once per burst, never before the first", async () => {
+    const reconciled = new Set<string>();
+    // How many objects had been reconciled when each burst's end was reported.
+    const bursts: number[] = [];
+    const manager = new Manager({
+      kubeconfig: ns.kc,
+      leaseNamespace: ns.namespace,
+      leaseName: "burst-operator",
+      leaderElection: false,
+      logger: createLogger({ level: "warn" }),
+      afterBurst: () => void bursts.push(reconciled.size),
+      afterBurstQuietMs: 200,
+    });
+    manager.types.register(echoes);
+    const cache = manager.reflector<Echo>(echoes, { namespace: ns.namespace, labelSelector: "burst=yes" });
+    manager.addController(cache, {
+      name: "burst",
+      reconciler: { reconcile: (key) => (reconciled.add(key), Promise.resolve(done)) },
+    });
+    const stop = new AbortController();
+    const running = manager.run(stop.signal);
+    await eventually("the manager's caches", () => (manager.ready ? true : undefined));
+    assert.deepEqual(bursts, [], "no reconcile yet, so no burst");
+
+    const create = (name: string): Promise<unknown> =>
+      client.request("POST", resourcePath(echoes, ns.namespace), {
+        body: {
+          apiVersion: "manager.test.stackwarden.dev/v1",
+          kind: "Echo",
+          metadata: { name, labels: { burst: "yes" } },
+          spec: { message: name },
+        },
+      });
+    await Promise.all(["b1", "b2", "b3"].map(create));
+    // Under load the three may come more than the quiet period apart: one burst or more, the last
+    // reported after all three.
+    await eventually("three reconciles, then the end of their burst", () =>
+      bursts.at(-1) === 3 ? true : undefined,
+    );
+    const before = bursts.length;
+    await create("b4");
+    await eventually("one reconcile, then one more burst's end", () =>
+      bursts.length > before ? true : undefined,
+    );
+    assert.deepEqual(bursts.slice(before), [4]);
+    stop.abort();
+    await running;
+  });
+});
+
 describe("a leader whose caches cannot sync", () => {
   it("gives up the Lease and rejects, naming the cache, instead of leading while doing nothing", async () => {
     const missing = { ...echoes, group: "absent.test.stackwarden.dev", plural: "absents", kind: "Absent" };
