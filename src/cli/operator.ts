@@ -69,7 +69,7 @@ export async function startOperator(
     ...(options.resyncPeriodMs ? { resyncPeriodMs: options.resyncPeriodMs } : {}),
     ...(options.cacheSyncTimeoutMs ? { cacheSyncTimeoutMs: options.cacheSyncTimeoutMs } : {}),
     ...(options.leaseTiming ? { leaseTiming: options.leaseTiming } : {}),
-    afterBurst: heapCompactor(),
+    ...heapCompactor(),
   });
   if (options.installCrds) await installCrds(manager.client, manager.types);
   registerStackControllers(manager, boundKinds, { namespaces: options.namespaces });

@@ -19,25 +19,45 @@ export function preferSmallHeap(): void {
   setFlagsFromString("--optimize-for-size");
 }
 
-/** Below this much growth since the last collection, a burst's end is not worth one. */
-const minGrowthBytes = 4 * 2 ** 20;
+const MiB = 2 ** 20;
 
 /**
- * A function that gives the free part of V8's heap back to the system, for the operator's manager to
- * call once a burst of reconciles is over (`afterBurst`, operator/manager.ts): a full, compacting
- * collection (V8's "last resort"), when the heap has grown by 4 MiB or more since the last one (or
- * since this was made).
+ * Whether the heap has grown enough since the last compaction (to `settledBytes`) to be worth another.
+ * Once a burst is over, 2 MiB is: the process may then sit idle for hours. While reconciles run, the
+ * heap may grow by a quarter, and by 4 MiB at least, first: that bounds the collections' cost to a
+ * share of the work (at 2,000 stacks the heap is 60 MiB or more, and a compaction of it costs more).
+ */
+export function compactionDue(heapBytes: number, settledBytes: number, busy: boolean): boolean {
+  const grown = heapBytes - settledBytes;
+  return grown >= (busy ? Math.max(4 * MiB, settledBytes / 4) : 2 * MiB);
+}
+
+/** What the operator's manager calls to keep V8's heap small (its options of the same names). */
+export interface HeapCompactor {
+  /** After every reconcile: compacts when the heap grew past {@link compactionDue}'s busy bound. */
+  readonly afterReconcile: () => void;
+  /** Once a burst of reconciles is over: compacts when the heap grew by 2 MiB or more. */
+  readonly afterBurst: () => void;
+}
+
+/**
+ * Gives the free part of V8's heap back to the system, for the operator's manager to call after each
+ * reconcile and once a burst of them is over: a full, compacting collection (V8's "last resort") when
+ * the heap has grown enough since the last one, or since this was made ({@link compactionDue}).
  *
- * Why: V8's memory reducer shrinks the young generation once a process goes quiet, but leaves the old
- * generation's half-empty pages in place. After 200 stacks converged the operator's heap held
- * 25.8 MiB for 15 in use, and kept it; one such collection brought it to 16.6 and the process from
- * 84.8 to 74.4 MiB, for about 0.15 CPU-seconds once per burst (docs/performance.md, round 6). Growth,
- * not free space, decides: until a collection runs, V8 counts the burst's garbage as in use.
+ * Why: V8 lets the old generation grow by 8 MiB at least before it collects it, and its regular
+ * collections leave half-empty pages in place; only the memory reducer, once a process goes quiet,
+ * shrinks the young generation. While 200 stacks converged the operator's heap rose from 14 to 28
+ * MiB for 14 to 17 in use, and after idle it held 25.8 MiB for 15. Compacting at 4 MiB of growth
+ * while busy brought the peak from 86.8–90.4 to 79.7 MiB, for about 4 CPU-seconds over the 73 s the
+ * 200 stacks took; compacting once after the burst brought the idle process from 84.8 to 74.4 MiB
+ * for about 0.15 CPU-seconds (docs/performance.md, rounds 6 and 7). Growth, not free space, decides:
+ * until a collection runs, V8 counts the garbage as in use.
  *
  * V8 offers the collection only to code it exposes `gc` to; the flag is turned on for the one new
  * context that fetches the function, and off again, so no other code sees a `gc`.
  */
-export function heapCompactor(): () => void {
+export function heapCompactor(): HeapCompactor {
   setFlagsFromString("--expose-gc");
   const gc = runInNewContext("gc") as (options: {
     type: "major";
@@ -46,9 +66,10 @@ export function heapCompactor(): () => void {
   }) => void;
   setFlagsFromString("--no-expose-gc");
   let settled = getHeapStatistics().total_heap_size;
-  return () => {
-    if (getHeapStatistics().total_heap_size - settled < minGrowthBytes) return;
+  const compactIfDue = (busy: boolean): void => {
+    if (!compactionDue(getHeapStatistics().total_heap_size, settled, busy)) return;
     gc({ type: "major", execution: "sync", flavor: "last-resort" });
     settled = getHeapStatistics().total_heap_size;
   };
+  return { afterReconcile: () => compactIfDue(true), afterBurst: () => compactIfDue(false) };
 }

@@ -128,9 +128,12 @@ describe("Manager", () => {
   });
 });
 
-describe("Manager's afterBurst", () => {
-  it("is called after each burst of reconciles, once per burst, never before the first", async () => {
+describe("Manager's afterBurst and afterReconcile", () => {
+  it("are called once per burst after its last reconcile, and after every reconcile", async () => {
     const reconciled = new Set<string>();
+    let reconciles = 0;
+    // How many reconciles had run each time afterReconcile was called.
+    const afterEach: number[] = [];
     // How many objects had been reconciled when each burst's end was reported.
     const bursts: number[] = [];
     const manager = new Manager({
@@ -141,17 +144,20 @@ describe("Manager's afterBurst", () => {
       logger: createLogger({ level: "warn" }),
       afterBurst: () => void bursts.push(reconciled.size),
       afterBurstQuietMs: 200,
+      afterReconcile: () => void afterEach.push(reconciles),
     });
     manager.types.register(echoes);
     const cache = manager.reflector<Echo>(echoes, { namespace: ns.namespace, labelSelector: "burst=yes" });
     manager.addController(cache, {
       name: "burst",
-      reconciler: { reconcile: (key) => (reconciled.add(key), Promise.resolve(done)) },
+      reconciler: { reconcile: (key) => (reconciles++, reconciled.add(key), Promise.resolve(done)) },
     });
     const stop = new AbortController();
+    after(() => stop.abort());
     const running = manager.run(stop.signal);
     await eventually("the manager's caches", () => (manager.ready ? true : undefined));
     assert.deepEqual(bursts, [], "no reconcile yet, so no burst");
+    assert.deepEqual(afterEach, [], "no reconcile yet");
 
     const create = (name: string): Promise<unknown> =>
       client.request("POST", resourcePath(echoes, ns.namespace), {
@@ -174,6 +180,11 @@ describe("Manager's afterBurst", () => {
       bursts.length > before ? true : undefined,
     );
     assert.deepEqual(bursts.slice(before), [4]);
+    // One worker: each reconcile is followed by its own call, before the next reconcile starts.
+    assert.deepEqual(
+      afterEach,
+      Array.from({ length: reconciles }, (_, i) => i + 1),
+    );
     stop.abort();
     await running;
   });

@@ -65,6 +65,11 @@ export interface ManagerOptions {
    */
   readonly afterBurst?: () => void;
   readonly afterBurstQuietMs?: number;
+  /**
+   * Called after every reconcile, whatever its outcome, on the event loop: keep it cheap. The
+   * long-running commands keep V8's heap from growing far while a burst lasts there.
+   */
+  readonly afterReconcile?: () => void;
 }
 
 interface Registered {
@@ -99,6 +104,7 @@ export class Manager {
   readonly #caches = new AbortController();
   readonly #rateLimiter: TokenBucket;
   readonly #quiet: QuietWatch | undefined;
+  readonly #afterReconcile: (() => void) | undefined;
   #leading = false;
   #healthPort: number | undefined;
   #metricsPort: number | undefined;
@@ -111,7 +117,8 @@ export class Manager {
       burst: options.reconcileBurst ?? 200,
       clock: this.#clock,
     });
-    const { afterBurst } = options;
+    const { afterBurst, afterReconcile } = options;
+    this.#afterReconcile = afterReconcile;
     this.#quiet = afterBurst
       ? new QuietWatch({
           quietMs: options.afterBurstQuietMs ?? 30_000,
@@ -245,7 +252,10 @@ export class Manager {
             ...(generation !== undefined ? { generation } : {}),
           }),
           () => inner.reconcile(key, signal),
-        ).finally(() => this.#quiet?.touch());
+        ).finally(() => {
+          this.#quiet?.touch();
+          this.#afterReconcile?.();
+        });
       },
     };
   }
