@@ -45,14 +45,15 @@ export interface HeapCompactor {
  * reconcile and once a burst of them is over: a full, compacting collection (V8's "last resort") when
  * the heap has grown enough since the last one, or since this was made ({@link compactionDue}).
  *
- * Why: V8 lets the old generation grow by 8 MiB at least before it collects it, and its regular
- * collections leave half-empty pages in place; only the memory reducer, once a process goes quiet,
- * shrinks the young generation. While 200 stacks converged the operator's heap rose from 14 to 28
- * MiB for 14 to 17 in use, and after idle it held 25.8 MiB for 15. Compacting at 4 MiB of growth
- * while busy brought the peak from 86.8–90.4 to 79.7 MiB, for about 4 CPU-seconds over the 73 s the
- * 200 stacks took; compacting once after the burst brought the idle process from 84.8 to 74.4 MiB
- * for about 0.15 CPU-seconds (docs/performance.md, rounds 6 and 7). Growth, not free space, decides:
- * until a collection runs, V8 counts the garbage as in use.
+ * Why: V8 lets the old generation grow by 8 MiB or so of garbage before it collects it, and its
+ * regular collections leave half-empty pages in place; only the memory reducer, once a process goes
+ * quiet, shrinks the young generation. While 200 stacks converged the operator's heap rose from 14
+ * to 28 MiB for 14 to 17 in use, and after idle it held 25.8 MiB for 15. Compacting at 4 MiB of
+ * growth while busy took the peak from 86.8–90.4 to 78.3–79.0 MiB (34 compactions of about 0.12 s
+ * each over the 73 s, where V8 ran 12 collections of its own; the operator's CPU while converging
+ * stayed within the 20–29 s its runs range over); compacting once after the burst took the idle
+ * process from 84.8 to 74.4 MiB for about 0.15 CPU-seconds (docs/performance.md, rounds 6 and 7).
+ * Growth, not free space, decides: until a collection runs, V8 counts the garbage as in use.
  *
  * V8 offers the collection only to code it exposes `gc` to; the flag is turned on for the one new
  * context that fetches the function, and off again, so no other code sees a `gc`.
