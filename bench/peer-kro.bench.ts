@@ -182,8 +182,8 @@ interface Contender {
   deleteAll(): Promise<unknown>;
   /** Instances left (deleted ones wait for their finalizer, which the controller removes). */
   instancesLeft(): Promise<number>;
-  /** Write requests so far, from the controller's own `rest_client_requests_total`. */
-  writes(metricsPort: number): Promise<number>;
+  /** Write requests so far by verb, from the controller's own `rest_client_requests_total`. */
+  writes(metricsPort: number): Promise<Writes>;
   /** The language heap in MiB, from the controller's own metrics: in use, and reserved from the OS. */
   heap(metricsPort: number): Promise<{ used: number; reserved: number }>;
 }
@@ -196,14 +196,18 @@ const readyStatefulSets = async (namespace: string): Promise<number> =>
       `/apis/apps/v1/namespaces/${namespace}/statefulsets`,
     )
   ).items.filter((s) => s.status?.readyReplicas === 1).length;
-const writesFrom = async (port: number, label: "verb" | "method"): Promise<number> => {
+const writeVerbs = ["POST", "PATCH", "PUT", "DELETE"] as const;
+type Writes = Record<(typeof writeVerbs)[number], number>;
+
+/** The controller's writes so far, by verb, from its client's own request counter. */
+const writesFrom = async (port: number, label: "verb" | "method"): Promise<Writes> => {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  let total = 0;
+  const writes: Writes = { POST: 0, PATCH: 0, PUT: 0, DELETE: 0 };
   for (const m of text.matchAll(/^rest_client_requests_total\{([^}]*)\} (\d+)/gm)) {
     const verb = new RegExp(`${label}="(\\w+)"`).exec(m[1]!)?.[1];
-    if (verb && ["POST", "PATCH", "PUT", "DELETE"].includes(verb)) total += Number(m[2]);
+    if (verb && verb in writes) writes[verb as keyof Writes] += Number(m[2]);
   }
-  return total;
+  return writes;
 };
 
 const heapFrom = async (port: number, used: string, reserved: string) => {
@@ -369,7 +373,9 @@ async function measure(c: Contender): Promise<Figures> {
     f.readyS = (Date.now() - started) / 1000;
     f.sandboxCpu = sandboxCpu() - sandbox0;
     f.convergeCpu = processStats(pid).cpuSeconds - cpu0;
-    f.writesPer = ((await c.writes(metricsPort)) - writes0) / n;
+    const writes1 = await c.writes(metricsPort);
+    for (const verb of writeVerbs) f[`writes${verb}`] = (writes1[verb] - writes0[verb]) / n;
+    f.writesPer = writeVerbs.reduce((sum, verb) => sum + f[`writes${verb}`]!, 0);
     f.peakRss = processStats(pid).peakRssMiB;
 
     const latencies: number[] = [];
@@ -468,6 +474,11 @@ if (order.length === 0 || new Set(order).size !== order.length || order.some((c)
   const rows: Array<[string, keyof Figures, (x: number) => string]> = [
     ["time to all Ready", "readyS", (x) => `${x.toFixed(1)} s`],
     ["writes per instance, instance + children", "writesPer", (x) => x.toFixed(1)],
+    ...writeVerbs.map((verb): [string, string, (x: number) => string] => [
+      `  of which ${verb}`,
+      `writes${verb}`,
+      (x) => x.toFixed(1),
+    ]),
     ["sandbox CPU during convergence", "sandboxCpu", (x) => `${x.toFixed(1)} s`],
     ["drift repair p99", "repairP99", (x) => `${x.toFixed(0)} ms`],
     ["delete all, children gone", "deleteS", (x) => `${x.toFixed(1)} s`],
