@@ -8,6 +8,7 @@ import { startTracing } from "../observability/tracing.ts";
 import { createLogger } from "../observability/logger.ts";
 import type { OperatorFlags } from "./program.ts";
 import { heapCompactor } from "./small-heap.ts";
+import { Registry } from "prom-client";
 
 /** How the operator runs; the flags of `stackwarden operator`. */
 export interface OperatorOptions {
@@ -58,7 +59,9 @@ export async function startOperator(
   });
   const metrics = parseBindAddress(options.metricsBindAddress);
   const probes = parseBindAddress(options.healthProbeBindAddress);
+  const registry = new Registry();
   const manager = new Manager({
+    registry,
     kubeconfig: options.kubeconfig,
     leaseNamespace: options.leaseNamespace,
     ...(options.leaseName ? { leaseName: options.leaseName } : {}),
@@ -69,7 +72,7 @@ export async function startOperator(
     ...(options.resyncPeriodMs ? { resyncPeriodMs: options.resyncPeriodMs } : {}),
     ...(options.cacheSyncTimeoutMs ? { cacheSyncTimeoutMs: options.cacheSyncTimeoutMs } : {}),
     ...(options.leaseTiming ? { leaseTiming: options.leaseTiming } : {}),
-    ...heapCompactor(),
+    ...heapCompactor({ registry }),
   });
   if (options.installCrds) await installCrds(manager.client, manager.types);
   registerStackControllers(manager, boundKinds, { namespaces: options.namespaces });

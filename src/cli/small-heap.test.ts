@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { GCProfiler, getHeapStatistics } from "node:v8";
+import { Registry } from "prom-client";
 import { compactionDue, heapCompactor } from "./small-heap.ts";
 
 const MiB = 2 ** 20;
@@ -11,6 +12,15 @@ function fullCollections(action: () => void): number {
   profiler.start();
   action();
   return profiler.stop().statistics.filter((gc) => gc.gcType === "MarkSweepCompact").length;
+}
+
+/** The compactions `registry` has timed, by `when`. */
+async function timed(registry: Registry): Promise<Record<string, number>> {
+  const text = await registry.metrics();
+  const counts = text.matchAll(
+    /^stackwarden_heap_compaction_duration_seconds_count\{when="(\w+)"\} (\d+)$/gm,
+  );
+  return Object.fromEntries([...counts].map((m) => [m[1]!, Number(m[2])]));
 }
 
 const free = (): number => {
@@ -51,20 +61,26 @@ describe("heapCompactor", () => {
     assert.equal(typeof (globalThis as { gc?: unknown }).gc, "undefined");
   });
 
-  for (const hook of ["afterBurst", "afterReconcile"] as const) {
-    it(`${hook}: gives back the heap a burst left free`, () => {
-      const compact = heapCompactor()[hook];
+  for (const [hook, when] of [
+    ["afterBurst", "quiet"],
+    ["afterReconcile", "busy"],
+  ] as const) {
+    it(`${hook}: gives back the heap a burst left free, and times it as when="${when}"`, async () => {
+      const registry = new Registry();
+      const compact = heapCompactor({ registry })[hook];
       const kept = burst();
       const before = free();
       assert.ok(before >= 4 * MiB, `the burst left ${before} bytes free`);
       assert.ok(fullCollections(compact) >= 1);
       assert.ok(free() < before / 2, `free heap ${before} -> ${free()} bytes`);
       assert.equal(kept.length, 50_000);
+      assert.deepEqual(await timed(registry), { [when]: 1 });
     });
   }
 
-  it("afterReconcile leaves a heap alone that has not grown by 4 MiB since the last compaction", () => {
-    const compactor = heapCompactor();
+  it("afterReconcile leaves a heap alone that has not grown by 4 MiB since the last compaction", async () => {
+    const registry = new Registry();
+    const compactor = heapCompactor({ registry });
     const kept = burst();
     compactor.afterBurst();
     const settled = getHeapStatistics().total_heap_size;
@@ -73,5 +89,6 @@ describe("heapCompactor", () => {
     assert.ok(getHeapStatistics().total_heap_size - settled < 4 * MiB);
     assert.equal(fullCollections(compactor.afterReconcile), 0);
     assert.equal(kept.length, 55_000);
+    assert.deepEqual(await timed(registry), { quiet: 1 }, "the one after the burst, and no other");
   });
 });

@@ -134,6 +134,13 @@ export const operatorDashboard = dashboard("stackwarden-operator", "Stackwarden 
     unit: "percentunit",
     queries: [[rate("process_cpu_seconds_total", "instance"), "{{instance}}"]],
   },
+  {
+    title: "Heap compactions, share of time",
+    unit: "percentunit",
+    queries: [
+      [rate("stackwarden_heap_compaction_duration_seconds_sum", "instance, when"), "{{instance}} {{when}}"],
+    ],
+  },
 ]);
 
 /** The control plane: its database, the API, the stack reconciler and observers. */

@@ -70,6 +70,8 @@ export interface ManagerOptions {
    * long-running commands keep V8's heap from growing far while a burst lasts there.
    */
   readonly afterReconcile?: () => void;
+  /** Where the manager's metrics go (and the caller's own, beside them); a new one by default. */
+  readonly registry?: Registry;
 }
 
 interface Registered {
@@ -92,7 +94,7 @@ interface Registered {
 export class Manager {
   readonly client: KubeClient;
   readonly types = new ResourceTypes();
-  readonly registry = new Registry();
+  readonly registry: Registry;
   readonly redactor = new Redactor();
   readonly events: EventRecorder;
   readonly log: Logger;
@@ -119,6 +121,7 @@ export class Manager {
     });
     const { afterBurst, afterReconcile } = options;
     this.#afterReconcile = afterReconcile;
+    this.registry = options.registry ?? new Registry();
     this.#quiet = afterBurst
       ? new QuietWatch({
           quietMs: options.afterBurstQuietMs ?? 30_000,
