@@ -86,8 +86,12 @@ describe("a game server's power", () => {
       async () => ((await client.request<Workload>("GET", sts)).spec.replicas === 0 ? true : undefined),
       explain,
     );
-    const corrected = await read();
-    assert.ok((corrected.status?.drift?.corrections ?? 0) >= 1, JSON.stringify(corrected.status?.drift));
+    // The repair is written to the cluster first, and the stack's status records it after.
+    await eventually(
+      "the stack's status to count the correction",
+      async () => (((await read()).status?.drift?.corrections ?? 0) >= 1 ? true : undefined),
+      explain,
+    );
 
     await patchSpec({ power: "Running" });
     await settled(
