@@ -51,7 +51,7 @@ export interface HeapCompactor {
  * regular collections leave half-empty pages in place; only the memory reducer, once a process goes
  * quiet, shrinks the young generation. While 200 stacks converged the operator's heap rose from 14
  * to 28 MiB for 14 to 17 in use, and after idle it held 25.8 MiB for 15. Compacting at 4 MiB of
- * growth while busy took the peak from 86.8–90.4 to 78.3–79.0 MiB (34 compactions of about 0.12 s
+ * growth while busy took the peak from 86.8–90.4 to 77.9–79.0 MiB (34 compactions of about 0.12 s
  * each over the 73 s, where V8 ran 12 collections of its own; the operator's CPU while converging
  * stayed within the 20–29 s its runs range over); compacting once after the burst took the idle
  * process from 84.8 to 74.4 MiB for about 0.15 CPU-seconds (docs/performance.md, rounds 6 and 7).
